@@ -1,0 +1,173 @@
+import { z } from 'zod'
+import { LIMITS } from './limits.js'
+
+/**
+ * Zod schemas of the native wire format (v1), as DESIGN.md specifies it.
+ * Objects are strict: a misspelt field is an error that names it, never a silently lost value.
+ */
+
+const NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_.:/-]*$/
+
+/** A feature or attribute name: starts with a letter or `_`, then letters, digits and `_ . : / -`. */
+export const fieldNameSchema = z
+  .string()
+  .min(1)
+  .max(LIMITS.maxNameLength, `names are at most ${LIMITS.maxNameLength} characters`)
+  .regex(NAME_PATTERN, 'names start with a letter or "_" and contain only letters, digits and _ . : / -')
+
+const finiteNumber = z.number({
+  error: (issue) =>
+    typeof issue.input === 'number'
+      ? 'must be a finite number (NaN and Infinity are not allowed)'
+      : `expected a number, received ${describe(issue.input)}`,
+})
+
+const categoryString = z
+  .string()
+  .min(1, 'must not be empty: omit the field to mark the value missing')
+  .max(LIMITS.maxStringValueLength, `strings are at most ${LIMITS.maxStringValueLength} characters`)
+
+/** A feature value: a finite number, a non-empty category string, or a boolean. */
+export const featureValueSchema = z.union([finiteNumber, categoryString, z.boolean()], {
+  error: (issue) => `expected a number, string or boolean, received ${describe(issue.input)}`,
+})
+
+const modelIdSchema = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(LIMITS.maxModelIdLength, `model ids are at most ${LIMITS.maxModelIdLength} characters`)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.:/-]*$/, 'model ids start with a letter or digit and contain only letters, digits and _ . : / -')
+
+const versionSchema = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(LIMITS.maxVersionLength, `at most ${LIMITS.maxVersionLength} characters`)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.+:-]*$/, 'contains only letters, digits and _ . + : -')
+
+const idSchema = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(LIMITS.maxIdLength, `ids are at most ${LIMITS.maxIdLength} characters`)
+  .regex(/^[\x21-\x7e]+$/, 'ids are printable ASCII without spaces')
+
+/**
+ * A timestamp as RFC 3339 text or epoch milliseconds, normalised to epoch milliseconds and held
+ * between 2000-01-01 and the collector's clock plus the tolerated skew.
+ */
+export const timestampSchema = z
+  .union([z.number(), z.string()], { error: (issue) => `expected an RFC 3339 string or epoch milliseconds, received ${describe(issue.input)}` })
+  .transform((value, ctx) => {
+    const ms = typeof value === 'number' ? value : parseRfc3339(value)
+    if (ms === undefined || !Number.isFinite(ms)) {
+      ctx.addIssue({ code: 'custom', message: `not an RFC 3339 timestamp or epoch milliseconds: ${JSON.stringify(value)}` })
+      return z.NEVER
+    }
+    if (ms < LIMITS.minTimestampMs) {
+      ctx.addIssue({ code: 'custom', message: `timestamp ${new Date(ms).toISOString()} is before 2000-01-01 (seconds sent as milliseconds?)` })
+      return z.NEVER
+    }
+    const latest = Date.now() + LIMITS.maxFutureSkewMs
+    if (ms > latest) {
+      ctx.addIssue({ code: 'custom', message: `timestamp ${new Date(ms).toISOString()} is more than ${LIMITS.maxFutureSkewMs / 60000} minutes in the future` })
+      return z.NEVER
+    }
+    return Math.round(ms)
+  })
+
+function boundedRecord<V extends z.ZodType>(value: V, max: number, what: string) {
+  return z
+    .record(fieldNameSchema, value)
+    .refine((record) => Object.keys(record).length <= max, { message: `at most ${max} ${what} per event` })
+}
+
+export const modelRefSchema = z.strictObject({ id: modelIdSchema, version: versionSchema })
+
+export const predictionOutputSchema = z
+  .strictObject({
+    label: z.union([categoryString, finiteNumber, z.boolean()]).optional(),
+    score: finiteNumber.optional(),
+    value: finiteNumber.optional(),
+  })
+  .refine((o) => o.label !== undefined || o.score !== undefined || o.value !== undefined, {
+    message: 'output needs at least one of label, score or value',
+  })
+
+export const predictionErrorSchema = z.strictObject({
+  type: z.string().min(1).max(LIMITS.maxVersionLength * 2),
+  message: z.string().max(LIMITS.maxErrorMessageLength).optional(),
+})
+
+/** One prediction: the model's output for one call, with its declared input metadata. */
+export const predictionEventSchema = z
+  .strictObject({
+    type: z.literal('prediction'),
+    id: idSchema,
+    timestamp: timestampSchema,
+    model: modelRefSchema,
+    environment: versionSchema.optional(),
+    features: boundedRecord(featureValueSchema, LIMITS.maxFeatures, 'features').default({}),
+    attributes: boundedRecord(featureValueSchema, LIMITS.maxAttributes, 'attributes').default({}),
+    output: predictionOutputSchema.optional(),
+    error: predictionErrorSchema.optional(),
+    latencyMs: finiteNumber.min(0, 'must not be negative').max(LIMITS.maxLatencyMs, 'more than a day: is it in milliseconds?').optional(),
+    traceId: z.string().regex(/^[0-9a-f]{32}$/, 'a trace id is 32 lower-case hex digits').optional(),
+    spanId: z.string().regex(/^[0-9a-f]{16}$/, 'a span id is 16 lower-case hex digits').optional(),
+  })
+  .refine((e) => e.output !== undefined || e.error !== undefined, {
+    message: 'a prediction needs an output, or an error when the model call failed',
+    path: ['output'],
+  })
+
+/** The ground truth for an earlier prediction, possibly days later and from another process. */
+export const outcomeEventSchema = z
+  .strictObject({
+    type: z.literal('outcome'),
+    predictionId: idSchema,
+    timestamp: timestampSchema,
+    model: z.strictObject({ id: modelIdSchema, version: versionSchema.optional() }),
+    label: z.union([categoryString, finiteNumber, z.boolean()]).optional(),
+    value: finiteNumber.optional(),
+  })
+  .refine((e) => e.label !== undefined || e.value !== undefined, {
+    message: 'an outcome needs a label or a value',
+    path: ['label'],
+  })
+
+/** Any wire event, told apart by `type`. */
+export const wireEventSchema = z.discriminatedUnion('type', [predictionEventSchema, outcomeEventSchema], {
+  error: (issue) =>
+    issue.code === 'invalid_union'
+      ? `unknown event type ${describe((issue.input as { type?: unknown } | undefined)?.type)}: expected "prediction" or "outcome"`
+      : undefined,
+})
+
+/** The native batch body: `{ "events": [ … ] }`. Events are validated one by one, not here. */
+export const eventBatchEnvelopeSchema = z.strictObject({
+  events: z
+    .array(z.unknown())
+    .min(1, 'events must contain at least one event')
+    .max(LIMITS.maxEventsPerBatch, `at most ${LIMITS.maxEventsPerBatch} events per batch`),
+})
+
+export type PredictionEvent = z.output<typeof predictionEventSchema>
+export type PredictionEventInput = z.input<typeof predictionEventSchema>
+export type OutcomeEvent = z.output<typeof outcomeEventSchema>
+export type OutcomeEventInput = z.input<typeof outcomeEventSchema>
+export type WireEvent = z.output<typeof wireEventSchema>
+export type WireEventInput = z.input<typeof wireEventSchema>
+export type FeatureValue = z.output<typeof featureValueSchema>
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/
+
+function parseRfc3339(text: string): number | undefined {
+  if (!RFC3339.test(text)) return undefined
+  return Date.parse(text)
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'nothing'
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'an array'
+  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value)}`
+  return `${typeof value} ${typeof value === 'object' ? '' : String(value)}`.trim()
+}

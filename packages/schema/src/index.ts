@@ -1,0 +1,26 @@
+export { LIMITS } from './limits.js'
+export { toEventUuid, isUuid } from './ids.js'
+export {
+  fieldNameSchema,
+  featureValueSchema,
+  timestampSchema,
+  modelRefSchema,
+  predictionOutputSchema,
+  predictionErrorSchema,
+  predictionEventSchema,
+  outcomeEventSchema,
+  wireEventSchema,
+  eventBatchEnvelopeSchema,
+} from './events.js'
+export type {
+  PredictionEvent,
+  PredictionEventInput,
+  OutcomeEvent,
+  OutcomeEventInput,
+  WireEvent,
+  WireEventInput,
+  FeatureValue,
+} from './events.js'
+export { jsonSchemas } from './json-schema.js'
+export { validateEventBatch, formatIssuePath } from './validate-batch.js'
+export type { BatchValidation, RejectedEvent, FieldError } from './validate-batch.js'

@@ -1,0 +1,69 @@
+import type { z } from 'zod'
+import { wireEventSchema, type WireEvent } from './events.js'
+
+export interface FieldError {
+  /** Where in the event, e.g. `features.age` or `model.version`; empty for the event itself. */
+  path: string
+  message: string
+}
+
+export interface RejectedEvent {
+  index: number
+  errors: FieldError[]
+}
+
+export interface BatchValidation {
+  accepted: WireEvent[]
+  rejected: RejectedEvent[]
+}
+
+/**
+ * Validates each event of a batch on its own (one bad event never fails the others) and rejects a
+ * second event with the same identity in the batch: a prediction's `id`, an outcome's
+ * `predictionId` with the same timestamp.
+ */
+export function validateEventBatch(events: readonly unknown[]): BatchValidation {
+  const accepted: WireEvent[] = []
+  const rejected: RejectedEvent[] = []
+  const firstIndexByKey = new Map<string, number>()
+  for (let index = 0; index < events.length; index++) {
+    const result = wireEventSchema.safeParse(events[index])
+    if (!result.success) {
+      rejected.push({ index, errors: toFieldErrors(result.error) })
+      continue
+    }
+    const event = result.data
+    const key = event.type === 'prediction' ? `p:${event.model.id}:${event.id}` : `o:${event.model.id}:${event.predictionId}:${event.timestamp}`
+    const first = firstIndexByKey.get(key)
+    if (first !== undefined) {
+      rejected.push({
+        index,
+        errors: [{ path: event.type === 'prediction' ? 'id' : 'predictionId', message: `duplicate of the event at index ${first} in this batch` }],
+      })
+      continue
+    }
+    firstIndexByKey.set(key, index)
+    accepted.push(event)
+  }
+  return { accepted, rejected }
+}
+
+export function toFieldErrors(error: z.ZodError): FieldError[] {
+  return error.issues.map((issue) => ({ path: formatIssuePath(issue.path), message: issueMessage(issue) }))
+}
+
+function issueMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`
+  if (issue.code === 'invalid_type' && issue.input === undefined) return `is required (expected ${issue.expected})`
+  return issue.message
+}
+
+/** `['features', 'age']` → `features.age`; `['events', 3]` → `events[3]`. */
+export function formatIssuePath(path: readonly PropertyKey[]): string {
+  let out = ''
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`
+    else out += out === '' ? String(part) : `.${String(part)}`
+  }
+  return out
+}

@@ -1,0 +1,103 @@
+import { createReadStream } from 'node:fs'
+import path from 'node:path'
+import { createClient, type ClickHouseClient } from '@clickhouse/client'
+import { createChdbConnection } from 'chdb/connection'
+import type { StoreConfig } from './config.js'
+import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js'
+import { qualifiedTable } from './identifiers.js'
+import { runMigrations, type MigrationResult } from './migrations.js'
+import { structureOf, type ColumnSpec } from './prediction-layout.js'
+
+export type StoreMode = 'embedded' | 'server'
+
+type ChdbClientConnection = NonNullable<Parameters<typeof createClient>[0]>['connection']
+
+/**
+ * An open ClickHouse store. Every query goes through `client` (`@clickhouse/client`); the
+ * embedded engine is plugged in as its connection, so SQL and migrations are the same on both.
+ */
+export interface Store {
+  readonly client: ClickHouseClient
+  readonly config: StoreConfig
+  readonly mode: StoreMode
+  /** Held for embedded stores; the caller takes its own for a server store's local spool. */
+  readonly lock: DataDirLock | undefined
+  readonly migrations: MigrationResult
+  /** `database`.`table`, quoted. */
+  table(name: string): string
+  /**
+   * Inserts a file of RowBinary rows with the given columns. Embedded: the engine reads the file
+   * itself through `file()`, no copy through JavaScript. Server: the file is streamed as the body.
+   * `dedupToken` makes a replay of the same file after a crash a no-op.
+   */
+  insertRowBinaryFile(params: { table: string; columns: readonly ColumnSpec[]; file: string; dedupToken: string }): Promise<void>
+  close(): Promise<void>
+}
+
+export async function openStore(config: StoreConfig): Promise<Store> {
+  const mode: StoreMode = config.url ? 'server' : 'embedded'
+  let lock: DataDirLock | undefined
+  let client: ClickHouseClient
+  if (mode === 'embedded') {
+    lock = acquireDataDirLock(config.dataDir)
+    try {
+      // chdb types its connection against @clickhouse/client-common, which the client bundles its own
+      // copy of; the shapes are the same contract (chdb/connection's documented use), the types differ.
+      const connection = createChdbConnection({ path: path.join(config.dataDir, 'clickhouse') }) as unknown as ChdbClientConnection
+      client = createClient({ connection })
+    } catch (error) {
+      lock.release()
+      throw error
+    }
+  } else {
+    client = createClient({
+      url: config.url,
+      username: config.username,
+      password: config.password,
+      request_timeout: 60_000,
+      compression: { request: false, response: true },
+      clickhouse_settings: { date_time_input_format: 'best_effort' },
+    })
+  }
+  let migrations: MigrationResult
+  try {
+    migrations = await runMigrations(client, { database: config.database, cluster: config.cluster, retentionDays: config.retentionDays })
+  } catch (error) {
+    await client.close().catch(() => undefined)
+    lock?.release()
+    throw error
+  }
+  const table = (name: string) => qualifiedTable(config.database, name)
+  return {
+    client,
+    config,
+    mode,
+    lock,
+    migrations,
+    table,
+    async insertRowBinaryFile({ table: name, columns, file, dedupToken }) {
+      const columnList = columns.map((c) => '`' + c.name + '`').join(', ')
+      const settings = { insert_deduplication_token: dedupToken }
+      if (mode === 'embedded') {
+        await client.command({
+          query: `INSERT INTO ${table(name)} (${columnList}) SELECT * FROM file({file:String}, 'RowBinary', {structure:String})`,
+          query_params: { file, structure: structureOf(columns) },
+          clickhouse_settings: settings,
+        })
+      } else {
+        await client.exec({
+          query: `INSERT INTO ${table(name)} (${columnList}) FORMAT RowBinary`,
+          values: createReadStream(file),
+          clickhouse_settings: settings,
+        }).then((result) => result.stream.resume())
+      }
+    },
+    async close() {
+      try {
+        await client.close()
+      } finally {
+        lock?.release()
+      }
+    },
+  }
+}
