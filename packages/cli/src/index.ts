@@ -1,1 +1,3 @@
-export {}
+export { CliError } from './cli-error.js'
+export { openKeyManager } from './key-manager.js'
+export type { KeyManager, KeyManagerOptions } from './key-manager.js'

@@ -1,1 +1,24 @@
-export {}
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander'
+import { registerKeysCommand } from './commands/keys.js'
+import { registerUpCommand } from './commands/up.js'
+import { CliError } from './cli-error.js'
+
+/** `aims <command>`: run from the repository root as `pnpm aims <command>`. */
+const program = new Command()
+  .name('aims')
+  .description('AIMS Monitor: runtime monitoring of AI models as ISO/IEC 42001 operational controls')
+  .showHelpAfterError()
+  .exitOverride()
+
+registerUpCommand(program)
+registerKeysCommand(program)
+
+try {
+  await program.parseAsync(process.argv)
+} catch (error) {
+  if (error instanceof CommanderError) process.exit(error.exitCode)
+  const message = error instanceof CliError || error instanceof Error ? error.message : String(error)
+  process.stderr.write(`aims: ${message}\n`)
+  process.exit(error instanceof CliError ? error.exitCode : 1)
+}

@@ -9,6 +9,8 @@ export interface FieldError {
 
 export interface RejectedEvent {
   index: number
+  /** `invalid`: the event breaks the schema; `duplicate`: its id was already in this batch. */
+  reason: 'invalid' | 'duplicate'
   errors: FieldError[]
 }
 
@@ -29,7 +31,7 @@ export function validateEventBatch(events: readonly unknown[]): BatchValidation 
   for (let index = 0; index < events.length; index++) {
     const result = wireEventSchema.safeParse(events[index])
     if (!result.success) {
-      rejected.push({ index, errors: toFieldErrors(result.error) })
+      rejected.push({ index, reason: 'invalid', errors: toFieldErrors(result.error) })
       continue
     }
     const event = result.data
@@ -38,6 +40,7 @@ export function validateEventBatch(events: readonly unknown[]): BatchValidation 
     if (first !== undefined) {
       rejected.push({
         index,
+        reason: 'duplicate',
         errors: [{ path: event.type === 'prediction' ? 'id' : 'predictionId', message: `duplicate of the event at index ${first} in this batch` }],
       })
       continue

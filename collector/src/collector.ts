@@ -1,0 +1,129 @@
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { acquireDataDirLock, ApiKeyRepository, API_KEY_SCOPES, openStore, type DataDirLock, type Store } from '@aims-monitor/store'
+import { createApp } from './app.js'
+import type { CollectorConfig } from './config.js'
+import { IngestService } from './ingest/ingest-service.js'
+import { createLogger, type Logger } from './logger.js'
+import { createCollectorMetrics } from './metrics.js'
+import { Spool } from './spool/spool.js'
+import { SpoolBarrier } from './spool/spool-barrier.js'
+import { SpoolDrainer } from './spool/spool-drainer.js'
+import { spoolDirectory } from './spool/spool-recovery.js'
+
+export interface RunningCollector {
+  /** e.g. http://127.0.0.1:4318 */
+  readonly url: string
+  readonly port: number
+  readonly store: Store
+  readonly keys: ApiKeyRepository
+  /** Stops taking requests, commits the spool, inserts what it can within shutdownDrainMs, closes the store. */
+  close(): Promise<void>
+}
+
+/**
+ * Starts a collector: opens (and migrates) the store, recovers the spool left by a previous run,
+ * starts the drainer, creates the init key, and listens. Fails fast, with the reason, when the data
+ * directory is held by another process.
+ */
+export async function startCollector(config: CollectorConfig, options: { logger?: Logger } = {}): Promise<RunningCollector> {
+  const logger = options.logger ?? createLogger()
+  const metrics = createCollectorMetrics()
+  if (config.store.retentionDays < 183) {
+    logger.warn({ retentionDays: config.store.retentionDays }, 'retention is under six months: EU AI Act Art. 19 / 26(6) ask high-risk systems to keep logs at least that long')
+  }
+  // The spool lives in the data directory whichever store is used; embedded stores lock it themselves.
+  const serverLock: DataDirLock | undefined = config.store.url ? acquireDataDirLock(config.store.dataDir) : undefined
+  let store: Store
+  try {
+    store = await openStore(config.store)
+  } catch (error) {
+    serverLock?.release()
+    throw error
+  }
+  const lock = store.lock ?? serverLock!
+  let ready = false
+  let stopping = false
+  try {
+    const keys = new ApiKeyRepository(store)
+    await keys.load()
+    if (config.initApiKey && !keys.hasSecret(config.initApiKey)) {
+      const created = await keys.create({ project: 'default', name: 'AIMS_INIT_API_KEY', scopes: [...API_KEY_SCOPES], secret: config.initApiKey })
+      logger.info({ key: created.record.id, keyPrefix: created.record.keyPrefix }, 'created the AIMS_INIT_API_KEY key on project default')
+    }
+    const spool = await Spool.open(
+      {
+        dir: spoolDirectory(config.store.dataDir),
+        maxBytes: config.maxSpoolBytes,
+        sealAfterMs: config.sealAfterMs,
+        maxSegmentRows: config.maxSegmentRows,
+        maxSegmentBytes: config.maxSegmentBytes,
+        maxColumnsPerModel: config.maxColumnsPerModel,
+      },
+      metrics,
+    )
+    const recovered = spool.depth
+    if (recovered.rows > 0) logger.info(recovered, 'recovered spooled events from the previous run; inserting them into the store')
+    const drainer = new SpoolDrainer(spool, store, metrics, logger)
+    drainer.start()
+    const app = createApp({
+      store,
+      keys,
+      ingest: new IngestService(spool, metrics),
+      barrier: new SpoolBarrier(spool, drainer),
+      metrics,
+      logger,
+      maxBodyBytes: config.maxBodyBytes,
+      readiness: () =>
+        stopping
+          ? { ready: false, reason: 'shutting down' }
+          : ready
+            ? { ready: true, details: { store: store.mode, spool: spool.depth, lastStoreError: drainer.lastError ?? null } }
+            : { ready: false, reason: 'starting' },
+    })
+    const server = await listen(app, config.port, config.host)
+    const port = (server.address() as AddressInfo).port
+    const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
+    lock.update({ url })
+    ready = true
+    logger.info({ url, store: store.mode, dataDir: config.store.dataDir }, 'collector listening')
+    let closing: Promise<void> | undefined
+    return {
+      url,
+      port,
+      store,
+      keys,
+      close() {
+        closing ??= (async () => {
+          stopping = true
+          await new Promise<void>((resolve) => {
+            server.close(() => resolve())
+            server.closeIdleConnections()
+          })
+          await spool.close()
+          await drainer.stop(config.shutdownDrainMs)
+          const left = spool.depth
+          if (left.rows > 0) logger.warn(left, 'events left in the spool; they are inserted at the next start')
+          await store.close()
+          serverLock?.release()
+        })()
+        return closing
+      },
+    }
+  } catch (error) {
+    await store.close().catch(() => undefined)
+    serverLock?.release()
+    throw error
+  }
+}
+
+function listen(app: ReturnType<typeof createApp>, port: number, host: string): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host)
+    server.once('listening', () => resolve(server))
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new Error(`port ${port} on ${host} is already in use; pass another --port`) : error),
+    )
+    server.keepAliveTimeout = 65_000
+  })
+}

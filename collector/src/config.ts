@@ -1,0 +1,61 @@
+import { z } from 'zod'
+import { storeConfigFromEnv, type StoreConfig, type StoreConfigInput } from '@aims-monitor/store'
+
+/** Every collector setting, with its default and why. Validated once, at start. */
+export const collectorSettingsSchema = z.object({
+  /** 4318 is the OTLP/HTTP port: OpenTelemetry exporters default to it. */
+  port: z.coerce.number().int().min(0).max(65535).default(4318),
+  /** Loopback by default: exposing the collector is a decision, not an accident. */
+  host: z.string().min(1).default('127.0.0.1'),
+  /** Request bodies above this (after decompression) get 413. */
+  maxBodyBytes: z.coerce.number().int().min(1024).default(10 * 1024 * 1024),
+  /** Spool bytes waiting for the store before ingest answers 503: about a few minutes of peak ingest. */
+  maxSpoolBytes: z.coerce.number().int().min(1024 * 1024).default(2 * 1024 * 1024 * 1024),
+  /**
+   * A spool segment goes to the store when it is this old. Larger segments insert faster
+   * (docs/storage-layout.md); this bounds how stale queries can be.
+   */
+  sealAfterMs: z.coerce.number().int().min(10).max(60_000).default(1000),
+  maxSegmentRows: z.coerce.number().int().min(1).default(200_000),
+  maxSegmentBytes: z.coerce.number().int().min(4096).default(64 * 1024 * 1024),
+  /** Feature and attribute columns one model table may gain (protects against names that are values). */
+  maxColumnsPerModel: z.coerce.number().int().min(20).max(5000).default(1000),
+  /** On SIGTERM, keep inserting the spool into the store for at most this long; the rest is kept on disk. */
+  shutdownDrainMs: z.coerce.number().int().min(0).default(10_000),
+  /** A key with every scope on project `default`, created at start when missing (AIMS_INIT_API_KEY). */
+  initApiKey: z.string().min(8, 'AIMS_INIT_API_KEY must be at least 8 characters').optional(),
+})
+
+export type CollectorSettings = z.output<typeof collectorSettingsSchema>
+
+export interface CollectorConfig extends CollectorSettings {
+  store: StoreConfig
+}
+
+/**
+ * Settings from the environment (`AIMS_PORT`, `AIMS_HOST`, `AIMS_MAX_BODY_BYTES`, `AIMS_MAX_SPOOL_BYTES`,
+ * `AIMS_SEAL_AFTER_MS`, `AIMS_INIT_API_KEY`, `AIMS_CLICKHOUSE_*`), overridden by explicit options (CLI flags).
+ */
+export function collectorConfigFromEnv(
+  env: NodeJS.ProcessEnv,
+  overrides: Partial<Record<keyof CollectorSettings, unknown>> & { store?: Partial<StoreConfigInput> } = {},
+): CollectorConfig {
+  const fromEnv = {
+    port: env.AIMS_PORT,
+    host: env.AIMS_HOST,
+    maxBodyBytes: env.AIMS_MAX_BODY_BYTES,
+    maxSpoolBytes: env.AIMS_MAX_SPOOL_BYTES,
+    sealAfterMs: env.AIMS_SEAL_AFTER_MS,
+    shutdownDrainMs: env.AIMS_SHUTDOWN_DRAIN_MS,
+    initApiKey: env.AIMS_INIT_API_KEY || undefined,
+  }
+  const { store: storeOverrides, ...rest } = overrides
+  const merged = Object.fromEntries(
+    Object.entries({ ...fromEnv, ...rest }).filter(([, value]) => value !== undefined && value !== ''),
+  )
+  const parsed = collectorSettingsSchema.safeParse(merged)
+  if (!parsed.success) {
+    throw new Error(`invalid collector settings: ${parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`).join('; ')}`)
+  }
+  return { ...parsed.data, store: storeConfigFromEnv(env, storeOverrides) }
+}

@@ -1,0 +1,20 @@
+import type { NextFunction, Request, Response } from 'express'
+import type { Logger } from '../logger.js'
+import { HttpError } from './http-error.js'
+
+/** The one place errors become responses: `{ error: { code, message, details? } }`. */
+export function errorHandler(logger: Logger) {
+  return (error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const httpError =
+      error instanceof HttpError ? error : new HttpError(500, 'internal_error', 'internal error; see the collector log', { cause: error })
+    if (httpError.status >= 500) logger.error({ err: error, method: req.method, path: req.path }, 'request failed')
+    if (res.headersSent) return
+    res.status(httpError.status).set(httpError.headers)
+    res.json({ error: { code: httpError.code, message: httpError.message, ...(httpError.details !== undefined ? { details: httpError.details } : {}) } })
+  }
+}
+
+/** Routes with no handler answer JSON too, naming what exists. */
+export function notFoundHandler(req: Request, _res: Response, next: NextFunction) {
+  next(new HttpError(404, 'not_found', `no route for ${req.method} ${req.path}; see docs/api.md`))
+}

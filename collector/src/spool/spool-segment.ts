@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto'
+import { promises as fs } from 'node:fs'
+import { RowBinaryWriter, type ColumnSpec } from '@aims-monitor/store'
+import { encodeCommitRecord, segmentPaths, type SegmentMeta, type SegmentTarget } from './segment-files.js'
+
+/**
+ * One spool segment being written. Rows are encoded into `pending` on the request path; a group
+ * commit writes them and fdatasyncs, then appends a commit record. A segment stops taking rows when
+ * it is retired (its column set grew, it is big or old enough) and is sealed once everything it took
+ * is committed.
+ */
+export class SpoolSegment {
+  pending = new RowBinaryWriter(256 * 1024)
+  pendingRows = 0
+  /** Bytes and rows made durable. */
+  committedBytes = 0
+  committedRows = 0
+  /** Set when the segment takes no more rows. */
+  retired = false
+  readonly openedAt = Date.now()
+  private spare = new RowBinaryWriter(256 * 1024)
+
+  private constructor(
+    readonly meta: SegmentMeta,
+    readonly paths: ReturnType<typeof segmentPaths>,
+    private readonly rowsFile: fs.FileHandle,
+    private readonly commitsFile: fs.FileHandle,
+  ) {}
+
+  static async create(dir: string, seq: number, target: SegmentTarget, columns: readonly ColumnSpec[]): Promise<SpoolSegment> {
+    const meta: SegmentMeta = {
+      format: 'aims-spool-segment/v1',
+      seq,
+      id: randomUUID(),
+      target,
+      columns: [...columns],
+      createdAt: new Date().toISOString(),
+    }
+    const paths = segmentPaths(dir, seq)
+    const metaFile = await fs.open(paths.meta, 'wx')
+    try {
+      await metaFile.writeFile(JSON.stringify(meta))
+      await metaFile.datasync()
+    } finally {
+      await metaFile.close()
+    }
+    const rowsFile = await fs.open(paths.rows, 'wx')
+    const commitsFile = await fs.open(paths.commits, 'wx')
+    await fsyncDirectory(dir)
+    return new SpoolSegment(meta, paths, rowsFile, commitsFile)
+  }
+
+  get hasPending(): boolean {
+    return this.pendingRows > 0
+  }
+
+  /** Bytes on disk or about to be. */
+  get size(): number {
+    return this.committedBytes + this.pending.length
+  }
+
+  /**
+   * Makes the pending rows durable: write, fdatasync the rows, then append and fdatasync the commit
+   * record that covers them. Rows encoded while this runs go to the next commit.
+   */
+  async commit(): Promise<number> {
+    if (this.pendingRows === 0) return 0
+    const writer = this.pending
+    const rows = this.pendingRows
+    this.pending = this.spare
+    this.pendingRows = 0
+    const bytes = writer.view()
+    await writeFully(this.rowsFile, bytes, this.committedBytes)
+    await this.rowsFile.datasync()
+    const committedBytes = this.committedBytes + bytes.length
+    const committedRows = this.committedRows + rows
+    await writeFully(this.commitsFile, encodeCommitRecord(committedBytes, committedRows), null)
+    await this.commitsFile.datasync()
+    this.committedBytes = committedBytes
+    this.committedRows = committedRows
+    writer.reset()
+    this.spare = writer
+    return rows
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.rowsFile.close(), this.commitsFile.close()])
+  }
+}
+
+async function writeFully(file: fs.FileHandle, data: Buffer, position: number | null): Promise<void> {
+  let offset = 0
+  while (offset < data.length) {
+    const { bytesWritten } = await file.write(data, offset, data.length - offset, position === null ? null : position + offset)
+    offset += bytesWritten
+  }
+}
+
+/** New directory entries survive a power cut only once the directory itself is synced. */
+export async function fsyncDirectory(dir: string): Promise<void> {
+  const handle = await fs.open(dir, 'r')
+  try {
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+}

@@ -1,0 +1,43 @@
+import type { Command } from 'commander'
+import { collectorConfigFromEnv, startCollector } from '@aims-monitor/collector'
+import { DataDirLockedError } from '@aims-monitor/store'
+import { CliError } from '../cli-error.js'
+
+/**
+ * `aims up`: the collector on the embedded store (or the server in AIMS_CLICKHOUSE_URL), until
+ * SIGINT or SIGTERM, when it flushes the spool and exits 0.
+ */
+export function registerUpCommand(program: Command): void {
+  program
+    .command('up')
+    .description('start the collector (OTLP/HTTP and native JSON ingest, query API) on the embedded store')
+    .option('-p, --port <port>', 'port to listen on (4318 is the OTLP/HTTP port)', '4318')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('-d, --data <dir>', 'data directory of the embedded store and the spool', '.aims')
+    .action(async (options: { port: string; host: string; data: string }) => {
+      const config = collectorConfigFromEnv(process.env, { port: options.port, host: options.host, store: { dataDir: options.data } })
+      let collector
+      try {
+        collector = await startCollector(config)
+      } catch (error) {
+        if (error instanceof DataDirLockedError) throw new CliError(error.message, 2)
+        throw error
+      }
+      process.stdout.write(`AIMS Monitor collector listening on ${collector.url}\n`)
+      process.stdout.write(`  store: ${collector.store.mode === 'embedded' ? `embedded ClickHouse in ${config.store.dataDir}` : config.store.url}\n`)
+      process.stdout.write(`  OTLP/HTTP logs: ${collector.url}/v1/logs   native JSON: ${collector.url}/v1/events\n`)
+      if (collector.keys.list().length === 0) {
+        process.stdout.write('  no API key exists yet: set AIMS_INIT_API_KEY, or run `pnpm aims keys create`\n')
+      }
+      await new Promise<void>((resolve) => {
+        const stop = (signal: NodeJS.Signals) => {
+          process.stdout.write(`\n${signal}: flushing the spool and closing the store…\n`)
+          resolve()
+        }
+        process.once('SIGINT', stop)
+        process.once('SIGTERM', stop)
+      })
+      await collector.close()
+      process.stdout.write('stopped\n')
+    })
+}
