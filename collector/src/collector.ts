@@ -44,9 +44,12 @@ export async function startCollector(config: CollectorConfig, options: { logger?
   const lock = store.lock ?? serverLock!
   let ready = false
   let stopping = false
+  let keysForCleanup: ApiKeyRepository | undefined
   try {
     const keys = new ApiKeyRepository(store)
+    keysForCleanup = keys
     await keys.load()
+    keys.startRefresh(config.keyRefreshMs, (error) => logger.warn({ err: error }, 'could not reload API keys; keeping the ones loaded before'))
     if (config.initApiKey && !keys.hasSecret(config.initApiKey)) {
       const created = await keys.create({ project: 'default', name: 'AIMS_INIT_API_KEY', scopes: [...API_KEY_SCOPES], secret: config.initApiKey })
       logger.info({ key: created.record.id, keyPrefix: created.record.keyPrefix }, 'created the AIMS_INIT_API_KEY key on project default')
@@ -96,6 +99,7 @@ export async function startCollector(config: CollectorConfig, options: { logger?
       close() {
         closing ??= (async () => {
           stopping = true
+          keys.stopRefresh()
           await new Promise<void>((resolve) => {
             server.close(() => resolve())
             server.closeIdleConnections()
@@ -111,6 +115,7 @@ export async function startCollector(config: CollectorConfig, options: { logger?
       },
     }
   } catch (error) {
+    keysForCleanup?.stopRefresh()
     await store.close().catch(() => undefined)
     serverLock?.release()
     throw error

@@ -22,6 +22,8 @@ export const collectorSettingsSchema = z.object({
   maxColumnsPerModel: z.coerce.number().int().min(20).max(5000).default(1000),
   /** On SIGTERM, keep inserting the spool into the store for at most this long; the rest is kept on disk. */
   shutdownDrainMs: z.coerce.number().int().min(0).default(10_000),
+  /** How often API keys are reloaded from the store, so keys changed by other processes take effect. */
+  keyRefreshMs: z.coerce.number().int().min(100).default(5000),
   /** A key with every scope on project `default`, created at start when missing (AIMS_INIT_API_KEY). */
   initApiKey: z.string().min(8, 'AIMS_INIT_API_KEY must be at least 8 characters').optional(),
 })

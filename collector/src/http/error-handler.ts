@@ -6,12 +6,25 @@ import { HttpError } from './http-error.js'
 export function errorHandler(logger: Logger) {
   return (error: unknown, req: Request, res: Response, _next: NextFunction) => {
     const httpError =
-      error instanceof HttpError ? error : new HttpError(500, 'internal_error', 'internal error; see the collector log', { cause: error })
+      error instanceof HttpError
+        ? error
+        : (fromBodyParserError(error) ?? new HttpError(500, 'internal_error', 'internal error; see the collector log', { cause: error }))
     if (httpError.status >= 500) logger.error({ err: error, method: req.method, path: req.path }, 'request failed')
     if (res.headersSent) return
     res.status(httpError.status).set(httpError.headers)
     res.json({ error: { code: httpError.code, message: httpError.message, ...(httpError.details !== undefined ? { details: httpError.details } : {}) } })
   }
+}
+
+/**
+ * express.json() errors (malformed JSON, body too large) are the client's: body-parser marks them
+ * with a `type` and a 4xx `status`. Told apart by those fields, never by message text.
+ */
+function fromBodyParserError(error: unknown): HttpError | undefined {
+  const e = error as { type?: unknown; status?: unknown; message?: unknown } | null
+  if (typeof e?.type !== 'string' || typeof e.status !== 'number' || e.status < 400 || e.status > 499) return undefined
+  const code = e.type === 'entity.parse.failed' ? 'malformed_json' : e.type === 'entity.too.large' ? 'payload_too_large' : 'bad_body'
+  return new HttpError(e.status, code, `the body could not be read: ${String(e.message)}`, { cause: error })
 }
 
 /** Routes with no handler answer JSON too, naming what exists. */

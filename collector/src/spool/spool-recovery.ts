@@ -49,10 +49,14 @@ async function readMeta(file: string): Promise<SegmentMeta | undefined> {
   }
 }
 
-/** Rows and commits first, meta last: a crash half-way leaves a segment recovery removes. */
+/**
+ * Commit log first, then rows, meta last: a crash half-way leaves a segment with no commit record,
+ * which recovery removes. (Rows first would leave a commit log without its rows file, which
+ * recovery must treat as lost data and refuse to start on.)
+ */
 export async function removeSegmentFiles(paths: ReturnType<typeof segmentPaths>): Promise<void> {
-  await fs.rm(paths.rows, { force: true })
   await fs.rm(paths.commits, { force: true })
+  await fs.rm(paths.rows, { force: true })
   await fs.rm(paths.meta, { force: true })
 }
 

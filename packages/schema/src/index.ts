@@ -3,6 +3,8 @@ export { toEventUuid, isUuid } from './ids.js'
 export {
   fieldNameSchema,
   featureValueSchema,
+  featuresSchema,
+  attributesSchema,
   timestampSchema,
   modelRefSchema,
   predictionOutputSchema,
@@ -22,5 +24,6 @@ export type {
   FeatureValue,
 } from './events.js'
 export { jsonSchemas } from './json-schema.js'
+export { fastAccept } from './fast-accept.js'
 export { validateEventBatch, formatIssuePath } from './validate-batch.js'
 export type { BatchValidation, RejectedEvent, FieldError } from './validate-batch.js'

@@ -34,10 +34,29 @@ export function sha256Hex(text: string): string {
  */
 export class ApiKeyRepository {
   private byDigest = new Map<string, StoredKey>()
+  private refreshTimer: NodeJS.Timeout | undefined
+  private localWrites = 0
 
   constructor(private readonly store: Store) {}
 
+  /**
+   * Reloads the keys every `intervalMs`, so a key created or revoked by another process (another
+   * collector on the same ClickHouse server, `aims keys` against the server) takes effect here too.
+   * A failed reload keeps the keys it had and is reported to `onError`.
+   */
+  startRefresh(intervalMs: number, onError: (error: unknown) => void): void {
+    this.stopRefresh()
+    this.refreshTimer = setInterval(() => void this.load().catch(onError), intervalMs)
+    this.refreshTimer.unref()
+  }
+
+  stopRefresh(): void {
+    if (this.refreshTimer) clearInterval(this.refreshTimer)
+    this.refreshTimer = undefined
+  }
+
   async load(): Promise<void> {
+    const writesBefore = this.localWrites
     const rows = await (
       await this.store.client.query({
         query: `SELECT toString(id) AS id, project, name, key_prefix, key_sha256, scopes,
@@ -59,7 +78,9 @@ export class ApiKeyRepository {
         revokedAt: Number(row.revoked) > 0 ? new Date(Number(row.revoked)).toISOString() : null,
       })
     }
-    this.byDigest = next
+    // A key written here while the reload read the table may be missing from what it read:
+    // keep the current map then; the next reload sees it.
+    if (this.localWrites === writesBefore) this.byDigest = next
   }
 
   /**
@@ -114,6 +135,7 @@ export class ApiKeyRepository {
   }
 
   private async write(key: StoredKey, version: number): Promise<void> {
+    this.localWrites++
     await this.store.client.insert({
       table: this.store.table('api_keys'),
       values: [

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs'
 import path from 'node:path'
-import { createClient, type ClickHouseClient } from '@clickhouse/client'
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client'
 import { createChdbConnection } from 'chdb/connection'
 import type { StoreConfig } from './config.js'
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js'
@@ -57,6 +57,9 @@ export async function openStore(config: StoreConfig): Promise<Store> {
       request_timeout: 60_000,
       compression: { request: false, response: true },
       clickhouse_settings: { date_time_input_format: 'best_effort' },
+      // Failures reach our own logs through the callers (the drainer retries and logs each one);
+      // the client's own ERROR lines with stacks would only repeat them.
+      log: { level: ClickHouseLogLevel.OFF },
     })
   }
   let migrations: MigrationResult
@@ -65,7 +68,8 @@ export async function openStore(config: StoreConfig): Promise<Store> {
   } catch (error) {
     await client.close().catch(() => undefined)
     lock?.release()
-    throw error
+    const where = mode === 'server' ? `the ClickHouse server at ${config.url} (check AIMS_CLICKHOUSE_URL, AIMS_CLICKHOUSE_USER, AIMS_CLICKHOUSE_PASSWORD)` : `the embedded store in ${config.dataDir}`
+    throw new Error(`cannot open ${where}: ${(error as Error).message}`, { cause: error })
   }
   const table = (name: string) => qualifiedTable(config.database, name)
   return {
@@ -77,19 +81,22 @@ export async function openStore(config: StoreConfig): Promise<Store> {
     table,
     async insertRowBinaryFile({ table: name, columns, file, dedupToken }) {
       const columnList = columns.map((c) => '`' + c.name + '`').join(', ')
-      const settings = { insert_deduplication_token: dedupToken }
+      if (!/^[0-9a-zA-Z-]{1,64}$/.test(dedupToken)) throw new Error(`invalid deduplication token ${JSON.stringify(dedupToken)}`)
       if (mode === 'embedded') {
+        // In the statement, not as clickhouse_settings: chDB applies those with SET, which would
+        // stay on the session and silently de-duplicate later, unrelated inserts.
         await client.command({
-          query: `INSERT INTO ${table(name)} (${columnList}) SELECT * FROM file({file:String}, 'RowBinary', {structure:String})`,
+          query: `INSERT INTO ${table(name)} (${columnList}) SETTINGS insert_deduplication_token = '${dedupToken}'
+                  SELECT * FROM file({file:String}, 'RowBinary', {structure:String})`,
           query_params: { file, structure: structureOf(columns) },
-          clickhouse_settings: settings,
         })
       } else {
-        await client.exec({
+        const result = await client.exec({
           query: `INSERT INTO ${table(name)} (${columnList}) FORMAT RowBinary`,
           values: createReadStream(file),
-          clickhouse_settings: settings,
-        }).then((result) => result.stream.resume())
+          clickhouse_settings: { insert_deduplication_token: dedupToken },
+        })
+        result.stream.resume()
       }
     },
     async close() {

@@ -55,6 +55,23 @@ export class RowBinaryWriter {
     // Worst case 3 bytes per UTF-16 unit, plus a 5-byte length.
     this.ensure(value.length * 3 + 5)
     const start = this.offset
+    const length = value.length
+    // Short ASCII strings (categories, labels, versions: nearly every string here) are copied in JS:
+    // a call into Buffer#write costs more than the copy itself at these lengths.
+    if (length < 64) {
+      const b = this.buffer
+      let i = 0
+      for (; i < length; i++) {
+        const code = value.charCodeAt(i)
+        if (code >= 0x80) break
+        b[start + 1 + i] = code
+      }
+      if (i === length) {
+        b[start] = length
+        this.offset = start + 1 + length
+        return
+      }
+    }
     // Most strings are short: write after a one-byte length and move them only when they were not.
     const written = this.buffer.write(value, start + 1, 'utf8')
     if (written < 0x80) {

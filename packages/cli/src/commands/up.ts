@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import { collectorConfigFromEnv, startCollector } from '@aims-monitor/collector'
-import { DataDirLockedError } from '@aims-monitor/store'
+import { API_KEY_SCOPES, DataDirLockedError } from '@aims-monitor/store'
 import { CliError } from '../cli-error.js'
 
 /**
@@ -27,7 +27,10 @@ export function registerUpCommand(program: Command): void {
       process.stdout.write(`  store: ${collector.store.mode === 'embedded' ? `embedded ClickHouse in ${config.store.dataDir}` : config.store.url}\n`)
       process.stdout.write(`  OTLP/HTTP logs: ${collector.url}/v1/logs   native JSON: ${collector.url}/v1/events\n`)
       if (collector.keys.list().length === 0) {
-        process.stdout.write('  no API key exists yet: set AIMS_INIT_API_KEY, or run `pnpm aims keys create`\n')
+        // First start with no key and no AIMS_INIT_API_KEY: without a key nothing can be sent or read,
+        // so make one for the operator at this terminal (the collector listens on loopback by default).
+        const { key } = await collector.keys.create({ project: 'default', name: 'first start', scopes: [...API_KEY_SCOPES] })
+        process.stdout.write(`  first start: created an API key with every scope on project default:\n\n    ${key}\n\n  Store it now: it is not shown again (\`pnpm aims keys\` manages keys).\n`)
       }
       await new Promise<void>((resolve) => {
         const stop = (signal: NodeJS.Signals) => {
