@@ -34,6 +34,17 @@ describe('aims up', () => {
     expect(await first.stop('SIGTERM')).toEqual({ code: 0, signal: null })
   })
 
+  it('of two started at the same moment on one data directory, exactly one serves', async () => {
+    const dataDir = freshDir()
+    const settled = await Promise.allSettled([spawnCollector({ dataDir, env: { AIMS_INIT_API_KEY: KEY } }), spawnCollector({ dataDir, env: { AIMS_INIT_API_KEY: KEY } })])
+    const winners = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []))
+    const losers = settled.flatMap((s) => (s.status === 'rejected' ? [String(s.reason)] : []))
+    expect(winners).toHaveLength(1)
+    expect(losers).toHaveLength(1)
+    expect(losers[0]).toContain(`pid ${winners[0]!.pid}`)
+    expect(await winners[0]!.stop('SIGTERM')).toEqual({ code: 0, signal: null })
+  })
+
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     it(`on ${signal} flushes what it acknowledged and exits 0`, async () => {
       const dataDir = freshDir()

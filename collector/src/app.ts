@@ -8,7 +8,7 @@ import { eventsRoute } from './routes/events-route.js'
 import { healthRoutes } from './routes/health-routes.js'
 import { keysRoute } from './routes/keys-route.js'
 import { modelsRoute } from './routes/models-route.js'
-// OTLP route: added with routes/otlp-logs-route.ts
+import { otlpLogsRoute } from './routes/otlp-logs-route.js'
 import type { SpoolBarrier } from './spool/spool-barrier.js'
 
 export interface AppDependencies {
@@ -30,7 +30,7 @@ export function createApp(deps: AppDependencies): Express {
   const audit = (action: string, details: Record<string, unknown>) => deps.logger.info({ audit: action, ...details }, action)
   app.use(healthRoutes({ metrics: deps.metrics, readiness: deps.readiness }))
   app.use(eventsRoute({ keys: deps.keys, ingest: deps.ingest, metrics: deps.metrics, maxBodyBytes: deps.maxBodyBytes }))
-  // app.use(otlpLogsRoute(...)) once routes/otlp-logs-route.ts lands
+  app.use(otlpLogsRoute({ keys: deps.keys, ingest: deps.ingest, metrics: deps.metrics, maxBodyBytes: deps.maxBodyBytes }))
   app.use(modelsRoute({ keys: deps.keys, store: deps.store, barrier: deps.barrier }))
   app.use(keysRoute({ keys: deps.keys, audit }))
   app.use(notFoundHandler)

@@ -15,3 +15,20 @@ export { SpoolDrainer } from './spool/spool-drainer.js'
 export { recoverSpool, spoolDirectory } from './spool/spool-recovery.js'
 export { IngestService } from './ingest/ingest-service.js'
 export { toRecords, toPredictionRecord, toOutcomeRecord, DEFAULT_ENVIRONMENT } from './ingest/to-records.js'
+export { otlpLogsRoute } from './routes/otlp-logs-route.js'
+export { mapLogRecord } from './ingest/otlp/map-log-record.js'
+export type { LogRecordMapping } from './ingest/otlp/map-log-record.js'
+export { processLogsRequest } from './ingest/otlp/process-logs-request.js'
+export type { ProcessedLogsRequest, RecordRejection, RecordRejectionReason } from './ingest/otlp/process-logs-request.js'
+export { decodeJsonLogsRequest } from './ingest/otlp/decode-json.js'
+export { decodeProtobufLogsRequest } from './ingest/otlp/decode-protobuf.js'
+export { OtlpDecodeError } from './ingest/otlp/otlp-decode-error.js'
+export type { OtlpAnyValue, OtlpKeyValue, OtlpLogRecord, OtlpLogsRequest, OtlpResourceLogs, OtlpScopeLogs } from './ingest/otlp/otlp-model.js'
+export {
+  AIMS_ATTRIBUTES,
+  AIMS_EVENT_NAMES,
+  AIMS_NAMESPACE,
+  ENVIRONMENT_ATTRIBUTES,
+  EVENT_NAME_ATTRIBUTE,
+  RESOURCE_FALLBACK_ATTRIBUTES,
+} from './ingest/otlp/semantic-conventions.js'

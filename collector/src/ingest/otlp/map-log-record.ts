@@ -1,0 +1,180 @@
+import type { FeatureValue, FieldError, OutcomeEventInput, PredictionEventInput, WireEventInput } from '@aims-monitor/schema'
+import { readNumber, readScalar, readString, type ValueResult } from './attribute-values.js'
+import type { OtlpAnyValue, OtlpKeyValue, OtlpLogRecord } from './otlp-model.js'
+import {
+  AIMS_ATTRIBUTES as A,
+  AIMS_EVENT_NAMES,
+  AIMS_NAMESPACE,
+  ENVIRONMENT_ATTRIBUTES,
+  EVENT_NAME_ATTRIBUTE,
+  RESOURCE_FALLBACK_ATTRIBUTES,
+} from './semantic-conventions.js'
+import { optionalHexId, recordTimestampMs } from './time-and-ids.js'
+
+/**
+ * What one log record is for AIMS: a wire event (still to be validated by the wire schema, exactly
+ * as /v1/events does), not an AIMS event at all, or an AIMS event whose attributes cannot be read
+ * (wrong value kinds, unknown `aims.*` attributes). Errors name OTLP attributes, not wire fields.
+ */
+export type LogRecordMapping =
+  | { kind: 'event'; event: WireEventInput }
+  | { kind: 'not_aims'; message: string }
+  | { kind: 'invalid'; eventType: 'prediction' | 'outcome'; errors: FieldError[] }
+
+const PREDICTION_KEYS = new Set<string>([
+  A.predictionId,
+  A.modelId,
+  A.modelVersion,
+  A.outputLabel,
+  A.outputScore,
+  A.outputValue,
+  A.latencyMs,
+  A.errorType,
+  A.errorMessage,
+])
+const OUTCOME_KEYS = new Set<string>([A.predictionId, A.modelId, A.modelVersion, A.outcomeLabel, A.outcomeValue])
+
+/**
+ * Maps one OTLP log record to a native wire event by docs/semantic-conventions.md. Record attributes
+ * win; the resource's attributes fill in the model id, version and environment.
+ */
+export function mapLogRecord(record: OtlpLogRecord, resourceAttributes: readonly OtlpKeyValue[] = []): LogRecordMapping {
+  const attributes = toMap(record.attributes)
+  const eventName = record.eventName !== '' ? record.eventName : stringOrUndefined(attributes.get(EVENT_NAME_ATTRIBUTE))
+  if (eventName !== AIMS_EVENT_NAMES.prediction && eventName !== AIMS_EVENT_NAMES.outcome) {
+    return { kind: 'not_aims', message: notAimsMessage(record.eventName, eventName) }
+  }
+  const reader = new AttributeReader(attributes, toMap(resourceAttributes))
+  if (eventName === AIMS_EVENT_NAMES.prediction) {
+    const event = readPrediction(reader, record)
+    return reader.errors.length > 0 ? { kind: 'invalid', eventType: 'prediction', errors: reader.errors } : { kind: 'event', event }
+  }
+  const event = readOutcome(reader, record)
+  return reader.errors.length > 0 ? { kind: 'invalid', eventType: 'outcome', errors: reader.errors } : { kind: 'event', event }
+}
+
+function readPrediction(reader: AttributeReader, record: OtlpLogRecord): PredictionEventInput {
+  const features: Record<string, FeatureValue> = {}
+  const attributes: Record<string, FeatureValue> = {}
+  for (const [key, value] of reader.aimsAttributes()) {
+    if (key.startsWith(A.featurePrefix)) reader.put(features, key, key.slice(A.featurePrefix.length), readScalar(value))
+    else if (key.startsWith(A.attributePrefix)) reader.put(attributes, key, key.slice(A.attributePrefix.length), readScalar(value))
+    else if (!PREDICTION_KEYS.has(key)) reader.unknown(key, 'prediction')
+  }
+  const label = reader.read(A.outputLabel, readScalar)
+  const score = reader.read(A.outputScore, readNumber)
+  const value = reader.read(A.outputValue, readNumber)
+  const errorType = reader.read(A.errorType, readString)
+  const errorMessage = reader.read(A.errorMessage, readString)
+  const event: PredictionEventInput = {
+    type: 'prediction',
+    id: reader.read(A.predictionId, readString) as string,
+    timestamp: timestampOf(reader, record) as number,
+    model: withoutUndefined({ id: reader.read(A.modelId, readString) as string, version: reader.read(A.modelVersion, readString) as string }),
+    features,
+    attributes,
+  }
+  const environment = reader.readFirst(ENVIRONMENT_ATTRIBUTES, readString)
+  if (environment !== undefined) event.environment = environment
+  if (label !== undefined || score !== undefined || value !== undefined) event.output = withoutUndefined({ label, score, value })
+  if (errorType !== undefined || errorMessage !== undefined) event.error = withoutUndefined({ type: errorType as string, message: errorMessage })
+  const latencyMs = reader.read(A.latencyMs, readNumber)
+  if (latencyMs !== undefined) event.latencyMs = latencyMs
+  const traceId = optionalHexId(record.traceId)
+  if (traceId !== undefined) event.traceId = traceId
+  const spanId = optionalHexId(record.spanId)
+  if (spanId !== undefined) event.spanId = spanId
+  return withoutUndefined(event)
+}
+
+function readOutcome(reader: AttributeReader, record: OtlpLogRecord): OutcomeEventInput {
+  for (const [key] of reader.aimsAttributes()) if (!OUTCOME_KEYS.has(key)) reader.unknown(key, 'outcome')
+  const version = reader.read(A.modelVersion, readString)
+  const event: OutcomeEventInput = {
+    type: 'outcome',
+    predictionId: reader.read(A.predictionId, readString) as string,
+    timestamp: timestampOf(reader, record) as number,
+    model: withoutUndefined({ id: reader.read(A.modelId, readString) as string, version }),
+  }
+  const label = reader.read(A.outcomeLabel, readScalar)
+  if (label !== undefined) event.label = label
+  const value = reader.read(A.outcomeValue, readNumber)
+  if (value !== undefined) event.value = value
+  return withoutUndefined(event)
+}
+
+function timestampOf(reader: AttributeReader, record: OtlpLogRecord): number | undefined {
+  const ms = recordTimestampMs(record.timeUnixNano, record.observedTimeUnixNano)
+  if (ms === undefined) reader.errors.push({ path: 'timeUnixNano', message: 'the record has neither timeUnixNano nor observedTimeUnixNano' })
+  return ms
+}
+
+/**
+ * Reads attributes by key, record first and resource second for the keys that fall back, and
+ * collects one error per unreadable attribute instead of stopping at the first.
+ */
+class AttributeReader {
+  readonly errors: FieldError[] = []
+
+  constructor(
+    private readonly record: ReadonlyMap<string, OtlpAnyValue>,
+    private readonly resource: ReadonlyMap<string, OtlpAnyValue>,
+  ) {}
+
+  /** The record's attributes in the `aims.` namespace (the resource's are read only by key). */
+  *aimsAttributes(): Iterable<[string, OtlpAnyValue]> {
+    for (const entry of this.record) if (entry[0].startsWith(AIMS_NAMESPACE)) yield entry
+  }
+
+  read<T>(key: string, as: (value: OtlpAnyValue) => ValueResult<T>): T | undefined {
+    let value = this.record.get(key)
+    let where = key
+    if (value === undefined && (RESOURCE_FALLBACK_ATTRIBUTES as readonly string[]).includes(key)) {
+      value = this.resource.get(key)
+      where = `resource ${key}`
+    }
+    if (value === undefined) return undefined
+    const result = as(value)
+    if (result.ok) return result.value
+    this.errors.push({ path: where, message: result.message })
+    return undefined
+  }
+
+  /** The first of `keys` present on the record, else the first present on the resource. */
+  readFirst<T>(keys: readonly string[], as: (value: OtlpAnyValue) => ValueResult<T>): T | undefined {
+    const key = keys.find((k) => this.record.has(k)) ?? keys.find((k) => this.resource.has(k))
+    return key === undefined ? undefined : this.read(key, as)
+  }
+
+  put(target: Record<string, FeatureValue>, key: string, name: string, result: ValueResult<FeatureValue>): void {
+    if (result.ok) target[name] = result.value
+    else this.errors.push({ path: key, message: result.message })
+  }
+
+  unknown(key: string, type: 'prediction' | 'outcome'): void {
+    this.errors.push({ path: key, message: `not an attribute of an AIMS ${type} event (see docs/semantic-conventions.md)` })
+  }
+}
+
+/** Attributes by key; empty values count as absent. A repeated key (which OTLP forbids) keeps its last value. */
+function toMap(list: readonly OtlpKeyValue[]): Map<string, OtlpAnyValue> {
+  const map = new Map<string, OtlpAnyValue>()
+  for (const { key, value } of list) if (value.kind !== 'empty') map.set(key, value)
+  return map
+}
+
+function stringOrUndefined(value: OtlpAnyValue | undefined): string | undefined {
+  return value?.kind === 'string' ? value.value : undefined
+}
+
+function notAimsMessage(fieldName: string, eventName: string | undefined): string {
+  const expected = `"${AIMS_EVENT_NAMES.prediction}" or "${AIMS_EVENT_NAMES.outcome}"`
+  if (eventName === undefined) return `not an AIMS event: the record has no eventName nor "${EVENT_NAME_ATTRIBUTE}" attribute (expected ${expected})`
+  const source = fieldName !== '' ? 'eventName' : `the "${EVENT_NAME_ATTRIBUTE}" attribute`
+  return `not an AIMS event: ${source} is ${JSON.stringify(eventName.length > 64 ? eventName.slice(0, 64) + '…' : eventName)}, expected ${expected}`
+}
+
+function withoutUndefined<T extends object>(object: T): T {
+  for (const key of Object.keys(object) as (keyof T)[]) if (object[key] === undefined) delete object[key]
+  return object
+}

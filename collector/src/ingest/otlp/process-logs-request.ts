@@ -1,0 +1,77 @@
+import { validateEventBatch, type FieldError, type WireEvent, type WireEventInput } from '@aims-monitor/schema'
+import { mapLogRecord } from './map-log-record.js'
+import type { OtlpLogsRequest, OtlpRecordLocation } from './otlp-model.js'
+import { wirePathToAttribute } from './wire-path-to-attribute.js'
+
+export type RecordRejectionReason = 'not_aims_event' | 'invalid_event' | 'duplicate_in_batch'
+
+export interface RecordRejection {
+  location: OtlpRecordLocation
+  reason: RecordRejectionReason
+  /** Paths name OTLP attributes or record fields; empty for the record as a whole. */
+  errors: FieldError[]
+}
+
+export interface ProcessedLogsRequest {
+  /** Log records in the request, AIMS or not. */
+  total: number
+  /** Valid wire events, in request order, ready to ingest. */
+  accepted: WireEvent[]
+  /** In request order. */
+  rejected: RecordRejection[]
+}
+
+/**
+ * Turns a decoded request into events to ingest and per-record rejections: maps each record by the
+ * semantic conventions, then validates the events with the same `validateEventBatch` as /v1/events,
+ * so limits, timestamps, NaN and duplicate ids are judged identically on both interfaces.
+ */
+export function processLogsRequest(request: OtlpLogsRequest): ProcessedLogsRequest {
+  const rejected: (RecordRejection & { order: number })[] = []
+  const events: WireEventInput[] = []
+  const eventOrigins: { location: OtlpRecordLocation; order: number }[] = []
+  let order = 0
+  request.resourceLogs.forEach((resourceLogs, resource) => {
+    resourceLogs.scopeLogs.forEach((scopeLogs, scope) => {
+      scopeLogs.logRecords.forEach((record, index) => {
+        const location = { resource, scope, record: index }
+        const mapped = mapLogRecord(record, resourceLogs.resourceAttributes)
+        if (mapped.kind === 'event') {
+          events.push(mapped.event)
+          eventOrigins.push({ location, order })
+        } else if (mapped.kind === 'not_aims') {
+          rejected.push({ location, reason: 'not_aims_event', errors: [{ path: '', message: mapped.message }], order })
+        } else {
+          rejected.push({ location, reason: 'invalid_event', errors: mapped.errors, order })
+        }
+        order++
+      })
+    })
+  })
+  const validation = validateEventBatch(events)
+  for (const r of validation.rejected) {
+    const origin = eventOrigins[r.index]!
+    const eventType = events[r.index]!.type
+    rejected.push({
+      location: origin.location,
+      reason: r.reason === 'duplicate' ? 'duplicate_in_batch' : 'invalid_event',
+      errors: r.errors.map((e) => ({ path: wirePathToAttribute(eventType, e.path), message: duplicateMessage(e.message, r.reason, eventOrigins) })),
+      order: origin.order,
+    })
+  }
+  rejected.sort((a, b) => a.order - b.order)
+  return { total: order, accepted: validation.accepted, rejected: rejected.map(({ order: _order, ...rejection }) => rejection) }
+}
+
+/** validateEventBatch names the first copy by its index among the events; name it by its place in the request. */
+function duplicateMessage(message: string, reason: 'invalid' | 'duplicate', origins: readonly { location: OtlpRecordLocation }[]): string {
+  if (reason !== 'duplicate') return message
+  const match = /index (\d+)/.exec(message)
+  const first = match ? origins[Number(match[1])] : undefined
+  return first ? `duplicate of the record at ${formatLocation(first.location)} in this request` : message
+}
+
+/** `resourceLogs[0].scopeLogs[1].logRecords[2]`: the record's path in the request, as OTLP/JSON spells it. */
+export function formatLocation(location: OtlpRecordLocation): string {
+  return `resourceLogs[${location.resource}].scopeLogs[${location.scope}].logRecords[${location.record}]`
+}
