@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
@@ -56,6 +56,9 @@ describe('aims up', () => {
       expect(posted.status).toBe(200)
       expect(await collector.stop(signal)).toEqual({ code: 0, signal: null })
       expect(collector.stdout()).toContain('stopped')
+      // Flushed into the store, not merely left in the spool for the next start.
+      expect(readdirSync(path.join(dataDir, 'spool'))).toEqual([])
+      expect(existsSync(path.join(dataDir, 'aims.lock'))).toBe(false)
 
       const restarted = await spawnCollector({ dataDir, env })
       const models = await getModels(restarted.url, KEY)
@@ -64,6 +67,12 @@ describe('aims up', () => {
       expect(await restarted.stop('SIGTERM')).toEqual({ code: 0, signal: null })
     })
   }
+
+  it('handles a SIGTERM sent the moment it prints its URL (exits 0, not killed)', async () => {
+    const collector = await spawnCollector({ dataDir: freshDir(), env: { AIMS_INIT_API_KEY: KEY } })
+    expect(await collector.stop('SIGTERM')).toEqual({ code: 0, signal: null })
+    expect(collector.stdout()).toContain('stopped')
+  })
 
   it('after kill -9 a new process takes over the stale lock and keeps what was acknowledged', async () => {
     const dataDir = freshDir()

@@ -51,7 +51,7 @@ async function sender(url: string, index: number, batches: Batch[], stop: { now:
   for (let b = 0; !stop.now && b < 10_000; b++) {
     const predictionIds = Array.from({ length: PREDICTIONS_PER_BATCH }, () => randomUUID())
     // One sender's model gains a feature part-way: its open segment is retired and its table altered mid-ingest.
-    const features = index === 3 && b >= 3 ? { x: b, kind: 'k', late: true } : { x: b, kind: 'k' }
+    const features: Record<string, number | string | boolean> = index === 3 && b >= 3 ? { x: b, kind: 'k', late: true } : { x: b, kind: 'k' }
     const outcomeIds = predictionIds.slice(0, OUTCOMES_PER_BATCH)
     const events = [...predictionIds.map((id) => predictionEvent(id, model, features)), ...outcomeIds.map((id) => outcomeEvent(id, model))]
     const batch: Batch = { model, predictionIds, outcomeIds, events, state: 'in-flight' }

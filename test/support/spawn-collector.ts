@@ -48,7 +48,7 @@ function track(child: ChildProcess) {
   child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d))
   live.add(child)
   const exited = new Promise<ExitStatus>((resolve) => {
-    child.once('exit', (code, signal) => {
+    child.once('close', (code: number | null, signal: NodeJS.Signals | null) => {
       live.delete(child)
       resolve({ code, signal })
     })

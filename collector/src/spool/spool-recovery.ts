@@ -23,7 +23,12 @@ export async function recoverSpool(dir: string): Promise<{ segments: SealedSegme
   for (const seq of seqs) {
     const paths = segmentPaths(dir, seq)
     const meta = await readMeta(paths.meta)
-    const commits = await fs.readFile(paths.commits).catch(() => Buffer.alloc(0))
+    const commits = await fs.readFile(paths.commits).catch((error: NodeJS.ErrnoException) => {
+      // No commit log: the segment was being created or removed, nothing in it was acknowledged.
+      // Any other error (EIO, EACCES) must stop the start, not make recovery delete acknowledged rows.
+      if (error.code === 'ENOENT') return Buffer.alloc(0)
+      throw error
+    })
     const { bytes, rows } = lastCommit(commits)
     if (!meta || rows === 0) {
       await removeSegmentFiles(paths)

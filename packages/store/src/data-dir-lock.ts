@@ -1,4 +1,4 @@
-import { mkdirSync, openSync, readFileSync, rmSync, writeFileSync, closeSync } from 'node:fs'
+import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 
 /** What the lock file says about the process holding a data directory. */
@@ -39,16 +39,21 @@ export function acquireDataDirLock(dataDir: string): DataDirLock {
   const file = path.join(dataDir, 'aims.lock')
   const owner: LockOwner = { pid: process.pid, startedAt: new Date().toISOString() }
   for (let attempt = 0; attempt < 3; attempt++) {
+    // Written to a private file first and linked into place: link() fails if the lock exists, and
+    // the lock never exists without its content, so a reader never sees an empty lock and takes it
+    // for a stale one.
+    const temporary = `${file}.${process.pid}.tmp`
+    writeFileSync(temporary, JSON.stringify(owner))
     try {
-      const fd = openSync(file, 'wx')
-      writeFileSync(fd, JSON.stringify(owner))
-      closeSync(fd)
+      linkSync(temporary, file)
       let released = false
       return {
         file,
         update(fields) {
           Object.assign(owner, fields)
-          writeFileSync(file, JSON.stringify(owner))
+          const next = `${file}.${process.pid}.tmp`
+          writeFileSync(next, JSON.stringify(owner))
+          renameSync(next, file)
         },
         release() {
           if (released) return
@@ -63,6 +68,8 @@ export function acquireDataDirLock(dataDir: string): DataDirLock {
       if (existing && existing.pid !== process.pid && isRunning(existing.pid)) throw new DataDirLockedError(dataDir, existing)
       if (existing && existing.pid === process.pid) throw new DataDirLockedError(dataDir, existing)
       rmSync(file, { force: true }) // stale: its process is gone
+    } finally {
+      rmSync(temporary, { force: true })
     }
   }
   throw new Error(`could not take the lock ${file}: another process keeps recreating it`)

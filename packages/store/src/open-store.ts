@@ -6,6 +6,7 @@ import type { StoreConfig } from './config.js'
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js'
 import { qualifiedTable } from './identifiers.js'
 import { runMigrations, type MigrationResult } from './migrations.js'
+import { applyRetention } from './retention.js'
 import { structureOf, type ColumnSpec } from './prediction-layout.js'
 
 export type StoreMode = 'embedded' | 'server'
@@ -72,7 +73,7 @@ export async function openStore(config: StoreConfig): Promise<Store> {
     throw new Error(`cannot open ${where}: ${(error as Error).message}`, { cause: error })
   }
   const table = (name: string) => qualifiedTable(config.database, name)
-  return {
+  const store: Store = {
     client,
     config,
     mode,
@@ -107,4 +108,11 @@ export async function openStore(config: StoreConfig): Promise<Store> {
       }
     },
   }
+  try {
+    await applyRetention(store)
+  } catch (error) {
+    await store.close().catch(() => undefined)
+    throw new Error(`cannot apply the retention of ${config.retentionDays} days: ${(error as Error).message}`, { cause: error })
+  }
+  return store
 }

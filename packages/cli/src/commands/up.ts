@@ -16,6 +16,17 @@ export function registerUpCommand(program: Command): void {
     .option('-d, --data <dir>', 'data directory of the embedded store and the spool', '.aims')
     .action(async (options: { port: string; host: string; data: string }) => {
       const config = collectorConfigFromEnv(process.env, { port: options.port, host: options.host, store: { dataDir: options.data } })
+      // Handlers go in before anything starts: a supervisor may signal at any moment (even as soon
+      // as it reads the URL), and a signal with no handler would kill the process without a flush.
+      // A signal during start-up lets the start finish, then stops.
+      const signalled = new Promise<void>((resolve) => {
+        const stop = (signal: NodeJS.Signals) => {
+          process.stdout.write(`\n${signal}: flushing the spool and closing the store…\n`)
+          resolve()
+        }
+        process.once('SIGINT', stop)
+        process.once('SIGTERM', stop)
+      })
       let collector
       try {
         collector = await startCollector(config)
@@ -32,14 +43,7 @@ export function registerUpCommand(program: Command): void {
         const { key } = await collector.keys.create({ project: 'default', name: 'first start', scopes: [...API_KEY_SCOPES] })
         process.stdout.write(`  first start: created an API key with every scope on project default:\n\n    ${key}\n\n  Store it now: it is not shown again (\`pnpm aims keys\` manages keys).\n`)
       }
-      await new Promise<void>((resolve) => {
-        const stop = (signal: NodeJS.Signals) => {
-          process.stdout.write(`\n${signal}: flushing the spool and closing the store…\n`)
-          resolve()
-        }
-        process.once('SIGINT', stop)
-        process.once('SIGTERM', stop)
-      })
+      await signalled
       await collector.close()
       process.stdout.write('stopped\n')
     })

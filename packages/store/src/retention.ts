@@ -1,0 +1,52 @@
+import { qualifiedTable, quoteIdentifier } from './identifiers.js'
+import type { Store } from './open-store.js'
+
+/**
+ * Keeps the TTL of every event table equal to the configured retention. Tables get the retention in
+ * force when they are created; when `AIMS_RETENTION_DAYS` changes later, this rewrites their TTL
+ * (`ALTER … MODIFY TTL`, which re-evaluates existing parts) and records the new value in `meta`.
+ * Returns the previous retention when it changed.
+ */
+export async function applyRetention(store: Store): Promise<{ changedFrom: number } | undefined> {
+  const days = Math.trunc(store.config.retentionDays)
+  const rows = await (
+    await store.client.query({
+      query: `SELECT argMax(value, updated) AS value FROM ${store.table('meta')} WHERE key = 'retention_days' GROUP BY key`,
+      format: 'JSONEachRow',
+    })
+  ).json<{ value: string }>()
+  const recorded = rows[0] ? Number(rows[0].value) : undefined
+  if (recorded === days) return undefined
+  if (recorded !== undefined) {
+    const tables = await (
+      await store.client.query({
+        query: `SELECT DISTINCT predictions_table FROM ${store.table('models')} FINAL`,
+        format: 'JSONEachRow',
+      })
+    ).json<{ predictions_table: string }>()
+    const onCluster = store.config.cluster ? ` ON CLUSTER ${quoteIdentifier(store.config.cluster)}` : ''
+    for (const table of ['outcomes', ...tables.map((t) => t.predictions_table)]) {
+      await store.client.command({
+        query: `ALTER TABLE ${qualifiedTable(store.config.database, table)}${onCluster} MODIFY TTL toDateTime(ts) + toIntervalDay(${days})`,
+      })
+    }
+  }
+  await store.client.insert({
+    table: store.table('meta'),
+    values: [{ key: 'retention_days', value: String(days), updated: Date.now() }],
+    format: 'JSONEachRow',
+  })
+  return recorded === undefined ? undefined : { changedFrom: recorded }
+}
+
+/** The TTL expression of a table as ClickHouse reports it, for checks and the evidence report. */
+export async function tableTtl(store: Store, table: string): Promise<string | undefined> {
+  const rows = await (
+    await store.client.query({
+      query: 'SELECT create_table_query AS ddl FROM system.tables WHERE database = {db:String} AND name = {table:String}',
+      query_params: { db: store.config.database, table },
+      format: 'JSONEachRow',
+    })
+  ).json<{ ddl: string }>()
+  return rows[0] ? /TTL (.+?)(?: SETTINGS |$)/.exec(rows[0].ddl)?.[1] : undefined
+}
