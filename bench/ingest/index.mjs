@@ -21,6 +21,8 @@ const { values: opts } = parseArgs({
     concurrency: { type: 'string', default: '8' },
     'raw-rows': { type: 'string', default: '1000000' },
     'batch-size': { type: 'string', default: '500' },
+    // e.g. --collector-node-args="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the collector
+    'collector-node-args': { type: 'string', default: '' },
   },
 })
 const SECONDS = Number(opts.seconds)
@@ -64,7 +66,7 @@ function nextBody() {
 }
 
 // --- the collector, as a user runs it --------------------------------------------------------
-const collector = spawn(process.execPath, [join(root, 'packages/cli/dist/main.js'), 'up', '--port', '0', '--data', join(work, 'collector')], {
+const collector = spawn(process.execPath, [...opts['collector-node-args'].split(' ').filter(Boolean), join(root, 'packages/cli/dist/main.js'), 'up', '--port', '0', '--data', join(work, 'collector')], {
   env: { ...process.env, AIMS_INIT_API_KEY: KEY, AIMS_LOG_LEVEL: 'warn' },
   stdio: ['ignore', 'pipe', 'inherit'],
 })

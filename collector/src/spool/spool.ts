@@ -6,6 +6,7 @@ import {
   encodeOutcome,
   featureColumn,
   featureKindOf,
+  parseColumnName,
   type ColumnSpec,
   type OutcomeRecord,
   type PredictionRecord,
@@ -35,7 +36,9 @@ export interface SpoolOptions {
 interface TargetState {
   target: SegmentTarget
   columns: ColumnSpec[]
-  columnNames: Set<string>
+  /** Per feature name, the kinds it has columns for (1 number, 2 string, 4 boolean). */
+  featureKinds: Map<string, number>
+  attributeNames: Set<string>
   active?: SpoolSegment
   /** A segment being created for this target, shared by the requests that need one meanwhile. */
   opening?: Promise<void> | undefined
@@ -156,7 +159,7 @@ export class Spool {
     const key = targetKey(target)
     let state = this.targets.get(key)
     if (!state) {
-      state = { target, columns: [...BASE_PREDICTION_COLUMNS], columnNames: new Set(BASE_PREDICTION_COLUMNS.map((c) => c.name)) }
+      state = { target, columns: [...BASE_PREDICTION_COLUMNS], featureKinds: new Map(), attributeNames: new Set() }
       this.targets.set(key, state)
     }
     return state
@@ -167,7 +170,7 @@ export class Spool {
     const key = targetKey(target)
     let state = this.targets.get(key)
     if (!state) {
-      state = { target, columns: [...OUTCOME_COLUMNS], columnNames: new Set(OUTCOME_COLUMNS.map((c) => c.name)) }
+      state = { target, columns: [...OUTCOME_COLUMNS], featureKinds: new Map(), attributeNames: new Set() }
       this.targets.set(key, state)
     }
     return state
@@ -175,26 +178,28 @@ export class Spool {
 
   /** Adds the columns of features and attributes first seen in `records`; retires a segment that lacks them. */
   private extendColumns(state: TargetState, records: readonly PredictionRecord[]): void {
+    // Hot path: one map lookup per feature, no allocation unless a column is new.
     const added: ColumnSpec[] = []
     for (const record of records) {
       for (const name in record.features) {
-        const column = featureColumn(name, featureKindOf(record.features[name]!))
-        if (!state.columnNames.has(column.name)) {
-          state.columnNames.add(column.name)
-          added.push(column)
+        const value = record.features[name]!
+        const bit = typeof value === 'number' ? 1 : typeof value === 'string' ? 2 : 4
+        const known = state.featureKinds.get(name) ?? 0
+        if ((known & bit) === 0) {
+          state.featureKinds.set(name, known | bit)
+          added.push(featureColumn(name, featureKindOf(value)))
         }
       }
       for (const name in record.attributes) {
-        const column = attributeColumn(name)
-        if (!state.columnNames.has(column.name)) {
-          state.columnNames.add(column.name)
-          added.push(column)
+        if (!state.attributeNames.has(name)) {
+          state.attributeNames.add(name)
+          added.push(attributeColumn(name))
         }
       }
     }
     if (added.length === 0) return
     if (state.columns.length + added.length > this.options.maxColumnsPerModel) {
-      for (const c of added) state.columnNames.delete(c.name)
+      for (const c of added) forgetColumn(state, c)
       throw new HttpError(
         422,
         'too_many_columns',
@@ -353,5 +358,16 @@ export class Spool {
     this.closed = true
     if (this.sealTimer) clearInterval(this.sealTimer)
     await this.flushing
+  }
+}
+
+function forgetColumn(state: TargetState, column: ColumnSpec): void {
+  const parsed = parseColumnName(column.name)
+  if (parsed.role === 'attribute') state.attributeNames.delete(parsed.attribute)
+  else if (parsed.role === 'feature') {
+    const bit = parsed.kind === 'num' ? 1 : parsed.kind === 'str' ? 2 : 4
+    const left = (state.featureKinds.get(parsed.feature) ?? 0) & ~bit
+    if (left === 0) state.featureKinds.delete(parsed.feature)
+    else state.featureKinds.set(parsed.feature, left)
   }
 }

@@ -98,9 +98,18 @@ function fieldMap(max: number, what: string) {
     })
 }
 
+/**
+ * Names already found valid. Feature names repeat in every event of a model, so a set lookup
+ * replaces the pattern test on the hot path; bounded, so names sent as values cannot grow it.
+ */
+const VALID_NAMES = new Set<string>()
+const MAX_CACHED_NAMES = 10_000
+
 export function checkFieldName(name: string): string | undefined {
+  if (VALID_NAMES.has(name)) return undefined
   if (name.length > LIMITS.maxNameLength) return `names are at most ${LIMITS.maxNameLength} characters`
   if (!NAME_PATTERN.test(name)) return 'names start with a letter or "_" and contain only letters, digits and _ . : / -'
+  if (VALID_NAMES.size < MAX_CACHED_NAMES) VALID_NAMES.add(name)
   return undefined
 }
 
