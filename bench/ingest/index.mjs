@@ -3,7 +3,7 @@
 //
 // eventsPerSecond is sustained: events queryable in the store when sending ends, divided by the
 // sending time; what still waits in the spool does not count.
-// Options: --seconds N (default 20), --concurrency N (default 8), --raw-rows N (default 1,000,000).
+// Options: --seconds N (default 30), --concurrency N (default 8), --raw-rows N (default 1,000,000).
 import { spawn, spawnSync } from 'node:child_process'
 import { readFileSync, rmSync, mkdirSync } from 'node:fs'
 import http from 'node:http'
@@ -17,7 +17,7 @@ const here = dirname(fileURLToPath(import.meta.url))
 const root = join(here, '..', '..')
 const { values: opts } = parseArgs({
   options: {
-    seconds: { type: 'string', default: '20' },
+    seconds: { type: 'string', default: '30' },
     concurrency: { type: 'string', default: '8' },
     'raw-rows': { type: 'string', default: '1000000' },
     'batch-size': { type: 'string', default: '500' },

@@ -2,6 +2,7 @@ import express, { type Express } from 'express'
 import type { ApiKeyRepository, Store } from '@aims-monitor/store'
 import { errorHandler, notFoundHandler } from './http/error-handler.js'
 import type { IngestService } from './ingest/ingest-service.js'
+import type { NativeBatchProcessor } from './ingest/native-batch-processor.js'
 import type { Logger } from './logger.js'
 import type { CollectorMetrics } from './metrics.js'
 import { eventsRoute } from './routes/events-route.js'
@@ -15,6 +16,7 @@ export interface AppDependencies {
   store: Store
   keys: ApiKeyRepository
   ingest: IngestService
+  batches: NativeBatchProcessor
   barrier: SpoolBarrier
   metrics: CollectorMetrics
   logger: Logger
@@ -29,7 +31,7 @@ export function createApp(deps: AppDependencies): Express {
   app.set('etag', false)
   const audit = (action: string, details: Record<string, unknown>) => deps.logger.info({ audit: action, ...details }, action)
   app.use(healthRoutes({ metrics: deps.metrics, readiness: deps.readiness }))
-  app.use(eventsRoute({ keys: deps.keys, ingest: deps.ingest, metrics: deps.metrics, maxBodyBytes: deps.maxBodyBytes }))
+  app.use(eventsRoute({ keys: deps.keys, ingest: deps.ingest, batches: deps.batches, metrics: deps.metrics, maxBodyBytes: deps.maxBodyBytes }))
   app.use(otlpLogsRoute({ keys: deps.keys, ingest: deps.ingest, metrics: deps.metrics, maxBodyBytes: deps.maxBodyBytes }))
   app.use(modelsRoute({ keys: deps.keys, store: deps.store, barrier: deps.barrier }))
   app.use(keysRoute({ keys: deps.keys, audit }))

@@ -4,6 +4,7 @@ import { acquireDataDirLock, ApiKeyRepository, API_KEY_SCOPES, openStore, type D
 import { createApp } from './app.js'
 import type { CollectorConfig } from './config.js'
 import { IngestService } from './ingest/ingest-service.js'
+import { createNativeBatchProcessor, type NativeBatchProcessor } from './ingest/native-batch-processor.js'
 import { createLogger, type Logger } from './logger.js'
 import { createCollectorMetrics } from './metrics.js'
 import { Spool } from './spool/spool.js'
@@ -45,6 +46,7 @@ export async function startCollector(config: CollectorConfig, options: { logger?
   let ready = false
   let stopping = false
   let keysForCleanup: ApiKeyRepository | undefined
+  let batchesForCleanup: NativeBatchProcessor | undefined
   try {
     const keys = new ApiKeyRepository(store)
     keysForCleanup = keys
@@ -69,10 +71,13 @@ export async function startCollector(config: CollectorConfig, options: { logger?
     if (recovered.rows > 0) logger.info(recovered, 'recovered spooled events from the previous run; inserting them into the store')
     const drainer = new SpoolDrainer(spool, store, metrics, logger)
     drainer.start()
+    const batches = createNativeBatchProcessor({ workers: config.ingestWorkers, maxColumnsPerModel: config.maxColumnsPerModel, logger })
+    batchesForCleanup = batches
     const app = createApp({
       store,
       keys,
       ingest: new IngestService(spool, metrics),
+      batches,
       barrier: new SpoolBarrier(spool, drainer),
       metrics,
       logger,
@@ -104,6 +109,7 @@ export async function startCollector(config: CollectorConfig, options: { logger?
             server.close(() => resolve())
             server.closeIdleConnections()
           })
+          await batches.close()
           await spool.close()
           await drainer.stop(config.shutdownDrainMs)
           const left = spool.depth
@@ -116,6 +122,7 @@ export async function startCollector(config: CollectorConfig, options: { logger?
     }
   } catch (error) {
     keysForCleanup?.stopRefresh()
+    await batchesForCleanup?.close()
     await store.close().catch(() => undefined)
     serverLock?.release()
     throw error

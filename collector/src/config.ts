@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os'
 import { z } from 'zod'
 import { storeConfigFromEnv, type StoreConfig, type StoreConfigInput } from '@aims-monitor/store'
 
@@ -22,6 +23,11 @@ export const collectorSettingsSchema = z.object({
   maxColumnsPerModel: z.coerce.number().int().min(20).max(5000).default(1000),
   /** On SIGTERM, keep inserting the spool into the store for at most this long; the rest is kept on disk. */
   shutdownDrainMs: z.coerce.number().int().min(0).default(10_000),
+  /**
+   * Worker threads that parse, validate and encode native batches; 0 parses in the request thread.
+   * Default: one per core, at most 4 (see BENCHMARKS.md for what it buys on 2 cores).
+   */
+  ingestWorkers: z.coerce.number().int().min(0).max(32).default(Math.max(1, Math.min(4, availableParallelism()))),
   /** How often API keys are reloaded from the store, so keys changed by other processes take effect. */
   keyRefreshMs: z.coerce.number().int().min(100).default(5000),
   /** A key with every scope on project `default`, created at start when missing (AIMS_INIT_API_KEY). */
@@ -50,6 +56,7 @@ export function collectorConfigFromEnv(
     sealAfterMs: env.AIMS_SEAL_AFTER_MS,
     shutdownDrainMs: env.AIMS_SHUTDOWN_DRAIN_MS,
     initApiKey: env.AIMS_INIT_API_KEY || undefined,
+    ingestWorkers: env.AIMS_INGEST_WORKERS,
   }
   const { store: storeOverrides, ...rest } = overrides
   const merged = Object.fromEntries(

@@ -1,6 +1,7 @@
 import type { WireEvent } from '@aims-monitor/schema'
 import type { CollectorMetrics } from '../metrics.js'
 import type { Spool } from '../spool/spool.js'
+import type { EncodedChunk } from './batch-encoder.js'
 import { toRecords } from './to-records.js'
 
 export type IngestInterface = 'native' | 'otlp'
@@ -17,7 +18,23 @@ export class IngestService {
     if (events.length === 0) return
     const { predictions, outcomes } = toRecords(events, Date.now())
     await this.spool.append(project, predictions, outcomes)
-    if (predictions.length > 0) this.metrics.eventsAccepted.inc({ type: 'prediction', interface: via }, predictions.length)
-    if (outcomes.length > 0) this.metrics.eventsAccepted.inc({ type: 'outcome', interface: via }, outcomes.length)
+    this.count(predictions.length, outcomes.length, via)
+  }
+
+  /** Throws the spool's 503 before any work is spent on a request the spool cannot take. */
+  checkAccepting(): void {
+    this.spool.checkAccepting(0)
+  }
+
+  /** The same for rows already encoded (by an ingest worker). */
+  async ingestEncoded(chunks: readonly EncodedChunk[], counts: { predictions: number; outcomes: number }, via: IngestInterface): Promise<void> {
+    if (chunks.length === 0) return
+    await this.spool.appendEncoded(chunks)
+    this.count(counts.predictions, counts.outcomes, via)
+  }
+
+  private count(predictions: number, outcomes: number, via: IngestInterface): void {
+    if (predictions > 0) this.metrics.eventsAccepted.inc({ type: 'prediction', interface: via }, predictions)
+    if (outcomes > 0) this.metrics.eventsAccepted.inc({ type: 'outcome', interface: via }, outcomes)
   }
 }

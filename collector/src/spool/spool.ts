@@ -1,17 +1,5 @@
-import {
-  BASE_PREDICTION_COLUMNS,
-  OUTCOME_COLUMNS,
-  attributeColumn,
-  compilePredictionEncoder,
-  encodeOutcome,
-  featureColumn,
-  featureKindOf,
-  parseColumnName,
-  type ColumnSpec,
-  type OutcomeRecord,
-  type PredictionRecord,
-  type RowBinaryWriter,
-} from '@aims-monitor/store'
+import type { OutcomeRecord, PredictionRecord } from '@aims-monitor/store/encoding'
+import { BatchEncoder, type EncodedChunk } from '../ingest/batch-encoder.js'
 import type { CollectorMetrics } from '../metrics.js'
 import { HttpError } from '../http/http-error.js'
 import { targetKey, type SegmentTarget } from './segment-files.js'
@@ -32,18 +20,17 @@ export interface SpoolOptions {
   maxColumnsPerModel: number
 }
 
-/** Columns known for one target, in the order segments write them; only ever grows. */
-interface TargetState {
+/**
+ * Where rows of one target table with one row layout go. A target has one slot per layout it is
+ * sent in; layouts only grow, so older slots fall idle and are sealed by age.
+ */
+interface LayoutSlot {
   target: SegmentTarget
-  columns: ColumnSpec[]
-  /** Per feature name, the kinds it has columns for (1 number, 2 string, 4 boolean). */
-  featureKinds: Map<string, number>
-  attributeNames: Set<string>
+  columns: EncodedChunk['columns']
+  signature: string
   active?: SpoolSegment
-  /** A segment being created for this target, shared by the requests that need one meanwhile. */
+  /** A segment being created for this slot, shared by the requests that need one meanwhile. */
   opening?: Promise<void> | undefined
-  openingColumns?: number | undefined
-  encode?: (writer: RowBinaryWriter, record: PredictionRecord) => void
 }
 
 export class SpoolFullError extends HttpError {
@@ -62,7 +49,9 @@ export class SpoolFullError extends HttpError {
  * survive `kill -9` without losing or duplicating an acknowledged event.
  */
 export class Spool {
-  private readonly targets = new Map<string, TargetState>()
+  private readonly slots = new Map<string, LayoutSlot>()
+  /** Encodes for append(): ingest paths that run in this thread (OTLP, tests). */
+  private readonly encoder: BatchEncoder
   private readonly sealed: SealedSegment[] = []
   private readonly retiring: SpoolSegment[] = []
   private nextSeq = 1
@@ -78,7 +67,9 @@ export class Spool {
   private constructor(
     private readonly options: SpoolOptions,
     private readonly metrics: CollectorMetrics,
-  ) {}
+  ) {
+    this.encoder = new BatchEncoder(options.maxColumnsPerModel)
+  }
 
   static async open(options: SpoolOptions, metrics: CollectorMetrics): Promise<Spool> {
     const spool = new Spool(options, metrics)
@@ -109,142 +100,94 @@ export class Spool {
   }
 
   /**
-   * Encodes and durably spools a request's records. Resolves once they are on disk; rejects with
-   * SpoolFullError (503) when the store has fallen too far behind, before anything is written.
+   * Encodes and durably spools a request's records (in this thread). Resolves once they are on
+   * disk; rejects with SpoolFullError (503) when the store has fallen too far behind, and with a
+   * 422 when a model would pass its column limit, before anything is written.
    */
   async append(project: string, predictions: readonly PredictionRecord[], outcomes: readonly OutcomeRecord[]): Promise<void> {
+    this.checkAccepting(predictions.length + outcomes.length)
+    await this.appendEncoded(this.encoder.encode(project, predictions, outcomes))
+  }
+
+  /** Refuses up front when closed or full, so callers need not encode what cannot be taken. */
+  checkAccepting(events: number): void {
     if (this.closed) throw new HttpError(503, 'shutting_down', 'the collector is shutting down; retry against the restarted collector', { headers: { 'Retry-After': '2' } })
     const depth = this.depth.bytes
     if (depth > this.options.maxBytes) {
-      this.metrics.eventsRejected.inc({ reason: 'spool_full', interface: 'any' }, predictions.length + outcomes.length)
+      this.metrics.eventsRejected.inc({ reason: 'spool_full', interface: 'any' }, events)
       throw new SpoolFullError(depth, this.options.maxBytes)
     }
-    const byModel = new Map<string, PredictionRecord[]>()
-    for (const p of predictions) {
-      const list = byModel.get(p.modelId)
-      if (list) list.push(p)
-      else byModel.set(p.modelId, [p])
-    }
-    // All schema work (new columns, new segments) first, so no await splits a request's rows.
-    const plans: Array<{ state: TargetState; records: readonly PredictionRecord[] }> = []
-    for (const [modelId, records] of byModel) {
-      const state = this.predictionTarget(project, modelId)
-      this.extendColumns(state, records)
-      plans.push({ state, records })
-    }
-    const outcomeState = outcomes.length > 0 ? this.outcomeTarget(project) : undefined
-    const states = outcomeState ? [...plans.map((p) => p.state), outcomeState] : plans.map((p) => p.state)
-    // Opening a segment awaits the disk, during which the seal timer may retire another target's
-    // segment: repeat until every target has an open one, then encode without awaiting.
+  }
+
+  /** Durably spools chunks encoded anywhere (this thread or an ingest worker). */
+  async appendEncoded(chunks: readonly EncodedChunk[]): Promise<void> {
+    this.checkAccepting(chunks.reduce((n, c) => n + c.rows, 0))
+    const slots = chunks.map((chunk) => this.slotFor(chunk))
+    // Opening a segment awaits the disk, during which the seal timer may retire another slot's
+    // segment: repeat until every slot has an open one, then copy the rows without awaiting, so no
+    // await ever splits a request's rows.
     for (;;) {
-      const missing = states.filter((s) => !s.active || s.active.retired || s.active.meta.columns.length !== s.columns.length)
+      const missing = slots.filter((slot) => !slot.active || slot.active.retired)
       if (missing.length === 0) break
-      for (const state of missing) await this.ensureActive(state)
+      for (const slot of missing) await this.ensureActive(slot)
     }
-    for (const { state, records } of plans) {
-      const segment = state.active!
-      for (const record of records) state.encode!(segment.pending, record)
-      segment.pendingRows += records.length
-    }
-    if (outcomeState) {
-      const segment = outcomeState.active!
-      for (const record of outcomes) encodeOutcome(segment.pending, project, record)
-      segment.pendingRows += outcomes.length
+    for (let i = 0; i < chunks.length; i++) {
+      const segment = slots[i]!.active!
+      segment.pending.bytes(chunks[i]!.bytes)
+      segment.pendingRows += chunks[i]!.rows
     }
     await this.commit()
   }
 
-  private predictionTarget(project: string, modelId: string): TargetState {
-    const target: SegmentTarget = { kind: 'predictions', project, modelId }
-    const key = targetKey(target)
-    let state = this.targets.get(key)
-    if (!state) {
-      state = { target, columns: [...BASE_PREDICTION_COLUMNS], featureKinds: new Map(), attributeNames: new Set() }
-      this.targets.set(key, state)
-    }
-    return state
-  }
-
-  private outcomeTarget(project: string): TargetState {
-    const target: SegmentTarget = { kind: 'outcomes', project }
-    const key = targetKey(target)
-    let state = this.targets.get(key)
-    if (!state) {
-      state = { target, columns: [...OUTCOME_COLUMNS], featureKinds: new Map(), attributeNames: new Set() }
-      this.targets.set(key, state)
-    }
-    return state
-  }
-
-  /** Adds the columns of features and attributes first seen in `records`; retires a segment that lacks them. */
-  private extendColumns(state: TargetState, records: readonly PredictionRecord[]): void {
-    // Hot path: one map lookup per feature, no allocation unless a column is new.
-    const added: ColumnSpec[] = []
-    for (const record of records) {
-      for (const name in record.features) {
-        const value = record.features[name]!
-        const bit = typeof value === 'number' ? 1 : typeof value === 'string' ? 2 : 4
-        const known = state.featureKinds.get(name) ?? 0
-        if ((known & bit) === 0) {
-          state.featureKinds.set(name, known | bit)
-          added.push(featureColumn(name, featureKindOf(value)))
-        }
-      }
-      for (const name in record.attributes) {
-        if (!state.attributeNames.has(name)) {
-          state.attributeNames.add(name)
-          added.push(attributeColumn(name))
-        }
+  private slotFor(chunk: EncodedChunk): LayoutSlot {
+    const key = `${targetKey(chunk.target)}\u0001${chunk.signature}`
+    let slot = this.slots.get(key)
+    if (!slot) {
+      slot = { target: chunk.target, columns: chunk.columns, signature: chunk.signature }
+      this.slots.set(key, slot)
+      // A wider layout of the same target supersedes narrower ones: seal them now rather than by age.
+      // Slots stay in the map (a request may still hold one); there are only as many as layouts.
+      const prefix = `${targetKey(chunk.target)}\u0001`
+      for (const [otherKey, other] of this.slots) {
+        if (other !== slot && otherKey.startsWith(prefix) && other.columns.length < chunk.columns.length) this.retire(other)
       }
     }
-    if (added.length === 0) return
-    if (state.columns.length + added.length > this.options.maxColumnsPerModel) {
-      for (const c of added) forgetColumn(state, c)
-      throw new HttpError(
-        422,
-        'too_many_columns',
-        `model ${(state.target as { modelId: string }).modelId} would have more than ${this.options.maxColumnsPerModel} feature and attribute columns; ` +
-          `feature names must be a fixed set, not values`,
-      )
-    }
-    state.columns.push(...added)
-    state.encode = undefined
-    if (state.active) this.retire(state)
+    return slot
   }
 
   /**
-   * Gives the target an open segment with its current columns. Concurrent requests share one
-   * opening (a segment per request would mean tiny segments, an fsync each, and slow inserts).
+   * Gives the slot an open segment. Concurrent requests share one opening (a segment per request
+   * would mean tiny segments, an fsync each, and slow inserts).
    */
-  private ensureActive(state: TargetState): Promise<void> {
-    if (state.active && !state.active.retired && state.active.meta.columns.length === state.columns.length) return Promise.resolve()
-    const columnCount = state.columns.length
-    if (state.opening && state.openingColumns === columnCount) return state.opening
+  private ensureActive(slot: LayoutSlot): Promise<void> {
+    if (slot.active && !slot.active.retired) return Promise.resolve()
+    if (slot.opening) return slot.opening
     const seq = this.nextSeq++
-    const opening = SpoolSegment.create(this.options.dir, seq, state.target, state.columns).then((segment) => {
-      if (state.opening === opening) {
-        state.opening = undefined
-        state.openingColumns = undefined
-      }
-      if (state.active && !state.active.retired) this.retire(state)
-      state.active = segment
-      if (state.target.kind === 'predictions') state.encode = compilePredictionEncoder(segment.meta.columns)
-    })
-    state.opening = opening
-    state.openingColumns = columnCount
+    const opening = SpoolSegment.create(this.options.dir, seq, slot.target, slot.columns).then(
+      (segment) => {
+        slot.opening = undefined
+        if (slot.active && !slot.active.retired) this.retire(slot)
+        slot.active = segment
+      },
+      (error: unknown) => {
+        slot.opening = undefined
+        throw new HttpError(503, 'spool_write_failed', `could not open a spool segment: ${(error as Error).message}`, { cause: error, headers: { 'Retry-After': '5' } })
+      },
+    )
+    slot.opening = opening
     return opening
   }
 
-  private retire(state: TargetState): void {
-    const segment = state.active
+  private retire(slot: LayoutSlot): void {
+    const segment = slot.active
     if (!segment) return
     segment.retired = true
-    state.active = undefined
+    slot.active = undefined
     this.retiring.push(segment)
   }
 
   private *activeSegments(): Generator<SpoolSegment> {
-    for (const state of this.targets.values()) if (state.active) yield state.active
+    for (const slot of this.slots.values()) if (slot.active) yield slot.active
   }
 
   /** Group commit: every row encoded before this call is durable when it resolves. */
@@ -296,11 +239,11 @@ export class Spool {
   private sealDue(force = false): void {
     const now = Date.now()
     let any = false
-    for (const state of this.targets.values()) {
-      const s = state.active
+    for (const slot of this.slots.values()) {
+      const s = slot.active
       if (!s || s.committedRows + s.pendingRows === 0) continue
       if (force || now - s.openedAt >= this.options.sealAfterMs || s.size >= this.options.maxSegmentBytes || s.committedRows + s.pendingRows >= this.options.maxSegmentRows) {
-        this.retire(state)
+        this.retire(slot)
         any = true
       }
     }
@@ -361,13 +304,3 @@ export class Spool {
   }
 }
 
-function forgetColumn(state: TargetState, column: ColumnSpec): void {
-  const parsed = parseColumnName(column.name)
-  if (parsed.role === 'attribute') state.attributeNames.delete(parsed.attribute)
-  else if (parsed.role === 'feature') {
-    const bit = parsed.kind === 'num' ? 1 : parsed.kind === 'str' ? 2 : 4
-    const left = (state.featureKinds.get(parsed.feature) ?? 0) & ~bit
-    if (left === 0) state.featureKinds.delete(parsed.feature)
-    else state.featureKinds.set(parsed.feature, left)
-  }
-}

@@ -35,6 +35,13 @@ export class RowBinaryWriter {
     this.buffer = next
   }
 
+  /** Appends bytes already in RowBinary (rows encoded elsewhere). */
+  bytes(data: Uint8Array): void {
+    this.ensure(data.length)
+    this.buffer.set(data, this.offset)
+    this.offset += data.length
+  }
+
   float64(value: number): void {
     this.ensure(8)
     this.buffer.writeDoubleLE(value, this.offset)

@@ -1,0 +1,97 @@
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { Worker } from 'node:worker_threads'
+import { HttpError } from '../http/http-error.js'
+import type { Logger } from '../logger.js'
+import { BatchEncoder } from './batch-encoder.js'
+import type { WorkerRequest, WorkerResponse } from './ingest-worker-protocol.js'
+import { processNativeBatch, type NativeBatchResult } from './native-batch.js'
+
+/** Runs processNativeBatch somewhere: in ingest worker threads, or in the calling thread. */
+export interface NativeBatchProcessor {
+  process(project: string, body: Buffer): Promise<NativeBatchResult>
+  close(): Promise<void>
+}
+
+/**
+ * `workers` > 0: that many worker threads, each request to the least busy. Measured on 2 cores
+ * (BENCHMARKS.md), parsing and encoding in workers lets the main thread keep HTTP and the disk busy
+ * while the engine inserts on its own thread. 0: in the calling thread.
+ */
+export function createNativeBatchProcessor(options: { workers: number; maxColumnsPerModel: number; logger: Logger }): NativeBatchProcessor {
+  const script = fileURLToPath(new URL('./ingest-worker.js', import.meta.url))
+  if (options.workers > 0 && existsSync(script)) return new WorkerPoolProcessor(script, options.workers, options.maxColumnsPerModel, options.logger)
+  if (options.workers > 0) options.logger.debug({ script }, 'no compiled ingest worker (running from sources): parsing in the request thread')
+  const encoder = new BatchEncoder(options.maxColumnsPerModel)
+  return {
+    process: async (project, body) => processNativeBatch(body, project, encoder, Date.now()),
+    close: async () => undefined,
+  }
+}
+
+interface PooledWorker {
+  worker: Worker
+  pending: Map<number, { resolve: (r: NativeBatchResult) => void; reject: (e: unknown) => void }>
+}
+
+class WorkerPoolProcessor implements NativeBatchProcessor {
+  private readonly pool: PooledWorker[] = []
+  private nextId = 1
+  private closing = false
+
+  constructor(
+    private readonly script: string,
+    size: number,
+    private readonly maxColumnsPerModel: number,
+    private readonly logger: Logger,
+  ) {
+    for (let i = 0; i < size; i++) this.pool.push(this.spawn())
+  }
+
+  private spawn(): PooledWorker {
+    const pooled: PooledWorker = { worker: new Worker(this.script, { workerData: { maxColumnsPerModel: this.maxColumnsPerModel } }), pending: new Map() }
+    pooled.worker.unref()
+    pooled.worker.on('message', (response: WorkerResponse) => {
+      const waiter = pooled.pending.get(response.id)
+      if (!waiter) return
+      pooled.pending.delete(response.id)
+      if ('result' in response) waiter.resolve(response.result)
+      else waiter.reject(new HttpError(500, 'ingest_failed', 'internal error while processing the batch; see the collector log', { cause: new Error(response.failure) }))
+    })
+    const fail = (error: unknown) => {
+      for (const waiter of pooled.pending.values()) {
+        waiter.reject(new HttpError(503, 'ingest_worker_failed', 'an ingest worker stopped; nothing of this request was stored, retry it', { cause: error, headers: { 'Retry-After': '1' } }))
+      }
+      pooled.pending.clear()
+      const index = this.pool.indexOf(pooled)
+      if (index >= 0 && !this.closing) {
+        this.logger.error({ err: error }, 'ingest worker stopped; starting a new one')
+        this.pool[index] = this.spawn()
+      }
+    }
+    pooled.worker.on('error', fail)
+    pooled.worker.on('exit', (code) => {
+      if (!this.closing) fail(new Error(`ingest worker exited with code ${code}`))
+    })
+    return pooled
+  }
+
+  process(project: string, body: Buffer): Promise<NativeBatchResult> {
+    if (this.closing) return Promise.reject(new HttpError(503, 'shutting_down', 'the collector is shutting down', { headers: { 'Retry-After': '2' } }))
+    let target = this.pool[0]!
+    for (const candidate of this.pool) if (candidate.pending.size < target.pending.size) target = candidate
+    const id = this.nextId++
+    // The body is transferred, not copied, when it owns its memory (a large body read in one piece).
+    const owned = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? body.buffer : new Uint8Array(body).buffer
+    const request: WorkerRequest = { id, project, receivedMs: Date.now(), body: owned as ArrayBuffer }
+    return new Promise((resolve, reject) => {
+      target.pending.set(id, { resolve, reject })
+      target.worker.postMessage(request, [request.body])
+    })
+  }
+
+  async close(): Promise<void> {
+    this.closing = true
+    await Promise.all(this.pool.map((p) => p.worker.terminate()))
+  }
+}

@@ -1,0 +1,43 @@
+import { eventBatchEnvelopeSchema, validateEventBatch, type RejectedEvent } from '@aims-monitor/schema'
+import { HttpError } from '../http/http-error.js'
+import type { BatchEncoder, EncodedChunk } from './batch-encoder.js'
+import { toRecords } from './to-records.js'
+
+/**
+ * Everything `POST /v1/events` does to a body before the spool: parse, check the envelope,
+ * validate each event, map to records, encode rows. Pure CPU and free of the engine, so it runs in
+ * ingest worker threads (or in the request's thread when there are none).
+ */
+export type NativeBatchResult =
+  | { ok: true; events: number; predictions: number; outcomes: number; rejected: RejectedEvent[]; chunks: EncodedChunk[] }
+  | { ok: false; status: number; code: string; message: string; events: number }
+
+export function processNativeBatch(body: Uint8Array, project: string, encoder: BatchEncoder, receivedMs: number): NativeBatchResult {
+  try {
+    const parsed = parseJson(body)
+    const envelope = eventBatchEnvelopeSchema.safeParse(parsed)
+    if (!envelope.success) {
+      const issue = envelope.error.issues[0]!
+      const where = issue.path.length > 0 ? issue.path.join('.') : 'the body'
+      const what = issue.code === 'invalid_type' && issue.path.length === 0 ? 'expected an object { "events": [ … ] }' : issue.message
+      return { ok: false, status: 400, code: 'invalid_batch', message: `not an event batch: ${where}: ${what}`, events: 0 }
+    }
+    const events = envelope.data.events
+    const { accepted, rejected } = validateEventBatch(events)
+    const { predictions, outcomes } = toRecords(accepted, receivedMs)
+    const chunks = accepted.length > 0 ? encoder.encode(project, predictions, outcomes) : []
+    return { ok: true, events: events.length, predictions: predictions.length, outcomes: outcomes.length, rejected, chunks }
+  } catch (error) {
+    if (error instanceof HttpError) return { ok: false, status: error.status, code: error.code, message: error.message, events: 0 }
+    throw error
+  }
+}
+
+function parseJson(body: Uint8Array): unknown {
+  if (body.length === 0) throw new HttpError(400, 'empty_body', 'the body is empty; send { "events": [ … ] }')
+  try {
+    return JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'))
+  } catch (error) {
+    throw new HttpError(400, 'malformed_json', `the body is not valid JSON: ${(error as Error).message}`, { cause: error })
+  }
+}
