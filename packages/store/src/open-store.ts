@@ -30,6 +30,9 @@ export interface Store {
    * Inserts a file of RowBinary rows with the given columns. Embedded: the engine reads the file
    * itself through `file()`, no copy through JavaScript. Server: the file is streamed as the body.
    * `dedupToken` makes a replay of the same file after a crash a no-op.
+   * `optimize_on_insert = 0`: ReplacingMergeTree would otherwise collapse duplicates inside each
+   * inserted block, which cost 20-27% of insert speed (measured); duplicates across blocks are only
+   * collapsed on merge and under FINAL anyway, which is how every count is read.
    */
   insertRowBinaryFile(params: { table: string; columns: readonly ColumnSpec[]; file: string; dedupToken: string }): Promise<void>
   close(): Promise<void>
@@ -87,7 +90,7 @@ export async function openStore(config: StoreConfig): Promise<Store> {
         // In the statement, not as clickhouse_settings: chDB applies those with SET, which would
         // stay on the session and silently de-duplicate later, unrelated inserts.
         await client.command({
-          query: `INSERT INTO ${table(name)} (${columnList}) SETTINGS insert_deduplication_token = '${dedupToken}'
+          query: `INSERT INTO ${table(name)} (${columnList}) SETTINGS insert_deduplication_token = '${dedupToken}', optimize_on_insert = 0
                   SELECT * FROM file({file:String}, 'RowBinary', {structure:String})`,
           query_params: { file, structure: structureOf(columns) },
         })
@@ -95,7 +98,7 @@ export async function openStore(config: StoreConfig): Promise<Store> {
         const result = await client.exec({
           query: `INSERT INTO ${table(name)} (${columnList}) FORMAT RowBinary`,
           values: createReadStream(file),
-          clickhouse_settings: { insert_deduplication_token: dedupToken },
+          clickhouse_settings: { insert_deduplication_token: dedupToken, optimize_on_insert: 0 },
         })
         result.stream.resume()
       }
