@@ -68,7 +68,7 @@ async function measure(label, fn) {
 }
 const encode = compilePredictionEncoder(columns)
 const writer = new RowBinaryWriter(64 * 1024 * 1024)
-async function viaRowBinary(table, nullableFlags) {
+async function viaRowBinary(table, nullableFlags, { product = false, settings = '' } = {}) {
   for (let from = 0, n = 0; from < N; from += B, n++) {
     writer.reset()
     if (nullableFlags) {
@@ -85,9 +85,15 @@ async function viaRowBinary(table, nullableFlags) {
     }
     const file = join(work, `chunk-${n}.rows`)
     writeFileSync(file, writer.view())
+    if (product) {
+      // Exactly what the collector's drainer does.
+      await store.insertRowBinaryFile({ table, columns, file, dedupToken: `bench-${n}` })
+      rmSync(file)
+      continue
+    }
     const structure = nullableFlags ? columns.map((c) => `\`${c.name}\` ${nullable(c)}`).join(', ') : structureOf(columns)
     await store.client.command({
-      query: `INSERT INTO ${q(table)} SELECT * FROM file({file:String}, 'RowBinary', {structure:String})`,
+      query: `INSERT INTO ${q(table)} ${settings} SELECT * FROM file({file:String}, 'RowBinary', {structure:String})`,
       query_params: { file, structure },
     })
     rmSync(file)
@@ -109,12 +115,18 @@ results.fileJsonEachRow = await measure('JSONEachRow file read by the engine thr
   }
 })
 await createTable('rb_replacing', 'ReplacingMergeTree(received)')
-results.rowBinaryReplacing = await measure('RowBinary through file(), ReplacingMergeTree (the product)', () => viaRowBinary('rb_replacing', false))
+results.rowBinaryReplacing = await measure('RowBinary through file(), ReplacingMergeTree, store.insertRowBinaryFile (the product)', () =>
+  viaRowBinary('rb_replacing', false, { product: true }),
+)
+await createTable('rb_replacing_optimize', 'ReplacingMergeTree(received)')
+results.rowBinaryReplacingOptimizeOnInsert = await measure('the same with ClickHouse default optimize_on_insert = 1', () =>
+  viaRowBinary('rb_replacing_optimize', false, { settings: 'SETTINGS optimize_on_insert = 1' }),
+)
 await createTable('rb_plain', 'MergeTree')
 results.rowBinaryPlainMergeTree = await measure('RowBinary through file(), plain MergeTree', () => viaRowBinary('rb_plain', false))
 await createTable('rb_nullable', 'ReplacingMergeTree(received)', nullable)
 results.rowBinaryNullable = await measure('RowBinary through file(), Nullable feature columns', () => viaRowBinary('rb_nullable', true))
-for (const t of ['client_json', 'file_json', 'rb_replacing', 'rb_plain', 'rb_nullable']) {
+for (const t of ['client_json', 'file_json', 'rb_replacing', 'rb_replacing_optimize', 'rb_plain', 'rb_nullable']) {
   const [{ n }] = await (await store.client.query({ query: `SELECT count() AS n FROM ${q(t)}`, format: 'JSONEachRow' })).json()
   if (Number(n) !== N) throw new Error(`${t} holds ${n} rows, expected ${N}`)
 }

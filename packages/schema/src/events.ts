@@ -77,10 +77,10 @@ export const timestampSchema = z
 /**
  * A map of name → value (features or attributes), checked by hand inside zod.
  *
- * Why not `z.record(fieldNameSchema, featureValueSchema)`: measured at 18 µs per 12-entry map
- * (zod copies the record and runs a union per value), it alone capped ingest near 40k events/s on
- * one core; this loop checks the same rules in well under a microsecond, reports each problem at
- * its own path (`features.age`), and returns the input object itself, uncopied.
+ * Why not `z.record(fieldNameSchema, featureValueSchema)`: zod copies the record and runs a union
+ * per value; measured (on a busy machine) at 18 µs per 12-entry map against 1.5 µs for this loop,
+ * which checks the same rules, reports each problem at its own path (`features.age`), and returns
+ * the input object itself, uncopied.
  */
 function fieldMap(max: number, what: string) {
   return z
