@@ -1,29 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import type { PredictionRecord } from '@aims-monitor/store'
 import { HttpError } from '../http/http-error.js'
+import { predictionRecord } from '../test-support/records.js'
 import { BatchEncoder } from './batch-encoder.js'
 
 let n = 0
 function prediction(features: PredictionRecord['features'], attributes: PredictionRecord['attributes'] = {}, modelId = 'm'): PredictionRecord {
-  n++
-  return {
-    id: `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`,
-    timestampMs: Date.UTC(2026, 10, 26),
-    receivedMs: Date.UTC(2026, 10, 26),
-    modelId,
-    modelVersion: '1',
-    environment: 'production',
-    status: 'ok',
-    errorType: '',
-    outputLabel: 'a',
-    outputScore: 0.5,
-    outputValue: NaN,
-    latencyMs: 1,
-    traceId: '',
-    spanId: '',
-    features,
-    attributes,
-  }
+  return predictionRecord(++n, { features, attributes, modelId, outputLabel: 'a', latencyMs: 1 })
 }
 
 const names = (chunkColumns: { name: string }[]) => chunkColumns.map((c) => c.name).filter((c) => c.startsWith('f:') || c.startsWith('a:'))

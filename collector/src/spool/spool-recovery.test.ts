@@ -2,6 +2,7 @@ import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSyn
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { outcomeRecord, predictionRecord } from '../test-support/records.js'
 import { openStore, predictionsTableName, storeConfigFromEnv, type OutcomeRecord, type PredictionRecord, type Store } from '@aims-monitor/store'
 import { createLogger } from '../logger.js'
 import { createCollectorMetrics } from '../metrics.js'
@@ -22,28 +23,11 @@ function options(dir: string): SpoolOptions {
 let ids = 0
 function prediction(modelId: string): PredictionRecord {
   const n = ++ids
-  return {
-    id: `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`,
-    timestampMs: Date.now(),
-    receivedMs: Date.now(),
-    modelId,
-    modelVersion: '1',
-    environment: 'production',
-    status: 'ok',
-    errorType: '',
-    outputLabel: 'yes',
-    outputScore: 0.5,
-    outputValue: NaN,
-    latencyMs: 3,
-    traceId: '',
-    spanId: '',
-    features: { x: n, kind: 'k' },
-    attributes: { segment: 'a' },
-  }
+  return predictionRecord(n, { modelId, timestampMs: Date.now(), receivedMs: Date.now(), features: { x: n, kind: 'k' } })
 }
 
 function outcome(p: PredictionRecord): OutcomeRecord {
-  return { predictionId: p.id, timestampMs: p.timestampMs + 1, receivedMs: Date.now(), modelId: p.modelId, modelVersion: '1', label: 'yes', value: NaN }
+  return outcomeRecord(p, { receivedMs: Date.now() })
 }
 
 /**

@@ -3,6 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, describe, expect, it } from 'vitest'
+import { outcomeRecord, predictionRecord } from '../test-support/records.js'
 import type { OutcomeRecord, PredictionRecord } from '@aims-monitor/store'
 import { createCollectorMetrics } from '../metrics.js'
 import { HttpError } from '../http/http-error.js'
@@ -31,30 +32,12 @@ function openSpool(options: Partial<SpoolOptions> = {}): Promise<Spool> {
 
 let ids = 0
 function prediction(modelId: string, features: PredictionRecord['features'] = { x: 1 }): PredictionRecord {
-  const n = ++ids
-  return {
-    id: `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`,
-    timestampMs: Date.UTC(2026, 0, 1) + n,
-    receivedMs: Date.UTC(2026, 0, 1) + n,
-    modelId,
-    modelVersion: '1',
-    environment: 'production',
-    status: 'ok',
-    errorType: '',
-    outputLabel: 'yes',
-    outputScore: 0.5,
-    outputValue: NaN,
-    latencyMs: 3,
-    traceId: '',
-    spanId: '',
-    features,
-    attributes: { segment: 'a' },
-  }
+  return predictionRecord(++ids, { modelId, features })
 }
 
 function outcome(modelId: string): OutcomeRecord {
   const n = ++ids
-  return { predictionId: `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`, timestampMs: Date.UTC(2026, 0, 2), receivedMs: Date.UTC(2026, 0, 2), modelId, modelVersion: '1', label: 'yes', value: NaN }
+  return outcomeRecord(predictionRecord(n, { modelId }), { timestampMs: Date.UTC(2026, 0, 2), receivedMs: Date.UTC(2026, 0, 2) })
 }
 
 function predictions(modelId: string, count: number, features?: PredictionRecord['features']): PredictionRecord[] {

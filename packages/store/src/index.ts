@@ -8,24 +8,9 @@ export { runMigrations, loadMigrations, MIGRATIONS_DIR } from './migrations.js'
 export type { Migration, MigrationResult } from './migrations.js'
 export { renderDdl, splitStatements, tableEngine } from './ddl-template.js'
 export { quoteIdentifier, qualifiedTable } from './identifiers.js'
-export {
-  BASE_PREDICTION_COLUMNS,
-  OUTCOME_COLUMNS,
-  attributeColumn,
-  attributeColumnName,
-  featureColumn,
-  featureColumnName,
-  featureKindOf,
-  parseColumnName,
-  predictionsTableName,
-  structureOf,
-} from './prediction-layout.js'
-export type { ColumnSpec, ColumnEncoding, FeatureKind } from './prediction-layout.js'
+export * from './encoding.js'
 export { createPredictionsTableSql, addColumnsSql } from './prediction-table-ddl.js'
 export { PredictionTables } from './prediction-tables.js'
-export { RowBinaryWriter } from './row-binary-writer.js'
-export { compilePredictionEncoder, encodeOutcome } from './row-encoders.js'
-export type { PredictionRecord, OutcomeRecord } from './records.js'
 export { listModelSummaries } from './model-summaries.js'
 export type { ModelSummary, ModelVersionSummary } from './model-summaries.js'
 export { ApiKeyRepository, API_KEY_SCOPES, generateApiKey, sha256Hex } from './api-keys.js'
