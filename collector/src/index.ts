@@ -37,4 +37,4 @@ export {
   ENVIRONMENT_ATTRIBUTES,
   EVENT_NAME_ATTRIBUTE,
   RESOURCE_FALLBACK_ATTRIBUTES,
-} from './ingest/otlp/semantic-conventions.js'
+} from '@aims-monitor/schema'

@@ -27,3 +27,11 @@ export { jsonSchemas } from './json-schema.js'
 export { fastAccept } from './fast-accept.js'
 export { validateEventBatch, formatIssuePath } from './validate-batch.js'
 export type { BatchValidation, RejectedEvent, FieldError } from './validate-batch.js'
+export {
+  AIMS_ATTRIBUTES,
+  AIMS_EVENT_NAMES,
+  AIMS_NAMESPACE,
+  ENVIRONMENT_ATTRIBUTES,
+  EVENT_NAME_ATTRIBUTE,
+  RESOURCE_FALLBACK_ATTRIBUTES,
+} from './otlp-conventions.js'

@@ -8,7 +8,7 @@ import {
   ENVIRONMENT_ATTRIBUTES,
   EVENT_NAME_ATTRIBUTE,
   RESOURCE_FALLBACK_ATTRIBUTES,
-} from './semantic-conventions.js'
+} from '@aims-monitor/schema'
 import { optionalHexId, recordTimestampMs } from './time-and-ids.js'
 
 /**

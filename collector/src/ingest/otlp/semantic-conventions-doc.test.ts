@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { decodeJsonLogsRequest } from './decode-json.js'
 import { processLogsRequest } from './process-logs-request.js'
-import { AIMS_ATTRIBUTES } from './semantic-conventions.js'
+import { AIMS_ATTRIBUTES } from '@aims-monitor/schema'
 
 /** docs/semantic-conventions.md is normative: its example must map to the events it shows. */
 const doc = readFileSync(new URL('../../../../docs/semantic-conventions.md', import.meta.url), 'utf8')

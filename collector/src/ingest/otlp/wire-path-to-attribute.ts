@@ -1,4 +1,4 @@
-import { AIMS_ATTRIBUTES as A, ENVIRONMENT_ATTRIBUTES } from './semantic-conventions.js'
+import { AIMS_ATTRIBUTES as A, ENVIRONMENT_ATTRIBUTES } from '@aims-monitor/schema'
 
 /**
  * Names a wire-schema error path (`features.age`, `output.score`) by the OTLP attribute or log record

@@ -1,7 +1,7 @@
 /**
  * The AIMS semantic conventions for OpenTelemetry log records: which records are AIMS events and
  * which attributes carry their fields. docs/semantic-conventions.md is the normative text; these
- * constants are its single implementation (the collector maps with them, SDKs emit with them).
+ * constants are its single implementation (the collector maps with them, the SDK emits with them; they live in the schema package so both can import them without the engine).
  */
 
 /** LogRecord.event_name (or, for SDKs without it, the `event.name` attribute) of an AIMS event. */

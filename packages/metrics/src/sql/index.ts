@@ -1,0 +1,2 @@
+// Exports of the sql family (filled as the family is built).
+export {}
