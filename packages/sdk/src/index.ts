@@ -1,0 +1,7 @@
+export { createMonitor } from './monitor.js'
+export type { Monitor, ManualPrediction } from './monitor.js'
+export { AimsConfigError, monitorOptionsSchema } from './config.js'
+export type { MonitorOptions } from './config.js'
+export type { WrapOptions, CallResult } from './wrap-call.js'
+export type { FieldMap, FieldValue, MonitorStats, OutcomeInput, PredictionOutput } from './types.js'
+export { sampleHash, inSample } from './prediction-ids.js'

@@ -1,0 +1,124 @@
+import { resourceFromAttributes } from '@opentelemetry/resources'
+import { AIMS_ATTRIBUTES } from '@aims-monitor/schema'
+import { resolveMonitorOptions, type MonitorOptions } from './config.js'
+import { createLogExporter } from './log-export.js'
+import { Recorder } from './recorder.js'
+import type { FieldMap, MonitorStats, OutcomeInput, PredictionOutput } from './types.js'
+import { wrapCall, type WrapOptions } from './wrap-call.js'
+
+/** A prediction recorded by hand, for code that cannot be wrapped. */
+export interface ManualPrediction {
+  /** Your own id (any string up to 128 printable characters); default: a fresh one. */
+  id?: string
+  /** When the prediction was made; default: now. */
+  timestamp?: Date | number
+  features?: FieldMap
+  attributes?: FieldMap
+  output?: PredictionOutput
+  /** The model call failed: its error type and message. */
+  error?: { type: string; message?: string }
+  latencyMs?: number
+}
+
+export interface Monitor {
+  /**
+   * Wraps a model call: same signature, same result, same errors, same timing; records one
+   * prediction per call (for a stream: when it ends, with its latency and item count).
+   * @example const score = monitor.wrap(model.predict, { features: (x) => ({ age: x.age }), output: (r) => ({ score: r }) })
+   */
+  wrap<F extends (...args: any[]) => any>(fn: F, options?: WrapOptions<F>): F
+  /**
+   * Like wrap, but each call returns `{ result, predictionId }`, so the outcome can be attached later
+   * with logOutcome, from this process or another. (A call that throws rethrows, as wrap does.)
+   * @example const { result, predictionId } = await scoreWithId(applicant)
+   */
+  wrapWithId<F extends (...args: any[]) => any>(fn: F, options?: WrapOptions<F>): (...args: Parameters<F>) => { result: ReturnType<F>; predictionId: string }
+  /** The id of the latest wrapped call in this process, read right after a synchronous call returns. */
+  lastPredictionId(): string | undefined
+  /** Records a prediction made elsewhere; returns its id. */
+  logPrediction(prediction: ManualPrediction): string
+  /**
+   * Attaches the ground truth to a prediction, days later if need be, from any process. Kept
+   * exactly when the prediction was kept by sampling (the decision is a hash of the id).
+   * @example monitor.logOutcome(predictionId, 'repaid')
+   */
+  logOutcome(predictionId: string, outcome: OutcomeInput | string | number | boolean, options?: { timestamp?: Date | number }): void
+  /** Exports everything recorded so far; resolves when delivered or given up. */
+  flush(): Promise<void>
+  /** Flushes, then stops: later calls still work, unrecorded. */
+  shutdown(): Promise<void>
+  /** What the monitor did so far: recorded, sampledOut, dropped, exported, failed, extractorErrors, truncated. */
+  stats(): MonitorStats
+  /** false when unconfigured (no endpoint) or disabled: every method is then a cheap no-op. */
+  readonly enabled: boolean
+}
+
+/**
+ * Creates a monitor for one model. Reads AIMS_ENDPOINT and AIMS_API_KEY when not given; without an
+ * endpoint, or with `enabled: false` or AIMS_DISABLED=true, it is a working no-op. Invalid options
+ * throw an AimsConfigError at once, naming each problem.
+ * @example
+ * const monitor = createMonitor({ model: { id: 'credit-risk', version: '2.3.0' } })
+ * const predict = monitor.wrap(model.predict, { features: (a) => ({ age: a.age, income: a.income }), output: (p) => ({ score: p }) })
+ */
+export function createMonitor(options: MonitorOptions): Monitor {
+  const resolved = resolveMonitorOptions(options)
+  const on = resolved.enabled && resolved.endpoint !== undefined
+  const resource = resourceFromAttributes({
+    'service.name': process.env.OTEL_SERVICE_NAME || resolved.model.id,
+    [AIMS_ATTRIBUTES.modelId]: resolved.model.id,
+    [AIMS_ATTRIBUTES.modelVersion]: resolved.model.version,
+    ...(resolved.environment ? { 'deployment.environment.name': resolved.environment } : {}),
+  })
+  const recorder = new Recorder(resolved, on ? createLogExporter(resolved) : undefined, resource)
+  let lastCall: number | undefined
+  const remember = (n: number) => {
+    lastCall = n
+  }
+  let flushOnExit: (() => void) | undefined
+  if (on && resolved.flushOnExit) {
+    flushOnExit = () => void recorder.flush()
+    process.once('beforeExit', flushOnExit)
+  }
+  return {
+    enabled: on,
+    wrap: (fn, wrapOptions = {}) => wrapCall(fn, wrapOptions, recorder, remember),
+    wrapWithId(fn, wrapOptions = {}) {
+      let n = 0
+      const wrapped = wrapCall(fn, wrapOptions, recorder, (call) => {
+        n = call
+        lastCall = call
+      })
+      return function (this: unknown, ...args: Parameters<typeof fn>) {
+        const result = wrapped.apply(this, args)
+        return { result, predictionId: recorder.idOf(n) }
+      }
+    },
+    lastPredictionId: () => (lastCall === undefined ? undefined : recorder.idOf(lastCall)),
+    logPrediction(prediction) {
+      const timestampMs = prediction.timestamp === undefined ? Date.now() : +prediction.timestamp
+      return (
+        recorder.recordManual({
+          id: prediction.id,
+          timestampMs,
+          latencyMs: prediction.latencyMs ?? NaN,
+          features: prediction.features,
+          attributes: prediction.attributes,
+          output: prediction.output,
+          error: prediction.error,
+        }) ?? prediction.id ?? ''
+      )
+    },
+    logOutcome(predictionId, outcome, outcomeOptions = {}) {
+      const normalized: OutcomeInput = typeof outcome === 'object' && outcome !== null ? outcome : { label: outcome }
+      const timestampMs = outcomeOptions.timestamp === undefined ? Date.now() : +outcomeOptions.timestamp
+      recorder.recordOutcome(predictionId, normalized, timestampMs)
+    },
+    flush: () => recorder.flush(),
+    async shutdown() {
+      if (flushOnExit) process.removeListener('beforeExit', flushOnExit)
+      await recorder.shutdown()
+    },
+    stats: () => recorder.stats(),
+  }
+}

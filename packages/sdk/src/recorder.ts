@@ -1,0 +1,310 @@
+import { context, isSpanContextValid, trace, type SpanContext } from '@opentelemetry/api'
+import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs'
+import type { Resource } from '@opentelemetry/resources'
+import type { ResolvedMonitorOptions } from './config.js'
+import { FieldSanitizer } from './field-sanitizer.js'
+import { exportBatch } from './log-export.js'
+import { PredictionIds, inSample, sampleHash } from './prediction-ids.js'
+import { RecordQueue } from './record-queue.js'
+import { toLogRecord } from './to-log-record.js'
+import type { FieldMap, MonitorStats, OutcomeInput, PredictionOutput } from './types.js'
+
+/** Items of a stream kept for the output extractor, at most. */
+export const MAX_STREAM_ITEMS_KEPT = 10_000
+
+/**
+ * The monitor's engine. On the call: count, sample, run extractors (guarded), fill a queue slot.
+ * Off the call, on a timer that never keeps the process alive: turn queued slots into OTLP log
+ * records and hand batches to the exporter. No method here throws into the application.
+ */
+export class Recorder {
+  active: boolean
+  private calls = 0
+  private readonly queue: RecordQueue
+  private readonly ids = new PredictionIds()
+  private readonly sanitizer: FieldSanitizer
+  private readonly timeOrigin = performance.timeOrigin
+  private readonly counters = { recorded: 0, sampledOut: 0, dropped: 0, exported: 0, failed: 0, extractorErrors: 0 }
+  private readonly warned = new Set<string>()
+  private readonly inFlight = new Set<Promise<void>>()
+  private timer: NodeJS.Timeout | undefined
+  private exportSoon = false
+
+  constructor(
+    private readonly options: ResolvedMonitorOptions,
+    private readonly exporter: LogRecordExporter | undefined,
+    private readonly resource: Resource,
+  ) {
+    this.active = exporter !== undefined
+    this.queue = new RecordQueue(options.maxQueueSize)
+    this.sanitizer = new FieldSanitizer(options.hashFields, options.hashSalt)
+    if (this.active) {
+      this.timer = setInterval(() => this.exportQueued(), options.exportIntervalMs)
+      this.timer.unref()
+    }
+  }
+
+  nextCall(): number {
+    return ++this.calls
+  }
+
+  idOf(n: number): string {
+    return this.ids.format(n)
+  }
+
+  /** Deterministic by prediction id: the same id is in or out of the sample in every process. */
+  sampled(n: number): boolean {
+    if (this.options.sampleRate >= 1) return true
+    if (inSample(this.ids.hashOf(n), this.options.sampleRate)) return true
+    this.counters.sampledOut++
+    return false
+  }
+
+  idSampled(id: string): boolean {
+    if (this.options.sampleRate >= 1 || inSample(sampleHash(id), this.options.sampleRate)) return true
+    this.counters.sampledOut++
+    return false
+  }
+
+  activeSpan(): SpanContext | undefined {
+    const span = trace.getSpanContext(context.active())
+    return span && isSpanContextValid(span) ? span : undefined
+  }
+
+  extract<A extends unknown[]>(extractor: (...args: A) => FieldMap, args: A): FieldMap | undefined {
+    try {
+      return extractor(...args)
+    } catch (error) {
+      this.extractorFailed(error)
+      return undefined
+    }
+  }
+
+  output<A extends unknown[], R>(extractor: (result: R, ...args: A) => PredictionOutput | undefined, result: R, args: A): PredictionOutput | undefined {
+    try {
+      return extractor(result, ...args)
+    } catch (error) {
+      this.extractorFailed(error)
+      return undefined
+    }
+  }
+
+  private extractorFailed(error: unknown): void {
+    this.counters.extractorErrors++
+    this.warnOnce('extractor', `an extractor threw (${(error as Error)?.message ?? String(error)}); the prediction is recorded without that part, and further failures are only counted`)
+  }
+
+  /** Queues a finished prediction. `items` < 0: not a stream. Never throws. */
+  record(
+    n: number,
+    start: number,
+    features: FieldMap | undefined,
+    attributes: FieldMap | undefined,
+    span: SpanContext | undefined,
+    output: PredictionOutput | undefined,
+    error: unknown,
+    items: number,
+  ): void {
+    try {
+      const slot = this.queue.reserve()
+      if (!slot) return this.drop()
+      const end = performance.now()
+      slot.kind = 'prediction'
+      slot.n = n
+      slot.timestampMs = this.timeOrigin + start
+      slot.latencyMs = end - start
+      slot.features = features
+      slot.attributes = attributes
+      slot.output = output
+      slot.items = items
+      if (span) {
+        slot.traceId = span.traceId
+        slot.spanId = span.spanId
+      }
+      if (error !== undefined) {
+        slot.errorType = error instanceof Error ? error.name : typeof error
+        slot.errorMessage = error instanceof Error ? error.message : undefined
+      }
+      this.queued()
+    } catch (internal) {
+      this.warnOnce('internal', `could not record a prediction: ${(internal as Error).message}`)
+    }
+  }
+
+  /** Queues a prediction described by hand (logPrediction). */
+  recordManual(params: {
+    id: string | undefined
+    timestampMs: number
+    latencyMs: number
+    features: FieldMap | undefined
+    attributes: FieldMap | undefined
+    output: PredictionOutput | undefined
+    error: { type: string; message?: string } | undefined
+  }): string | undefined {
+    try {
+      const n = params.id === undefined ? this.nextCall() : -1
+      const id = params.id ?? this.ids.format(n)
+      if (!this.active) return id
+      if (!(params.id === undefined ? this.sampled(n) : this.idSampled(id))) return id
+      const slot = this.queue.reserve()
+      if (!slot) {
+        this.drop()
+        return id
+      }
+      slot.kind = 'prediction'
+      slot.n = n
+      slot.id = params.id
+      slot.timestampMs = params.timestampMs
+      slot.latencyMs = params.latencyMs
+      slot.features = params.features
+      slot.attributes = params.attributes
+      slot.output = params.output
+      const span = this.activeSpan()
+      if (span) {
+        slot.traceId = span.traceId
+        slot.spanId = span.spanId
+      }
+      if (params.error) {
+        slot.errorType = params.error.type
+        slot.errorMessage = params.error.message
+      }
+      this.queued()
+      return id
+    } catch (internal) {
+      this.warnOnce('internal', `could not record a prediction: ${(internal as Error).message}`)
+      return params.id
+    }
+  }
+
+  /** Queues an outcome for `predictionId` when that prediction is in the sample. Never throws. */
+  recordOutcome(predictionId: string, outcome: OutcomeInput, timestampMs: number): void {
+    try {
+      if (!this.active || !this.idSampled(predictionId)) return
+      const slot = this.queue.reserve()
+      if (!slot) return this.drop()
+      slot.kind = 'outcome'
+      slot.n = -1
+      slot.id = predictionId
+      slot.timestampMs = timestampMs
+      slot.outcome = outcome
+      this.queued()
+    } catch (internal) {
+      this.warnOnce('internal', `could not record an outcome: ${(internal as Error).message}`)
+    }
+  }
+
+  /**
+   * Passes a stream through unchanged, counting its items (and keeping them for the output
+   * extractor when there is one); `done` runs once, when it ends, fails or is abandoned.
+   */
+  stream<T>(source: AsyncIterable<T>, done: (items: T[], error: unknown, count: number) => void, keepItems: boolean): AsyncIterable<T> {
+    const iterator = source[Symbol.asyncIterator]()
+    const items: T[] = []
+    let count = 0
+    let finished = false
+    const finish = (error: unknown) => {
+      if (finished) return
+      finished = true
+      done(items, error, count)
+    }
+    const passthrough: AsyncIterableIterator<T> & { throw?: (e?: unknown) => Promise<IteratorResult<T>> } = {
+      async next(...args: [] | [unknown]) {
+        try {
+          const step = await iterator.next(...args)
+          if (step.done) finish(undefined)
+          else {
+            count++
+            if (keepItems && items.length < MAX_STREAM_ITEMS_KEPT) items.push(step.value)
+          }
+          return step
+        } catch (error) {
+          finish(error)
+          throw error
+        }
+      },
+      async return(value?: unknown) {
+        finish(undefined)
+        return iterator.return ? iterator.return(value) : { done: true, value: value as T }
+      },
+      [Symbol.asyncIterator]() {
+        return this
+      },
+    }
+    if (iterator.throw) {
+      passthrough.throw = async (error?: unknown) => {
+        finish(error)
+        return iterator.throw!(error)
+      }
+    }
+    return passthrough
+  }
+
+  private queued(): void {
+    this.counters.recorded++
+    if (!this.exportSoon && this.queue.size >= this.options.maxBatchSize) {
+      this.exportSoon = true
+      setImmediate(() => {
+        this.exportSoon = false
+        this.exportQueued()
+      }).unref()
+    }
+  }
+
+  private drop(): void {
+    this.counters.dropped++
+    this.warnOnce('dropped', `the export queue is full (${this.options.maxQueueSize} records): predictions are being dropped and counted; is the collector at ${this.options.endpoint} reachable?`)
+  }
+
+  /** Starts exports for what is queued, as far as the in-flight bound allows. */
+  exportQueued(): void {
+    if (!this.exporter) return
+    while (this.queue.size > 0 && this.inFlight.size < this.options.maxConcurrentExports) {
+      const batch: ReadableLogRecord[] = []
+      this.queue.drain(this.options.maxBatchSize, (record) => {
+        try {
+          batch.push(toLogRecord(record, this.ids, this.resource, this.sanitizer))
+        } catch (internal) {
+          this.counters.failed++
+          this.warnOnce('encode', `could not encode a record: ${(internal as Error).message}`)
+        }
+      })
+      if (batch.length === 0) continue
+      const exporting: Promise<void> = exportBatch(this.exporter, batch).then((result) => {
+        this.inFlight.delete(exporting)
+        if (result.ok) this.counters.exported += batch.length
+        else {
+          this.counters.failed += batch.length
+          this.warnOnce('export', `could not export to ${this.options.endpoint}: ${result.error?.message ?? 'unknown error'} (further failures are only counted)`)
+        }
+      })
+      this.inFlight.add(exporting)
+    }
+  }
+
+  /** Exports everything queued and waits for every export in flight. */
+  async flush(): Promise<void> {
+    for (let rounds = 0; rounds < 10_000 && (this.queue.size > 0 || this.inFlight.size > 0); rounds++) {
+      this.exportQueued()
+      if (this.inFlight.size > 0) await Promise.race(this.inFlight)
+    }
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.timer) clearInterval(this.timer)
+    this.timer = undefined
+    await this.flush()
+    this.active = false
+    // The exporter has nothing left to send (flushed above); a failure to close it changes nothing.
+    await this.exporter?.shutdown().catch((error: unknown) => this.warnOnce('shutdown', `exporter shutdown failed: ${(error as Error).message}`))
+  }
+
+  stats(): MonitorStats {
+    return { ...this.counters, truncated: this.sanitizer.truncated }
+  }
+
+  private warnOnce(kind: string, message: string): void {
+    if (this.warned.has(kind)) return
+    this.warned.add(kind)
+    process.emitWarning(message, { code: `AIMS_MONITOR_${kind.toUpperCase()}` })
+  }
+}

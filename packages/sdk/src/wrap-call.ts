@@ -1,0 +1,70 @@
+import type { Recorder } from './recorder.js'
+import type { FieldMap, PredictionOutput } from './types.js'
+
+/** Extractors of `monitor.wrap`: how a call's arguments and result become the recorded prediction. */
+export interface WrapOptions<F extends (...args: any[]) => any> {
+  /** Declared model inputs, from the call's arguments (run before the model, so inputs are as given). */
+  features?: (...args: Parameters<F>) => FieldMap
+  /** Segment and protected attributes, from the call's arguments. */
+  attributes?: (...args: Parameters<F>) => FieldMap
+  /** The output, from the result (for a stream: the items it yielded, at most 10,000, in order). */
+  output?: (result: CallResult<F>, ...args: Parameters<F>) => PredictionOutput | undefined
+}
+
+/** What `output` receives: the resolved value of a Promise, the yielded items of a stream. */
+export type CallResult<F extends (...args: any[]) => any> =
+  ReturnType<F> extends AsyncIterable<infer Item> ? Item[] : Awaited<ReturnType<F>>
+
+/**
+ * The wrapped function: calls `fn` with the same `this` and arguments and returns exactly what it
+ * returns — the same value, the same Promise object, or the same stream's items through a
+ * transparent iterator — and throws exactly what it throws, when it throws it. Recording on the
+ * call is a few stores into a preallocated queue slot; ids, encoding and export happen later.
+ * `onCall` receives the call number as soon as it is known (for wrapWithId).
+ */
+export function wrapCall<F extends (...args: any[]) => any>(fn: F, options: WrapOptions<F>, recorder: Recorder, onCall?: (n: number) => void): F {
+  const wrapped = function (this: unknown, ...args: Parameters<F>): ReturnType<F> {
+    if (!recorder.active) {
+      if (onCall) onCall(recorder.nextCall())
+      return fn.apply(this, args)
+    }
+    const n = recorder.nextCall()
+    if (onCall) onCall(n)
+    if (!recorder.sampled(n)) return fn.apply(this, args)
+    const features = options.features ? recorder.extract(options.features, args) : undefined
+    const attributes = options.attributes ? recorder.extract(options.attributes, args) : undefined
+    const span = recorder.activeSpan()
+    const start = performance.now()
+    let result: unknown
+    try {
+      result = fn.apply(this, args)
+    } catch (error) {
+      recorder.record(n, start, features, attributes, span, undefined, error, -1)
+      throw error
+    }
+    // Only native Promises are followed: calling `then` on another thenable (a lazy query builder,
+    // say) could run it a second time.
+    if (result instanceof Promise) {
+      result.then(
+        (value) => recorder.record(n, start, features, attributes, span, options.output ? recorder.output(options.output, value as CallResult<F>, args) : undefined, undefined, -1),
+        (error: unknown) => recorder.record(n, start, features, attributes, span, undefined, error, -1),
+      )
+      return result as ReturnType<F>
+    }
+    if (isAsyncIterable(result)) {
+      return recorder.stream(result, (items, error, count) => {
+        const output = error === undefined && options.output ? recorder.output(options.output, items as CallResult<F>, args) : undefined
+        recorder.record(n, start, features, attributes, span, output, error, count)
+      }, options.output !== undefined) as ReturnType<F>
+    }
+    recorder.record(n, start, features, attributes, span, options.output ? recorder.output(options.output, result as CallResult<F>, args) : undefined, undefined, -1)
+    return result as ReturnType<F>
+  }
+  Object.defineProperty(wrapped, 'name', { value: fn.name, configurable: true })
+  Object.defineProperty(wrapped, 'length', { value: fn.length, configurable: true })
+  return wrapped as F
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return value !== null && typeof value === 'object' && typeof (value as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function'
+}
