@@ -233,7 +233,7 @@ function badCases(modelId: string): BadCase[] {
     { name: 'missing timestamp', json: without('timestamp'), path: 'timestamp', message: /RFC 3339/ },
     { name: 'missing model', json: without('model'), path: 'model', message: /required/ },
     { name: 'missing model.version', json: p({ model: { id: modelId } }), path: 'model.version', message: /required/ },
-    { name: 'neither output nor error', json: without('output'), path: 'output', message: /needs an output, or an error/ },
+    { name: 'an output with nothing in it', json: p({ output: {} }), path: 'output', message: /at least one of label, score or value/ },
     { name: 'unknown event type', json: p({ type: 'metric' }), path: 'type', message: /unknown event type.*"metric"/ },
     { name: 'unknown extra field', json: p({ extra: true }), path: '', message: /unknown field "extra"/ },
     { name: 'wrong type: latencyMs as a string', json: p({ latencyMs: 'fast' }), path: 'latencyMs', message: /expected a number, received the string "fast"/ },

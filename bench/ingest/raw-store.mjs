@@ -24,7 +24,7 @@ const records = (from, count) => {
     out.push({
       id: eventId(i + 1), timestampMs: p.timestamp, receivedMs: Date.now(), modelId: p.model.id, modelVersion: p.model.version,
       environment: 'production', status: 'ok', errorType: '', outputLabel: p.output.label, outputScore: p.output.score,
-      outputValue: NaN, latencyMs: p.latencyMs, traceId: '', spanId: '', features: p.features, attributes: p.attributes,
+      outputValue: NaN, latencyMs: p.latencyMs, streamItems: NaN, traceId: '', spanId: '', features: p.features, attributes: p.attributes,
     })
   }
   return out

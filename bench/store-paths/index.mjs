@@ -30,7 +30,7 @@ const records = Array.from({ length: N }, (_, i) => {
   return {
     id: eventId(i + 1), timestampMs: p.timestamp, receivedMs: now, modelId: p.model.id, modelVersion: p.model.version,
     environment: 'production', status: 'ok', errorType: '', outputLabel: p.output.label, outputScore: p.output.score,
-    outputValue: NaN, latencyMs: p.latencyMs, traceId: '', spanId: '', features: p.features, attributes: p.attributes,
+    outputValue: NaN, latencyMs: p.latencyMs, streamItems: NaN, traceId: '', spanId: '', features: p.features, attributes: p.attributes,
   }
 })
 const columns = [...BASE_PREDICTION_COLUMNS]

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { PredictionRecord } from '@aims-monitor/store'
+import { BASE_PREDICTION_COLUMNS, type PredictionRecord } from '@aims-monitor/store'
 import { HttpError } from '../http/http-error.js'
 import { predictionRecord } from '../test-support/records.js'
 import { BatchEncoder } from './batch-encoder.js'
@@ -51,7 +51,7 @@ describe('BatchEncoder', () => {
   })
 
   it('refuses a request that would pass the column limit with a 422, and forgets its columns', () => {
-    const base = 13 // BASE_PREDICTION_COLUMNS
+    const base = BASE_PREDICTION_COLUMNS.length
     const encoder = new BatchEncoder(base + 3)
     encoder.encode('p', [prediction({ a: 1, b: 2 })], [])
     let error: unknown
@@ -62,7 +62,7 @@ describe('BatchEncoder', () => {
     }
     expect(error).toBeInstanceOf(HttpError)
     expect((error as HttpError).status).toBe(422)
-    expect((error as HttpError).message).toMatch(/more than 16 feature and attribute columns/)
+    expect((error as HttpError).message).toMatch(new RegExp(`more than ${base + 3} feature and attribute columns`))
     // Nothing of the refused request stuck: one more column still fits.
     const [chunk] = encoder.encode('p', [prediction({ c: 1 })], [])
     expect(names(chunk!.columns)).toEqual(['f:a:num', 'f:b:num', 'f:c:num'])

@@ -30,6 +30,7 @@ export function toPredictionRecord(event: PredictionEvent, receivedMs: number): 
     outputScore: output?.score ?? NaN,
     outputValue: output?.value ?? NaN,
     latencyMs: event.latencyMs ?? NaN,
+    streamItems: event.streamItems ?? NaN,
     traceId: event.traceId ?? '',
     spanId: event.spanId ?? '',
     features: event.features,

@@ -18,6 +18,7 @@ export function predictionRecord(
     outputScore: 0.5,
     outputValue: NaN,
     latencyMs: 3,
+    streamItems: NaN,
     traceId: '',
     spanId: '',
     features: { x: n },

@@ -115,7 +115,8 @@ describe('missing required fields', () => {
   it('prediction model', () => expectOneError(prediction({ model: undefined }), 'model', /required/))
   it('prediction model.id', () => expectOneError(prediction({ model: { version: '1' } }), 'model.id', /required/))
   it('model.version, for predictions', () => expectOneError(prediction({ model: { id: 'credit-risk' } }), 'model.version', /required/))
-  it('output or error', () => expectOneError(prediction({ output: undefined }), 'output', /needs an output, or an error/))
+  // Inputs alone still serve input drift and volume: a prediction without output or error is accepted.
+  it('no output and no error is accepted', () => expect(wireEventSchema.safeParse(prediction({ output: undefined })).success).toBe(true))
   it('an output with nothing in it', () => expectOneError(prediction({ output: {} }), 'output', /at least one of label, score or value/))
   it('outcome predictionId', () => expectOneError(outcome({ predictionId: undefined }), 'predictionId', /required/))
   it('outcome label or value', () => expectOneError(outcome({ label: undefined }), 'label', /needs a label or a value/))

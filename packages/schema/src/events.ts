@@ -162,12 +162,9 @@ export const predictionEventSchema = z
     output: predictionOutputSchema.optional(),
     error: predictionErrorSchema.optional(),
     latencyMs: finiteNumber.min(0, 'must not be negative').max(LIMITS.maxLatencyMs, 'more than a day: is it in milliseconds?').optional(),
+    streamItems: z.number().int('must be a whole number').min(0, 'must not be negative').max(LIMITS.maxStreamItems).optional(),
     traceId: z.string().regex(TRACE_ID_PATTERN, 'a trace id is 32 lower-case hex digits').optional(),
     spanId: z.string().regex(SPAN_ID_PATTERN, 'a span id is 16 lower-case hex digits').optional(),
-  })
-  .refine((e) => e.output !== undefined || e.error !== undefined, {
-    message: 'a prediction needs an output, or an error when the model call failed',
-    path: ['output'],
   })
 
 /** The ground truth for an earlier prediction, possibly days later and from another process. */

@@ -19,7 +19,7 @@ export function fastAccept(input: unknown): WireEvent | undefined {
   return undefined
 }
 
-const PREDICTION_KEYS = new Set(['type', 'id', 'timestamp', 'model', 'environment', 'features', 'attributes', 'output', 'error', 'latencyMs', 'traceId', 'spanId'])
+const PREDICTION_KEYS = new Set(['type', 'id', 'timestamp', 'model', 'environment', 'features', 'attributes', 'output', 'error', 'latencyMs', 'streamItems', 'traceId', 'spanId'])
 const OUTCOME_KEYS = new Set(['type', 'predictionId', 'timestamp', 'model', 'label', 'value'])
 const OUTPUT_KEYS = new Set(['label', 'score', 'value'])
 const ERROR_KEYS = new Set(['type', 'message'])
@@ -50,9 +50,10 @@ function fastAcceptPrediction(e: Record<string, unknown>): PredictionEvent | und
     if (typeof error.type !== 'string' || error.type.length < 1 || error.type.length > LIMITS.maxVersionLength * 2) return undefined
     if (error.message !== undefined && (typeof error.message !== 'string' || error.message.length > LIMITS.maxErrorMessageLength)) return undefined
   }
-  if (output === undefined && error === undefined) return undefined
   const latency = e.latencyMs
   if (latency !== undefined && (!isFiniteNumber(latency) || latency < 0 || latency > LIMITS.maxLatencyMs)) return undefined
+  const items = e.streamItems
+  if (items !== undefined && (typeof items !== 'number' || !Number.isInteger(items) || items < 0 || items > LIMITS.maxStreamItems)) return undefined
   if (e.traceId !== undefined && (typeof e.traceId !== 'string' || !TRACE_ID_PATTERN.test(e.traceId))) return undefined
   if (e.spanId !== undefined && (typeof e.spanId !== 'string' || !SPAN_ID_PATTERN.test(e.spanId))) return undefined
   const event: PredictionEvent = {
@@ -67,6 +68,7 @@ function fastAcceptPrediction(e: Record<string, unknown>): PredictionEvent | und
   if (output !== undefined) event.output = { ...(output as NonNullable<PredictionEvent['output']>) }
   if (error !== undefined) event.error = { ...(error as NonNullable<PredictionEvent['error']>) }
   if (latency !== undefined) event.latencyMs = latency
+  if (items !== undefined) event.streamItems = items
   if (e.traceId !== undefined) event.traceId = e.traceId
   if (e.spanId !== undefined) event.spanId = e.spanId
   return event

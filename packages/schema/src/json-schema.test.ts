@@ -56,7 +56,7 @@ describe('jsonSchemas', () => {
     const schema = jsonSchemas.prediction as JsonSchema
     expect([...schema.required!].sort()).toEqual(['id', 'model', 'timestamp', 'type'])
     expect(Object.keys(schema.properties!).sort()).toEqual(
-      ['attributes', 'environment', 'error', 'features', 'id', 'latencyMs', 'model', 'output', 'spanId', 'timestamp', 'traceId', 'type'].sort(),
+      ['attributes', 'environment', 'error', 'features', 'id', 'latencyMs', 'model', 'output', 'spanId', 'streamItems', 'timestamp', 'traceId', 'type'].sort(),
     )
     expect(schema.additionalProperties).toBe(false)
     expect(schema.properties!.type).toMatchObject({ const: 'prediction' })

@@ -28,4 +28,6 @@ export const LIMITS = {
   minTimestampMs: Date.UTC(2000, 0, 1),
   /** Latency above one day is a unit error (seconds sent as milliseconds times 1000, say). */
   maxLatencyMs: 24 * 60 * 60 * 1000,
+  /** Items one streaming call may report. */
+  maxStreamItems: 1_000_000_000,
 } as const

@@ -26,6 +26,8 @@ export const AIMS_ATTRIBUTES = {
   outputScore: 'aims.output.score',
   outputValue: 'aims.output.value',
   latencyMs: 'aims.latency_ms',
+  /** Items a streaming call yielded (the record is made when the stream ends). */
+  streamItems: 'aims.stream.items',
   errorType: 'aims.error.type',
   errorMessage: 'aims.error.message',
   outcomeLabel: 'aims.outcome.label',

@@ -31,13 +31,13 @@ export const monitorOptionsSchema = z.strictObject({
   /** Records held for export; past this a new prediction is dropped and counted, never blocking. */
   maxQueueSize: z.number().int().min(16).max(1_000_000).default(65_536),
   /** Records per export request. */
-  maxBatchSize: z.number().int().min(1).max(50_000).default(4096),
+  maxBatchSize: z.number().int().min(1).max(50_000).default(8192),
   /** How often queued records are exported. */
   exportIntervalMs: z.number().int().min(10).max(60_000).default(500),
   /** Deadline for one export, retries included (the exporter retries 429/502/503/504 with jittered backoff). */
   exportTimeoutMs: z.number().int().min(100).max(120_000).default(10_000),
   /** Exports in flight at once: bounds memory while the collector is slow or down. */
-  maxConcurrentExports: z.number().int().min(1).max(64).default(2),
+  maxConcurrentExports: z.number().int().min(1).max(64).default(4),
   /** Features and attributes whose values are replaced by a salted hash (HMAC-SHA-256, 16 hex digits). */
   hashFields: z.array(z.string().min(1)).default([]),
   /** Per-deployment salt for hashFields; required when hashFields is not empty. */

@@ -13,7 +13,8 @@ import type { ResolvedMonitorOptions } from './config.js'
  */
 export function createLogExporter(options: ResolvedMonitorOptions): LogRecordExporter {
   const config = {
-    url: new URL('/v1/logs', options.endpoint).toString(),
+    // Relative to the endpoint, so a path prefix (a reverse proxy's /aims/) is kept.
+    url: new URL('v1/logs', options.endpoint!.endsWith('/') ? options.endpoint : `${options.endpoint}/`).toString(),
     headers: { ...options.headers, ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}) },
     compression: CompressionAlgorithm.GZIP,
     timeoutMillis: options.exportTimeoutMs,

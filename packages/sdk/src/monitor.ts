@@ -84,14 +84,20 @@ export function createMonitor(options: MonitorOptions): Monitor {
     enabled: on,
     wrap: (fn, wrapOptions = {}) => wrapCall(fn, wrapOptions, recorder, remember),
     wrapWithId(fn, wrapOptions = {}) {
-      let n = 0
+      // A stack, not a variable: a model that calls itself (recursion) must get back its own id.
+      const calls: number[] = []
       const wrapped = wrapCall(fn, wrapOptions, recorder, (call) => {
-        n = call
+        calls.push(call)
         lastCall = call
       })
       return function (this: unknown, ...args: Parameters<typeof fn>) {
-        const result = wrapped.apply(this, args)
-        return { result, predictionId: recorder.idOf(n) }
+        const depth = calls.length
+        try {
+          const result = wrapped.apply(this, args)
+          return { result, predictionId: recorder.idOf(calls[depth]!) }
+        } finally {
+          calls.length = depth
+        }
       }
     },
     lastPredictionId: () => (lastCall === undefined ? undefined : recorder.idOf(lastCall)),
@@ -114,7 +120,9 @@ export function createMonitor(options: MonitorOptions): Monitor {
       const timestampMs = outcomeOptions.timestamp === undefined ? Date.now() : +outcomeOptions.timestamp
       recorder.recordOutcome(predictionId, normalized, timestampMs)
     },
-    flush: () => recorder.flush(),
+    flush: async () => {
+      await recorder.flush()
+    },
     async shutdown() {
       if (flushOnExit) process.removeListener('beforeExit', flushOnExit)
       await recorder.shutdown()

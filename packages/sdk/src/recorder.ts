@@ -9,6 +9,9 @@ import { RecordQueue } from './record-queue.js'
 import { toLogRecord } from './to-log-record.js'
 import type { FieldMap, MonitorStats, OutcomeInput, PredictionOutput } from './types.js'
 
+/** Passed as `error` when the call succeeded (a model may throw `undefined`, which is a failure). */
+export const NO_ERROR: unique symbol = Symbol('no error')
+
 /** Items of a stream kept for the output extractor, at most. */
 export const MAX_STREAM_ITEMS_KEPT = 10_000
 
@@ -29,6 +32,7 @@ export class Recorder {
   private readonly inFlight = new Set<Promise<void>>()
   private timer: NodeJS.Timeout | undefined
   private exportSoon = false
+  private lastExportFailed = false
 
   constructor(
     private readonly options: ResolvedMonitorOptions,
@@ -52,12 +56,21 @@ export class Recorder {
     return this.ids.format(n)
   }
 
-  /** Deterministic by prediction id: the same id is in or out of the sample in every process. */
-  sampled(n: number): boolean {
-    if (this.options.sampleRate >= 1) return true
-    if (inSample(this.ids.hashOf(n), this.options.sampleRate)) return true
-    this.counters.sampledOut++
-    return false
+  /**
+   * Whether call `n` is recorded: in the sample (deterministic by prediction id, the same in every
+   * process) and with room in the queue. Decided before the extractors run, so a sampled-out call or
+   * a full queue costs the caller almost nothing.
+   */
+  admit(n: number): boolean {
+    if (this.options.sampleRate < 1 && !inSample(this.ids.hashOf(n), this.options.sampleRate)) {
+      this.counters.sampledOut++
+      return false
+    }
+    if (this.queue.full) {
+      this.drop()
+      return false
+    }
+    return true
   }
 
   idSampled(id: string): boolean {
@@ -91,7 +104,7 @@ export class Recorder {
 
   private extractorFailed(error: unknown): void {
     this.counters.extractorErrors++
-    this.warnOnce('extractor', `an extractor threw (${(error as Error)?.message ?? String(error)}); the prediction is recorded without that part, and further failures are only counted`)
+    this.warnOnce('extractor', () => `an extractor threw (${(error as Error)?.message ?? String(error)}); the prediction is recorded without that part, and further failures are only counted`)
   }
 
   /** Queues a finished prediction. `items` < 0: not a stream. Never throws. */
@@ -102,32 +115,30 @@ export class Recorder {
     attributes: FieldMap | undefined,
     span: SpanContext | undefined,
     output: PredictionOutput | undefined,
-    error: unknown,
+    error: unknown | typeof NO_ERROR,
     items: number,
   ): void {
     try {
-      const slot = this.queue.reserve()
-      if (!slot) return this.drop()
-      const end = performance.now()
-      slot.kind = 'prediction'
-      slot.n = n
-      slot.timestampMs = this.timeOrigin + start
-      slot.latencyMs = end - start
-      slot.features = features
-      slot.attributes = attributes
-      slot.output = output
-      slot.items = items
+      const q = this.queue
+      const i = q.reserve()
+      if (i < 0) return this.drop()
+      q.n[i] = n
+      q.timestampMs[i] = this.timeOrigin + start
+      q.latencyMs[i] = performance.now() - start
+      q.items[i] = items
+      q.setFields(i, features, attributes)
+      q.setOutput(i, output)
       if (span) {
-        slot.traceId = span.traceId
-        slot.spanId = span.spanId
+        q.refs.traceId[i] = span.traceId
+        q.refs.spanId[i] = span.spanId
       }
-      if (error !== undefined) {
-        slot.errorType = error instanceof Error ? error.name : typeof error
-        slot.errorMessage = error instanceof Error ? error.message : undefined
+      if (error !== NO_ERROR) {
+        q.refs.errorType[i] = error instanceof Error ? error.name || 'Error' : typeof error
+        q.refs.errorMessage[i] = error instanceof Error ? error.message : undefined
       }
       this.queued()
     } catch (internal) {
-      this.warnOnce('internal', `could not record a prediction: ${(internal as Error).message}`)
+      this.warnOnce('internal', () => `could not record a prediction: ${(internal as Error).message}`)
     }
   }
 
@@ -145,33 +156,32 @@ export class Recorder {
       const n = params.id === undefined ? this.nextCall() : -1
       const id = params.id ?? this.ids.format(n)
       if (!this.active) return id
-      if (!(params.id === undefined ? this.sampled(n) : this.idSampled(id))) return id
-      const slot = this.queue.reserve()
-      if (!slot) {
+      if (!(params.id === undefined ? this.admit(n) : this.idSampled(id))) return id
+      const q = this.queue
+      const i = q.reserve()
+      if (i < 0) {
         this.drop()
         return id
       }
-      slot.kind = 'prediction'
-      slot.n = n
-      slot.id = params.id
-      slot.timestampMs = params.timestampMs
-      slot.latencyMs = params.latencyMs
-      slot.features = params.features
-      slot.attributes = params.attributes
-      slot.output = params.output
+      q.n[i] = n
+      q.refs.id[i] = params.id
+      q.timestampMs[i] = params.timestampMs
+      q.latencyMs[i] = params.latencyMs
+      q.setFields(i, params.features, params.attributes)
+      q.setOutput(i, params.output)
       const span = this.activeSpan()
       if (span) {
-        slot.traceId = span.traceId
-        slot.spanId = span.spanId
+        q.refs.traceId[i] = span.traceId
+        q.refs.spanId[i] = span.spanId
       }
       if (params.error) {
-        slot.errorType = params.error.type
-        slot.errorMessage = params.error.message
+        q.refs.errorType[i] = params.error.type
+        q.refs.errorMessage[i] = params.error.message
       }
       this.queued()
       return id
     } catch (internal) {
-      this.warnOnce('internal', `could not record a prediction: ${(internal as Error).message}`)
+      this.warnOnce('internal', () => `could not record a prediction: ${(internal as Error).message}`)
       return params.id
     }
   }
@@ -180,16 +190,25 @@ export class Recorder {
   recordOutcome(predictionId: string, outcome: OutcomeInput, timestampMs: number): void {
     try {
       if (!this.active || !this.idSampled(predictionId)) return
-      const slot = this.queue.reserve()
-      if (!slot) return this.drop()
-      slot.kind = 'outcome'
-      slot.n = -1
-      slot.id = predictionId
-      slot.timestampMs = timestampMs
-      slot.outcome = outcome
+      const hasLabel = outcome.label !== undefined && outcome.label !== '' && outcome.label !== null
+      const hasValue = typeof outcome.value === 'number' && Number.isFinite(outcome.value)
+      if (!hasLabel && !hasValue) {
+        // The collector would refuse it: an outcome needs a label or a value.
+        this.sanitizer.truncated++
+        this.warnOnce('outcome', () => `logOutcome(${predictionId}) had neither a label nor a finite value; it was left out (counted in stats().truncated)`)
+        return
+      }
+      const q = this.queue
+      const i = q.reserve()
+      if (i < 0) return this.drop()
+      q.isOutcome[i] = 1
+      q.refs.id[i] = predictionId
+      q.timestampMs[i] = timestampMs
+      if (hasLabel) q.refs.outcomeLabel[i] = outcome.label
+      if (hasValue) q.outcomeValue[i] = outcome.value!
       this.queued()
     } catch (internal) {
-      this.warnOnce('internal', `could not record an outcome: ${(internal as Error).message}`)
+      this.warnOnce('internal', () => `could not record an outcome: ${(internal as Error).message}`)
     }
   }
 
@@ -197,7 +216,7 @@ export class Recorder {
    * Passes a stream through unchanged, counting its items (and keeping them for the output
    * extractor when there is one); `done` runs once, when it ends, fails or is abandoned.
    */
-  stream<T>(source: AsyncIterable<T>, done: (items: T[], error: unknown, count: number) => void, keepItems: boolean): AsyncIterable<T> {
+  stream<T>(source: AsyncIterable<T>, done: (items: T[], error: unknown | typeof NO_ERROR, count: number) => void, keepItems: boolean): AsyncIterable<T> {
     const iterator = source[Symbol.asyncIterator]()
     const items: T[] = []
     let count = 0
@@ -211,7 +230,7 @@ export class Recorder {
       async next(...args: [] | [unknown]) {
         try {
           const step = await iterator.next(...args)
-          if (step.done) finish(undefined)
+          if (step.done) finish(NO_ERROR)
           else {
             count++
             if (keepItems && items.length < MAX_STREAM_ITEMS_KEPT) items.push(step.value)
@@ -223,7 +242,7 @@ export class Recorder {
         }
       },
       async return(value?: unknown) {
-        finish(undefined)
+        finish(NO_ERROR)
         return iterator.return ? iterator.return(value) : { done: true, value: value as T }
       },
       [Symbol.asyncIterator]() {
@@ -252,7 +271,7 @@ export class Recorder {
 
   private drop(): void {
     this.counters.dropped++
-    this.warnOnce('dropped', `the export queue is full (${this.options.maxQueueSize} records): predictions are being dropped and counted; is the collector at ${this.options.endpoint} reachable?`)
+    this.warnOnce('dropped', () => `the export queue is full (${this.options.maxQueueSize} records): predictions are being dropped and counted; is the collector at ${this.options.endpoint} reachable?`)
   }
 
   /** Starts exports for what is queued, as far as the in-flight bound allows. */
@@ -265,46 +284,73 @@ export class Recorder {
           batch.push(toLogRecord(record, this.ids, this.resource, this.sanitizer))
         } catch (internal) {
           this.counters.failed++
-          this.warnOnce('encode', `could not encode a record: ${(internal as Error).message}`)
+          this.warnOnce('encode', () => `could not encode a record: ${(internal as Error).message}`)
         }
       })
       if (batch.length === 0) continue
       const exporting: Promise<void> = exportBatch(this.exporter, batch).then((result) => {
         this.inFlight.delete(exporting)
+        // Keep the pipe full: a finished export starts the next while records wait.
+        if (result.ok && this.queue.size >= this.options.maxBatchSize && !this.exportSoon) {
+          this.exportSoon = true
+          setImmediate(() => {
+            this.exportSoon = false
+            this.exportQueued()
+          }).unref()
+        }
         if (result.ok) this.counters.exported += batch.length
         else {
           this.counters.failed += batch.length
-          this.warnOnce('export', `could not export to ${this.options.endpoint}: ${result.error?.message ?? 'unknown error'} (further failures are only counted)`)
+          this.lastExportFailed = true
+          this.warnOnce('export', () => `could not export to ${this.options.endpoint}: ${result.error?.message ?? 'unknown error'} (further failures are only counted)`)
         }
       })
       this.inFlight.add(exporting)
     }
   }
 
-  /** Exports everything queued and waits for every export in flight. */
-  async flush(): Promise<void> {
-    for (let rounds = 0; rounds < 10_000 && (this.queue.size > 0 || this.inFlight.size > 0); rounds++) {
-      this.exportQueued()
-      if (this.inFlight.size > 0) await Promise.race(this.inFlight)
+  /**
+   * Exports what is queued and waits for the exports in flight, for at most `deadlineMs` in all.
+   * Once an export fails (the collector is down), no new one is started: what is still queued stays
+   * queued for later. Resolves false when something was left.
+   */
+  async flush(deadlineMs: number = this.options.exportTimeoutMs): Promise<boolean> {
+    const deadline = Date.now() + deadlineMs
+    this.lastExportFailed = false
+    while (this.queue.size > 0 || this.inFlight.size > 0) {
+      if (!this.lastExportFailed) this.exportQueued()
+      const left = deadline - Date.now()
+      if (this.inFlight.size === 0 || left <= 0) break
+      let timer: NodeJS.Timeout | undefined
+      await Promise.race([...this.inFlight, new Promise<void>((resolve) => (timer = setTimeout(resolve, left)))])
+      clearTimeout(timer)
     }
+    return this.queue.size === 0 && this.inFlight.size === 0
   }
 
+  /** Flushes within the export deadline, then stops; what could not be sent is counted as failed. */
   async shutdown(): Promise<void> {
     if (this.timer) clearInterval(this.timer)
     this.timer = undefined
-    await this.flush()
+    const complete = await this.flush()
     this.active = false
+    if (!complete) {
+      const left = this.queue.drain(this.queue.size, () => undefined)
+      this.counters.failed += left
+      if (left > 0) this.warnOnce('shutdown-left', () => `shutdown: ${left} records could not be exported before the deadline and were discarded`)
+    }
     // The exporter has nothing left to send (flushed above); a failure to close it changes nothing.
-    await this.exporter?.shutdown().catch((error: unknown) => this.warnOnce('shutdown', `exporter shutdown failed: ${(error as Error).message}`))
+    await this.exporter?.shutdown().catch((error: unknown) => this.warnOnce('shutdown', () => `exporter shutdown failed: ${(error as Error).message}`))
   }
 
   stats(): MonitorStats {
     return { ...this.counters, truncated: this.sanitizer.truncated }
   }
 
-  private warnOnce(kind: string, message: string): void {
+  /** One process warning per kind; the message is only built the first time. */
+  private warnOnce(kind: string, message: () => string): void {
     if (this.warned.has(kind)) return
     this.warned.add(kind)
-    process.emitWarning(message, { code: `AIMS_MONITOR_${kind.toUpperCase()}` })
+    process.emitWarning(message(), { code: `AIMS_MONITOR_${kind.toUpperCase().replace(/-/g, '_')}` })
   }
 }

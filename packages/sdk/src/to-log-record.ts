@@ -41,6 +41,7 @@ export function toLogRecord(record: QueuedRecord, ids: PredictionIds, resource: 
     attributes[A.errorType] = sanitizer.text(record.errorType || 'Error', LIMITS.maxVersionLength * 2)
     if (record.errorMessage) attributes[A.errorMessage] = sanitizer.text(record.errorMessage, LIMITS.maxErrorMessageLength)
   }
+  if (record.items >= 0) attributes[A.streamItems] = record.items
   if (Number.isFinite(record.latencyMs)) attributes[A.latencyMs] = Math.min(Math.max(record.latencyMs, 0), LIMITS.maxLatencyMs)
   const spanContext = record.traceId && record.spanId ? { traceId: record.traceId, spanId: record.spanId, traceFlags: TraceFlags.SAMPLED } : undefined
   return logRecord(AIMS_EVENT_NAMES.prediction, time, attributes, resource, spanContext)

@@ -1,4 +1,4 @@
-import type { Recorder } from './recorder.js'
+import { NO_ERROR, type Recorder } from './recorder.js'
 import type { FieldMap, PredictionOutput } from './types.js'
 
 /** Extractors of `monitor.wrap`: how a call's arguments and result become the recorded prediction. */
@@ -30,7 +30,7 @@ export function wrapCall<F extends (...args: any[]) => any>(fn: F, options: Wrap
     }
     const n = recorder.nextCall()
     if (onCall) onCall(n)
-    if (!recorder.sampled(n)) return fn.apply(this, args)
+    if (!recorder.admit(n)) return fn.apply(this, args)
     const features = options.features ? recorder.extract(options.features, args) : undefined
     const attributes = options.attributes ? recorder.extract(options.attributes, args) : undefined
     const span = recorder.activeSpan()
@@ -46,18 +46,18 @@ export function wrapCall<F extends (...args: any[]) => any>(fn: F, options: Wrap
     // say) could run it a second time.
     if (result instanceof Promise) {
       result.then(
-        (value) => recorder.record(n, start, features, attributes, span, options.output ? recorder.output(options.output, value as CallResult<F>, args) : undefined, undefined, -1),
+        (value) => recorder.record(n, start, features, attributes, span, options.output ? recorder.output(options.output, value as CallResult<F>, args) : undefined, NO_ERROR, -1),
         (error: unknown) => recorder.record(n, start, features, attributes, span, undefined, error, -1),
       )
       return result as ReturnType<F>
     }
     if (isAsyncIterable(result)) {
       return recorder.stream(result, (items, error, count) => {
-        const output = error === undefined && options.output ? recorder.output(options.output, items as CallResult<F>, args) : undefined
+        const output = error === NO_ERROR && options.output ? recorder.output(options.output, items as CallResult<F>, args) : undefined
         recorder.record(n, start, features, attributes, span, output, error, count)
       }, options.output !== undefined) as ReturnType<F>
     }
-    recorder.record(n, start, features, attributes, span, options.output ? recorder.output(options.output, result as CallResult<F>, args) : undefined, undefined, -1)
+    recorder.record(n, start, features, attributes, span, options.output ? recorder.output(options.output, result as CallResult<F>, args) : undefined, NO_ERROR, -1)
     return result as ReturnType<F>
   }
   Object.defineProperty(wrapped, 'name', { value: fn.name, configurable: true })

@@ -40,6 +40,7 @@ export const BASE_PREDICTION_COLUMNS: readonly ColumnSpec[] = [
   { name: 'output_score', type: 'Float64', defaultExpression: 'nan', encoding: 'float64' },
   { name: 'output_value', type: 'Float64', defaultExpression: 'nan', encoding: 'float64' },
   { name: 'latency_ms', type: 'Float64', defaultExpression: 'nan', encoding: 'float64' },
+  { name: 'stream_items', type: 'Float64', defaultExpression: 'nan', encoding: 'float64' },
   { name: 'trace_id', type: 'String', defaultExpression: '', encoding: 'string' },
   { name: 'span_id', type: 'String', defaultExpression: '', encoding: 'string' },
 ]

@@ -16,6 +16,8 @@ export interface PredictionRecord {
   outputScore: number
   outputValue: number
   latencyMs: number
+  /** Items a streaming call yielded; NaN for a call that was not a stream. */
+  streamItems: number
   traceId: string
   spanId: string
   features: Readonly<Record<string, number | string | boolean>>

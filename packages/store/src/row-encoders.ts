@@ -59,6 +59,7 @@ const BASE_ENCODERS: Record<string, Encode<PredictionRecord>> = {
   output_score: (w, r) => w.float64(r.outputScore),
   output_value: (w, r) => w.float64(r.outputValue),
   latency_ms: (w, r) => w.float64(r.latencyMs),
+  stream_items: (w, r) => w.float64(r.streamItems),
   trace_id: (w, r) => w.string(r.traceId),
   span_id: (w, r) => w.string(r.spanId),
 }

@@ -29,6 +29,7 @@ const PREDICTION_KEYS = new Set<string>([
   A.outputScore,
   A.outputValue,
   A.latencyMs,
+  A.streamItems,
   A.errorType,
   A.errorMessage,
 ])
@@ -80,6 +81,8 @@ function readPrediction(reader: AttributeReader, record: OtlpLogRecord): Predict
   if (errorType !== undefined || errorMessage !== undefined) event.error = withoutUndefined({ type: errorType as string, message: errorMessage })
   const latencyMs = reader.read(A.latencyMs, readNumber)
   if (latencyMs !== undefined) event.latencyMs = latencyMs
+  const streamItems = reader.read(A.streamItems, readNumber)
+  if (streamItems !== undefined) event.streamItems = streamItems
   const traceId = optionalHexId(record.traceId)
   if (traceId !== undefined) event.traceId = traceId
   const spanId = optionalHexId(record.spanId)

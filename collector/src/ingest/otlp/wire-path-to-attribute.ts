@@ -26,6 +26,8 @@ export function wirePathToAttribute(eventType: 'prediction' | 'outcome', path: s
       return tail === '' ? 'aims.error.*' : `aims.error.${tail}`
     case 'latencyMs':
       return A.latencyMs
+    case 'streamItems':
+      return A.streamItems
     case 'timestamp':
       return 'timeUnixNano'
     case 'traceId':

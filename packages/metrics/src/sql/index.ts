@@ -1,2 +1,25 @@
-// Exports of the sql family (filled as the family is built).
-export {}
+// Exports of the sql family: ClickHouse statements that compute the inputs of the metrics inside
+// the store, and the functions that turn their rows into those inputs.
+export { quoteIdentifier, qualifiedTable, assertTableExpression } from './identifiers.js'
+export { ParamBag, float64Bits, epochMsToDateTime64Param } from './params.js'
+export type { SqlQuery } from './params.js'
+export type { PredictionScope, TimeWindow } from './scope.js'
+export type { ResultRow } from './rows.js'
+export { binCountsQuery, binCountsFromRows, psiCountsOf, MAX_BIN_EDGES } from './bin-counts.js'
+export type { SqlBinCounts } from './bin-counts.js'
+export { categoryCountsQuery, categoryCountsFromRows, MAX_TOP_K } from './category-counts.js'
+export type { SqlCategoryCounts, CategoryCountsOptions } from './category-counts.js'
+export { confusionByGroupQuery, confusionByGroupFromRows, fairnessGroupsOf } from './confusion-by-group.js'
+export type { ConfusionByGroup, ConfusionByGroupOptions, GroupConfusion } from './confusion-by-group.js'
+export { quantilesQuery, quantilesFromRows, clickHouseQuantileExact, clickHouseQuantileExactInclusive, MAX_QUANTILE_LEVELS } from './quantiles.js'
+export type { QuantileMethod, Quantiles } from './quantiles.js'
+export { numericSummaryQuery, numericSummaryFromRows } from './numeric-summary.js'
+export type { NumericSummary } from './numeric-summary.js'
+export { fineGrid, fineBinIndex, fineHistogramQuery, fineHistogramFromRows, fineHistogramOf, DEFAULT_FINE_BINS, MAX_FINE_BINS } from './fine-histogram.js'
+export type { FineGrid, FineHistogram } from './fine-histogram.js'
+export { ksFromFineHistograms, wassersteinFromFineHistograms } from './histogram-distances.js'
+export type { BoundedEstimate, HistogramKs } from './histogram-distances.js'
+export { missingRatesQuery, missingRatesFromRows, MAX_MISSING_COLUMNS } from './missing-rates.js'
+export type { MissingColumn, MissingRates } from './missing-rates.js'
+export { volumeQuery, volumeFromRows, MAX_BUCKETS } from './volume.js'
+export type { VolumeBucket } from './volume.js'

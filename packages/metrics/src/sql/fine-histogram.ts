@@ -1,0 +1,145 @@
+import { quoteIdentifier } from './identifiers.js'
+import { ParamBag, type SqlQuery } from './params.js'
+import { assertRows, countCell, type ResultRow } from './rows.js'
+import { scopeClause, type PredictionScope } from './scope.js'
+
+/** Default number of bins: the design measured D within 4e-5 of the exact KS statistic with it. */
+export const DEFAULT_FINE_BINS = 4096
+export const MAX_FINE_BINS = 1 << 20
+
+/**
+ * A uniform grid of `bins` bins over [lo, hi]: bin j holds x with floor((x − lo)·scale) = j,
+ * scale = bins / (hi − lo), x = hi in the last bin; x < lo is underflow, x > hi overflow.
+ * Both samples compared by KS or Wasserstein must be binned on the same grid.
+ */
+export interface FineGrid {
+  readonly lo: number
+  readonly hi: number
+  readonly bins: number
+  /** bins / (hi − lo); 0 when lo = hi (one point: every value in bin 0). */
+  readonly scale: number
+}
+
+export interface FineHistogram extends FineGrid {
+  /** `bins` counts. */
+  readonly counts: Float64Array
+  readonly underflow: number
+  readonly overflow: number
+  readonly nan: number
+  /** Rows of the window: counts + underflow + overflow + nan. */
+  readonly total: number
+}
+
+/**
+ * The grid over [lo, hi]; for two samples pass the smaller min and the larger max of their
+ * {@link numericSummaryQuery} results so that nothing falls outside.
+ *
+ * @example
+ * const grid = fineGrid(Math.min(ref.min, cur.min), Math.max(ref.max, cur.max)) // 4096 bins
+ * @throws {RangeError} for non-finite or inverted bounds, a span that overflows, or a bin count
+ *   that is not an integer in 1..MAX_FINE_BINS.
+ */
+export function fineGrid(lo: number, hi: number, bins: number = DEFAULT_FINE_BINS): FineGrid {
+  if (!Number.isFinite(lo) || !Number.isFinite(hi) || lo > hi) throw new RangeError(`lo, hi: expected finite lo <= hi, got ${lo}, ${hi}`)
+  if (!Number.isInteger(bins) || bins < 1 || bins > MAX_FINE_BINS) throw new RangeError(`bins: expected an integer in 1..${MAX_FINE_BINS}, got ${bins}`)
+  const span = hi - lo
+  if (!Number.isFinite(span)) throw new RangeError(`lo, hi: the span ${lo}..${hi} overflows a double`)
+  return { lo, hi, bins, scale: span === 0 ? 0 : bins / span }
+}
+
+/**
+ * The bin of `x` on `grid`, exactly as {@link fineHistogramQuery} computes it (same IEEE-754
+ * operations), or −1 (underflow), `bins` (overflow), −2 (NaN).
+ *
+ * @example
+ * fineBinIndex(0.5, fineGrid(0, 1, 4)) // 2
+ */
+export function fineBinIndex(x: number, grid: FineGrid): number {
+  if (Number.isNaN(x)) return -2
+  if (x < grid.lo) return -1
+  if (x > grid.hi) return grid.bins
+  return Math.min(Math.floor((x - grid.lo) * grid.scale), grid.bins - 1)
+}
+
+/**
+ * A fine histogram of a numeric column on a uniform grid, the input of the KS and Wasserstein
+ * fast paths ({@link ksFromFineHistograms}, {@link wassersteinFromFineHistograms}): one scan and a
+ * `GROUP BY` over at most bins + 3 keys, instead of ClickHouse's `kolmogorovSmirnovTest`, which
+ * sorts both samples (9 s for 10 features over 10M rows in the design's measurements).
+ * Only non-empty bins come back.
+ *
+ * @example
+ * const grid = fineGrid(-6, 6)
+ * const { query, params } = fineHistogramQuery({ scope, column: 'f:income:num', grid })
+ * const hist = fineHistogramFromRows(rows, grid)
+ */
+export function fineHistogramQuery(options: { scope: PredictionScope; column: string; grid: FineGrid }): SqlQuery {
+  const grid = fineGrid(options.grid.lo, options.grid.hi, options.grid.bins)
+  const bag = new ParamBag()
+  const x = quoteIdentifier(options.column)
+  const lo = bag.float64('lo', grid.lo)
+  const hi = bag.float64('hi', grid.hi)
+  const scale = bag.float64('scale', grid.scale)
+  const bins = bag.bind('bins', 'Int32', grid.bins)
+  const query = `SELECT
+  multiIf(isNaN(${x}), toInt32(-2), ${x} < ${lo}, toInt32(-1), ${x} > ${hi}, ${bins},
+          least(toInt32(floor((${x} - ${lo}) * ${scale})), ${bins} - 1)) AS bin,
+  count() AS n
+${scopeClause(options.scope, bag)}
+GROUP BY bin
+ORDER BY bin`
+  return { query, params: bag.values }
+}
+
+/**
+ * Reads the rows of {@link fineHistogramQuery} into a {@link FineHistogram} on `grid`.
+ *
+ * @example
+ * fineHistogramFromRows([{ bin: -2, n: '1' }, { bin: 0, n: '3' }], fineGrid(0, 1, 2)) // counts [3, 0], nan 1, total 4
+ * @throws {TypeError} on rows of another shape or a bin outside −2..bins.
+ */
+export function fineHistogramFromRows(rows: readonly ResultRow[], grid: FineGrid): FineHistogram {
+  const g = fineGrid(grid.lo, grid.hi, grid.bins)
+  assertRows(rows, 'rows')
+  const at = 'fineHistogramFromRows'
+  const counts = new Float64Array(g.bins)
+  let underflow = 0
+  let overflow = 0
+  let nan = 0
+  let total = 0
+  for (const row of rows) {
+    const raw = row.bin
+    const bin = typeof raw === 'string' ? Number(raw) : raw
+    if (typeof bin !== 'number' || !Number.isInteger(bin) || bin < -2 || bin > g.bins) throw new TypeError(`${at}: bin ${JSON.stringify(raw)} is off the grid`)
+    const n = countCell(row, 'n', at)
+    total += n
+    if (bin === -2) nan += n
+    else if (bin === -1) underflow += n
+    else if (bin === g.bins) overflow += n
+    else counts[bin]! += n
+  }
+  return { ...g, counts, underflow, overflow, nan, total }
+}
+
+/**
+ * The same histogram from values in memory (what the query computes, bin for bin): for tests,
+ * and for a reference sample held in memory that is compared with a window in the store.
+ *
+ * @example
+ * fineHistogramOf(new Float64Array([0, 0.5, 1, NaN]), fineGrid(0, 1, 2)) // counts [1, 2], nan 1
+ */
+export function fineHistogramOf(values: ArrayLike<number>, grid: FineGrid): FineHistogram {
+  const g = fineGrid(grid.lo, grid.hi, grid.bins)
+  const counts = new Float64Array(g.bins)
+  let underflow = 0
+  let overflow = 0
+  let nan = 0
+  for (let i = 0; i < values.length; i++) {
+    const bin = fineBinIndex(values[i]!, g)
+    if (bin === -2) nan++
+    else if (bin === -1) underflow++
+    else if (bin === g.bins) overflow++
+    else counts[bin]!++
+  }
+  return { ...g, counts, underflow, overflow, nan, total: values.length }
+}

@@ -1,0 +1,76 @@
+import { quoteIdentifier } from './identifiers.js'
+import { ParamBag, type SqlQuery } from './params.js'
+import { assertRows, countCell, floatCell, type ResultRow } from './rows.js'
+import { scopeClause, type PredictionScope } from './scope.js'
+
+/** Range, moments and non-finite counts of a numeric column in a window. */
+export interface NumericSummary {
+  /** Finite values; `min`, `max`, `mean`, `std` are NaN when it is 0. */
+  readonly count: number
+  readonly min: number
+  readonly max: number
+  readonly mean: number
+  /** Population standard deviation (ddof = 0, numpy's default), Welford's stable form. */
+  readonly std: number
+  readonly nan: number
+  readonly posInf: number
+  readonly negInf: number
+  /** All rows of the window: count + nan + posInf + negInf. */
+  readonly total: number
+}
+
+/**
+ * Min, max, mean and standard deviation of the finite values of a numeric column, with NaN and
+ * ±Infinity counted apart: the grid of a fine histogram (min and max of both samples) and the
+ * reference standard deviation that normalises the Wasserstein distance. One cheap scan
+ * (~30 ms over 10M rows here).
+ *
+ * @example
+ * const { query, params } = numericSummaryQuery({ scope, column: 'f:income:num' })
+ * const s = numericSummaryFromRows(rows) // { count, min, max, mean, std, nan, posInf, negInf, total }
+ */
+export function numericSummaryQuery(options: { scope: PredictionScope; column: string }): SqlQuery {
+  const bag = new ParamBag()
+  const x = quoteIdentifier(options.column)
+  // Only finite values leave the engine as floats: JSON writes NaN and ±inf alike as null.
+  const query = `SELECT
+  countIf(isFinite(${x})) AS count,
+  minIf(${x}, isFinite(${x})) AS min,
+  maxIf(${x}, isFinite(${x})) AS max,
+  avgIf(${x}, isFinite(${x})) AS mean,
+  stddevPopStableIf(${x}, isFinite(${x})) AS std,
+  countIf(isNaN(${x})) AS nan,
+  countIf(${x} = inf) AS pos_inf,
+  countIf(${x} = -inf) AS neg_inf,
+  count() AS total
+${scopeClause(options.scope, bag)}`
+  return { query, params: bag.values }
+}
+
+/**
+ * Reads the single row of {@link numericSummaryQuery}; min, max, mean and std are NaN when no value
+ * was finite (the engine returns 0 for an empty aggregate, which would read as data).
+ *
+ * @example
+ * numericSummaryFromRows([{ count: '0', min: 0, max: 0, mean: null, std: null, nan: '3', pos_inf: '0', neg_inf: '0', total: '3' }]).min // NaN
+ * @throws {TypeError} on rows of another shape.
+ */
+export function numericSummaryFromRows(rows: readonly ResultRow[]): NumericSummary {
+  assertRows(rows, 'rows')
+  const at = 'numericSummaryFromRows'
+  if (rows.length !== 1) throw new TypeError(`rows: expected exactly one row from numericSummaryQuery, got ${rows.length}`)
+  const row = rows[0]!
+  const count = countCell(row, 'count', at)
+  const float = (key: string) => (count === 0 ? NaN : floatCell(row, key, at))
+  return {
+    count,
+    min: float('min'),
+    max: float('max'),
+    mean: float('mean'),
+    std: float('std'),
+    nan: countCell(row, 'nan', at),
+    posInf: countCell(row, 'pos_inf', at),
+    negInf: countCell(row, 'neg_inf', at),
+    total: countCell(row, 'total', at),
+  }
+}
