@@ -53,8 +53,7 @@ import {
   wassersteinDistance,
   wassersteinFromFineHistograms,
   type PredictionScope,
-  type SqlQuery,
-} from '@aims-monitor/metrics'
+  type SqlQuery, seededRandom } from '@aims-monitor/metrics'
 
 // The TypeScript path and the ClickHouse path on the same rows, in ONE embedded store for the file
 // (chDB: one data directory per process). The rows are written exactly as the collector writes them
@@ -72,16 +71,7 @@ const ref = { from: refFrom, to: curFrom }
 const cur = { from: curFrom, to: curFrom + DAY }
 
 // --- deterministic data ------------------------------------------------------------------------
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+const mulberry32 = seededRandom
 const random = mulberry32(4242)
 const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random())
 const pick = <T>(items: readonly T[], weights: readonly number[]): T => {

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { seededRandom } from '@aims-monitor/metrics'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const NUMERIC = { age: 0, fnlwgt: 2, education_num: 4, capital_gain: 10, capital_loss: 11, hours_per_week: 12 }
@@ -16,16 +17,8 @@ export function loadAdultRows() {
 }
 
 /** Deterministic pseudo-random numbers, so the collector run and the raw run see the same rows. */
-export function mulberry32(seed) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** Deterministic pseudo-random numbers, so every run sees the same data. */
+export const mulberry32 = seededRandom
 
 /** The id of event number `n`: a fixed-width UUID, so ids can be patched into a template in place. */
 export function eventId(n) {

@@ -8,6 +8,7 @@
 // - grp: 4 groups of unequal size (50/30/15/5 %); actual ~ Bernoulli(base rate of the group);
 //   pred: a classifier whose TPR and FPR differ by group (what a fairness report should show).
 import { writeFileSync } from 'node:fs'
+import { seededRandom } from '@aims-monitor/metrics'
 
 export const ROW_BYTES = 15
 export const ROW_STRUCTURE = 'idx UInt32, x Float64, grp UInt8, pred UInt8, actual UInt8'
@@ -18,16 +19,8 @@ const TPR = [0.8, 0.75, 0.7, 0.6]
 const FPR = [0.1, 0.12, 0.15, 0.2]
 
 /** Deterministic pseudo-random numbers (the same generator as bench/ingest). */
-export function mulberry32(seed) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** Deterministic pseudo-random numbers, so every run sees the same data. */
+export const mulberry32 = seededRandom
 
 /** Generates the rows in memory: x as a Float64Array, the rest as Uint8Arrays. */
 export function generate(n, seed = 20261126) {

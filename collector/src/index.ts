@@ -30,11 +30,4 @@ export { decodeJsonLogsRequest } from './ingest/otlp/decode-json.js'
 export { decodeProtobufLogsRequest } from './ingest/otlp/decode-protobuf.js'
 export { OtlpDecodeError } from './ingest/otlp/otlp-decode-error.js'
 export type { OtlpAnyValue, OtlpKeyValue, OtlpLogRecord, OtlpLogsRequest, OtlpResourceLogs, OtlpScopeLogs } from './ingest/otlp/otlp-model.js'
-export {
-  AIMS_ATTRIBUTES,
-  AIMS_EVENT_NAMES,
-  AIMS_NAMESPACE,
-  ENVIRONMENT_ATTRIBUTES,
-  EVENT_NAME_ATTRIBUTE,
-  RESOURCE_FALLBACK_ATTRIBUTES,
-} from '@aims-monitor/schema'
+// The OTLP semantic-convention constants are exported by @aims-monitor/schema.

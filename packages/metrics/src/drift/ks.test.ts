@@ -5,18 +5,10 @@ import { quantileEdges } from './binEdges.js'
 import { kstwoSf } from './kolmogorov/kstwo.js'
 import { ksStatisticFromHistograms } from './ksHistogram.js'
 import { ksPValue, ksTest } from './ksTest.js'
+import { seededRandom } from '../shared/seeded-random.js'
 
-/** Deterministic PRNG (mulberry32) so the property test is reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** Deterministic PRNG so the property test is reproducible. */
+const rng = seededRandom
 
 describe('ksTest edge cases', () => {
   it('rejects empty samples and NaN, naming the argument', () => {
