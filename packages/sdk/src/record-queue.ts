@@ -112,9 +112,7 @@ export class RecordQueue {
     this.outcomeValue[i] = NaN
     this.featureCount[i] = 0
     this.attributeCount[i] = 0
-    const r = this.refs
-    r.id[i] = r.outputLabel[i] = r.outcomeLabel[i] = r.errorType[i] = r.errorMessage[i] = r.traceId[i] = r.spanId[i] = undefined
-    r.overflowFeatures[i] = r.overflowAttributes[i] = undefined
+    // The reference columns are cleared when a record is released (release), so a reserved slot is clean.
     return i
   }
 
@@ -236,13 +234,13 @@ export class RecordQueue {
     return map
   }
 
-  /** Lets the application's strings go once a record is exported. */
+  /** Lets the application's values go once a record is exported, and leaves the slot clean for reserve. */
   private release(i: number): void {
     const base = i * this.inlineFields
     const used = this.featureCount[i]! + this.attributeCount[i]!
     for (let at = 0; at < used; at++) this.fieldStrings[base + at] = undefined
     const r = this.refs
-    r.outputLabel[i] = r.outcomeLabel[i] = r.traceId[i] = r.spanId[i] = r.errorMessage[i] = undefined
+    r.id[i] = r.outputLabel[i] = r.outcomeLabel[i] = r.errorType[i] = r.errorMessage[i] = r.traceId[i] = r.spanId[i] = undefined
     r.overflowFeatures[i] = r.overflowAttributes[i] = undefined
   }
 }

@@ -86,7 +86,8 @@ export class Recorder {
 
   extract<A extends unknown[]>(extractor: (...args: A) => FieldMap, args: A): FieldMap | undefined {
     try {
-      return extractor(...args)
+      // Most model calls take one or two arguments: call directly, without a spread.
+      return args.length === 1 ? (extractor as unknown as (a: unknown) => FieldMap)(args[0]) : args.length === 2 ? (extractor as unknown as (a: unknown, b: unknown) => FieldMap)(args[0], args[1]) : extractor(...args)
     } catch (error) {
       this.extractorFailed(error)
       return undefined
@@ -95,7 +96,7 @@ export class Recorder {
 
   output<A extends unknown[], R>(extractor: (result: R, ...args: A) => PredictionOutput | undefined, result: R, args: A): PredictionOutput | undefined {
     try {
-      return extractor(result, ...args)
+      return args.length === 1 ? (extractor as unknown as (r: R, a: unknown) => PredictionOutput | undefined)(result, args[0]) : extractor(result, ...args)
     } catch (error) {
       this.extractorFailed(error)
       return undefined
