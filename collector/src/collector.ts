@@ -123,6 +123,7 @@ export async function startCollector(config: CollectorConfig, options: { logger?
   } catch (error) {
     keysForCleanup?.stopRefresh()
     await batchesForCleanup?.close()
+    // Closing after a failed start: the start error (rethrown below) is the one worth reporting.
     await store.close().catch(() => undefined)
     serverLock?.release()
     throw error

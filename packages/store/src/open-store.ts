@@ -70,6 +70,7 @@ export async function openStore(config: StoreConfig): Promise<Store> {
   try {
     migrations = await runMigrations(client, { database: config.database, cluster: config.cluster, retentionDays: config.retentionDays })
   } catch (error) {
+    // Closing after a failed migration: the migration error is the one worth reporting.
     await client.close().catch(() => undefined)
     lock?.release()
     const where = mode === 'server' ? `the ClickHouse server at ${config.url} (check AIMS_CLICKHOUSE_URL, AIMS_CLICKHOUSE_USER, AIMS_CLICKHOUSE_PASSWORD)` : `the embedded store in ${config.dataDir}`
@@ -114,6 +115,7 @@ export async function openStore(config: StoreConfig): Promise<Store> {
   try {
     await applyRetention(store)
   } catch (error) {
+    // Closing after a failed start: the start error (rethrown below) is the one worth reporting.
     await store.close().catch(() => undefined)
     throw new Error(`cannot apply the retention of ${config.retentionDays} days: ${(error as Error).message}`, { cause: error })
   }
