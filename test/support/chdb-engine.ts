@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { fromEngineError, notImplemented, unknownSetting } from './clickhouse-http-errors.js'
-import { placeholderTypes, type InsertStatement } from './clickhouse-http-request.js'
+import { placeholderTypes, type InsertStatement, type ParsedRequest } from './clickhouse-http-request.js'
 
 // chdb is a dependency of @aims-monitor/store, not of the workspace root: resolve it from there
 // (the same file the store loads, so one native engine per process).
@@ -47,14 +47,8 @@ const INLINE_INSERT_FORMATS = new Set([
   'Values',
 ])
 
-export interface ExecuteRequest {
-  sql: string
-  insert?: InsertStatement & { data: Buffer }
-  params: Record<string, string | null>
-  settings: Record<string, string>
-  database: string
-  defaultFormat: string
-}
+/** What the engine needs of a parsed request (the HTTP-only parts left out). */
+export type ExecuteRequest = Pick<ParsedRequest, 'sql' | 'insert' | 'params' | 'settings' | 'database' | 'defaultFormat'>
 
 export interface ExecuteResult {
   body: Buffer

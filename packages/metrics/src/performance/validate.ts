@@ -9,17 +9,8 @@ export function assertNonEmptyArray(values: unknown, argument: string): asserts 
   if ((values as ArrayLike<unknown>).length === 0) throw new RangeError(`${argument} must not be empty`)
 }
 
-/** Throws a RangeError when two arrays differ in length. */
-export function assertSameLength(
-  a: ArrayLike<unknown>,
-  aName: string,
-  b: ArrayLike<unknown>,
-  bName: string,
-): void {
-  if (a.length !== b.length) {
-    throw new RangeError(`${aName} and ${bName} must have the same length (${a.length} vs ${b.length})`)
-  }
-}
+// The same check for both families: one definition, in shared/.
+export { assertSameLength } from '../shared/validate.js'
 
 /** Throws a TypeError unless every value is a finite number. */
 export function assertFiniteNumbers(values: ArrayLike<unknown>, argument: string): asserts values is ArrayLike<number> {
