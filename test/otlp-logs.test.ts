@@ -2,6 +2,7 @@
  * POST /v1/logs end to end: the official OpenTelemetry exporters (OTLP/JSON and protobuf) and raw
  * requests against one in-process collector on embedded chDB (one data directory for the file).
  */
+import { ReferenceDatasets } from '@aims-monitor/evaluator'
 import { mkdtemp, rm } from 'node:fs/promises'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -282,6 +283,9 @@ describe('backpressure', () => {
       metrics,
       logger: createLogger('silent'),
       maxBodyBytes: 1 << 20,
+      evaluator: () => undefined,
+      references: new ReferenceDatasets(collector.store),
+      maxReferenceBytes: 1 << 20,
       readiness: () => ({ ready: true }),
     })
     const server: Server = await new Promise((resolve) => {

@@ -11,6 +11,12 @@ import { keysRoute } from './routes/keys-route.js'
 import { modelsRoute } from './routes/models-route.js'
 import { otlpLogsRoute } from './routes/otlp-logs-route.js'
 import type { SpoolBarrier } from './spool/spool-barrier.js'
+import type { Evaluator, ReferenceDatasets } from '@aims-monitor/evaluator'
+import { alertsRoute } from './routes/alerts-route.js'
+import { controlsRoute } from './routes/controls-route.js'
+import { evaluationsRoute } from './routes/evaluations-route.js'
+import { nonconformitiesRoute } from './routes/nonconformities-route.js'
+import { referencesRoute } from './routes/references-route.js'
 
 export interface AppDependencies {
   store: Store
@@ -21,6 +27,10 @@ export interface AppDependencies {
   metrics: CollectorMetrics
   logger: Logger
   maxBodyBytes: number
+  /** The evaluator of the loaded policy, if any. */
+  evaluator: () => Evaluator | undefined
+  references: ReferenceDatasets
+  maxReferenceBytes: number
   readiness: () => { ready: boolean; reason?: string; details?: Record<string, unknown> }
 }
 
@@ -35,6 +45,11 @@ export function createApp(deps: AppDependencies): Express {
   app.use(otlpLogsRoute({ keys: deps.keys, ingest: deps.ingest, metrics: deps.metrics, maxBodyBytes: deps.maxBodyBytes }))
   app.use(modelsRoute({ keys: deps.keys, store: deps.store, barrier: deps.barrier }))
   app.use(keysRoute({ keys: deps.keys, audit }))
+  app.use(referencesRoute({ keys: deps.keys, references: deps.references, maxReferenceBytes: deps.maxReferenceBytes }))
+  app.use(controlsRoute({ keys: deps.keys, evaluator: deps.evaluator }))
+  app.use(evaluationsRoute({ keys: deps.keys, evaluator: deps.evaluator }))
+  app.use(alertsRoute({ keys: deps.keys, evaluator: deps.evaluator, audit }))
+  app.use(nonconformitiesRoute({ keys: deps.keys, evaluator: deps.evaluator }))
   app.use(notFoundHandler)
   app.use(errorHandler(deps.logger))
   return app

@@ -11,6 +11,8 @@ import { Spool } from './spool/spool.js'
 import { SpoolBarrier } from './spool/spool-barrier.js'
 import { SpoolDrainer } from './spool/spool-drainer.js'
 import { spoolDirectory } from './spool/spool-recovery.js'
+import { formatProblems, loadPolicyFile } from '@aims-monitor/controls'
+import { Evaluator, ReferenceDatasets } from '@aims-monitor/evaluator'
 
 export interface RunningCollector {
   /** e.g. http://127.0.0.1:4318 */
@@ -18,6 +20,8 @@ export interface RunningCollector {
   readonly port: number
   readonly store: Store
   readonly keys: ApiKeyRepository
+  /** The evaluator of the policy given with --policy / AIMS_POLICY_FILE. */
+  readonly evaluator: Evaluator | undefined
   /** Stops taking requests, commits the spool, inserts what it can within shutdownDrainMs, closes the store. */
   close(): Promise<void>
 }
@@ -47,7 +51,14 @@ export async function startCollector(config: CollectorConfig, options: { logger?
   let stopping = false
   let keysForCleanup: ApiKeyRepository | undefined
   let batchesForCleanup: NativeBatchProcessor | undefined
+  let evaluator: Evaluator | undefined
   try {
+    if (config.policyFile) {
+      const loaded = await loadPolicyFile(config.policyFile)
+      if (!loaded.ok) throw new Error(`the control policy ${config.policyFile} is invalid:\n${formatProblems(loaded.problems, loaded.source)}`)
+      evaluator = new Evaluator({ store, policy: loaded, logger: logger.child({ component: 'evaluator' }) })
+      logger.info({ policy: loaded.policy.metadata.name, version: loaded.policy.metadata.version, sha256: loaded.sha256, controls: loaded.policy.controls.length }, 'control policy loaded')
+    }
     const keys = new ApiKeyRepository(store)
     keysForCleanup = keys
     await keys.load()
@@ -82,6 +93,9 @@ export async function startCollector(config: CollectorConfig, options: { logger?
       metrics,
       logger,
       maxBodyBytes: config.maxBodyBytes,
+      evaluator: () => evaluator,
+      references: new ReferenceDatasets(store),
+      maxReferenceBytes: config.maxReferenceBytes,
       readiness: () =>
         stopping
           ? { ready: false, reason: 'shutting down' }
@@ -94,6 +108,7 @@ export async function startCollector(config: CollectorConfig, options: { logger?
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
     lock.update({ url })
     ready = true
+    if (evaluator && config.evaluatorSchedule) evaluator.start()
     logger.info({ url, store: store.mode, dataDir: config.store.dataDir }, 'collector listening')
     let closing: Promise<void> | undefined
     return {
@@ -101,6 +116,7 @@ export async function startCollector(config: CollectorConfig, options: { logger?
       port,
       store,
       keys,
+      evaluator,
       close() {
         closing ??= (async () => {
           stopping = true
@@ -109,6 +125,7 @@ export async function startCollector(config: CollectorConfig, options: { logger?
             server.close(() => resolve())
             server.closeIdleConnections()
           })
+          await evaluator?.stop()
           await batches.close()
           await spool.close()
           await drainer.stop(config.shutdownDrainMs)
@@ -122,6 +139,7 @@ export async function startCollector(config: CollectorConfig, options: { logger?
     }
   } catch (error) {
     keysForCleanup?.stopRefresh()
+    await evaluator?.stop().catch(() => undefined)
     await batchesForCleanup?.close()
     // Closing after a failed start: the start error (rethrown below) is the one worth reporting.
     await store.close().catch(() => undefined)

@@ -32,6 +32,15 @@ export const collectorSettingsSchema = z.object({
   keyRefreshMs: z.coerce.number().int().min(100).default(5000),
   /** A key with every scope on project `default`, created at start when missing (AIMS_INIT_API_KEY). */
   initApiKey: z.string().min(8, 'AIMS_INIT_API_KEY must be at least 8 characters').optional(),
+  /** The control policy (YAML) the evaluator holds models against; none: no evaluation. */
+  policyFile: z.string().min(1).optional(),
+  /**
+   * Run each control on its schedule. Off leaves evaluation to `POST /v1/controls/evaluate` and
+   * `aims evaluate` (tests, or a dedicated evaluator process beside ingest-only collectors).
+   */
+  evaluatorSchedule: z.union([z.boolean(), z.enum(['on', 'off']).transform((v) => v === 'on')]).default(true),
+  /** Largest reference data file accepted over HTTP (the CLI reads files of any size). */
+  maxReferenceBytes: z.coerce.number().int().min(1024).default(1024 * 1024 * 1024),
 })
 
 export type CollectorSettings = z.output<typeof collectorSettingsSchema>
@@ -57,6 +66,8 @@ export function collectorConfigFromEnv(
     shutdownDrainMs: env.AIMS_SHUTDOWN_DRAIN_MS,
     initApiKey: env.AIMS_INIT_API_KEY || undefined,
     ingestWorkers: env.AIMS_INGEST_WORKERS,
+    policyFile: env.AIMS_POLICY_FILE || undefined,
+    evaluatorSchedule: env.AIMS_EVALUATOR_SCHEDULE,
   }
   const { store: storeOverrides, ...rest } = overrides
   const merged = Object.fromEntries(

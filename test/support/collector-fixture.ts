@@ -69,6 +69,8 @@ export interface FixtureOptions {
   /** Request body limit (after decompression). Default: the collector's (10 MiB). */
   maxBodyBytes?: number
   initKey?: string
+  /** A control policy to load; its controls are evaluated on demand only (no schedule) in tests. */
+  policyFile?: string
 }
 
 export async function startCollectorFixture(options: FixtureOptions = {}): Promise<CollectorFixture> {
@@ -77,7 +79,7 @@ export async function startCollectorFixture(options: FixtureOptions = {}): Promi
   // An empty environment: the fixture is always embedded, whatever AIMS_* the shell has.
   const config = collectorConfigFromEnv(
     {},
-    { port: 0, host: '127.0.0.1', sealAfterMs: 50, initApiKey: initKey, maxBodyBytes: options.maxBodyBytes, shutdownDrainMs: 5000, store: { dataDir } },
+    { port: 0, host: '127.0.0.1', sealAfterMs: 50, initApiKey: initKey, maxBodyBytes: options.maxBodyBytes, shutdownDrainMs: 5000, store: { dataDir }, policyFile: options.policyFile, evaluatorSchedule: false },
   )
   // Quiet unless asked: the collector logs every 5xx at error level, which a test may provoke.
   const collector = await startCollector(config, { logger: createLogger(process.env.AIMS_LOG_LEVEL ?? 'silent') })

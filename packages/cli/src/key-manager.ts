@@ -36,7 +36,8 @@ export async function openKeyManager(options: KeyManagerOptions): Promise<KeyMan
   }
 }
 
-function liveCollectorUrl(dataDir: string): string | undefined {
+/** The URL of the collector holding `dataDir`, if one is running. */
+export function liveCollectorUrl(dataDir: string): string | undefined {
   const owner = readLockOwner(dataDir)
   if (!owner) return undefined
   try {

@@ -1,5 +1,8 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander'
+import { registerControlsCommand } from './commands/controls.js'
+import { registerEvaluateCommand } from './commands/evaluate.js'
+import { registerReferenceCommand } from './commands/reference.js'
 import { registerKeysCommand } from './commands/keys.js'
 import { registerUpCommand } from './commands/up.js'
 import { CliError } from './cli-error.js'
@@ -13,6 +16,9 @@ const program = new Command()
 
 registerUpCommand(program)
 registerKeysCommand(program)
+registerControlsCommand(program)
+registerEvaluateCommand(program)
+registerReferenceCommand(program)
 
 try {
   await program.parseAsync(process.argv)

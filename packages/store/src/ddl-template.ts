@@ -20,7 +20,7 @@ export function renderDdl(sql: string, context: DdlContext): string {
     .replace(/\{\{database\}\}/g, quoteIdentifier(context.database))
     .replace(/\{\{on_cluster\}\}/g, context.cluster ? `ON CLUSTER ${quoteIdentifier(context.cluster)}` : '')
     .replace(/\{\{retention_days\}\}/g, String(Math.trunc(context.retentionDays)))
-    .replace(/\{\{engine (\w+MergeTree)\(([^)]*)\)\}\}/g, (_, engine: string, args: string) => tableEngine(engine, args, context.cluster))
+    .replace(/\{\{engine (\w*MergeTree)\(([^)]*)\)\}\}/g, (_, engine: string, args: string) => tableEngine(engine, args, context.cluster))
     .replace(/\{\{[^}]*\}\}/g, (placeholder) => {
       throw new Error(`unknown placeholder ${placeholder} in DDL`)
     })

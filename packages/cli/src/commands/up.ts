@@ -14,8 +14,14 @@ export function registerUpCommand(program: Command): void {
     .option('-p, --port <port>', 'port to listen on (4318 is the OTLP/HTTP port)', '4318')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('-d, --data <dir>', 'data directory of the embedded store and the spool', '.aims')
-    .action(async (options: { port: string; host: string; data: string }) => {
-      const config = collectorConfigFromEnv(process.env, { port: options.port, host: options.host, store: { dataDir: options.data } })
+    .option('--policy <file>', 'control policy (YAML) to evaluate on schedule (default: AIMS_POLICY_FILE)')
+    .option('--no-schedule', 'load the policy but evaluate only on demand (POST /v1/controls/evaluate, aims evaluate)')
+    .action(async (options: { port: string; host: string; data: string; policy?: string; schedule: boolean }) => {
+      const config = collectorConfigFromEnv(process.env, {
+        port: options.port, host: options.host, store: { dataDir: options.data },
+        ...(options.policy ? { policyFile: options.policy } : {}),
+        ...(options.schedule ? {} : { evaluatorSchedule: false }),
+      })
       // Handlers go in before anything starts: a supervisor may signal at any moment (even as soon
       // as it reads the URL), and a signal with no handler would kill the process without a flush.
       // A signal during start-up lets the start finish, then stops.
@@ -37,6 +43,10 @@ export function registerUpCommand(program: Command): void {
       process.stdout.write(`AIMS Monitor collector listening on ${collector.url}\n`)
       process.stdout.write(`  store: ${collector.store.mode === 'embedded' ? `embedded ClickHouse in ${config.store.dataDir}` : config.store.url}\n`)
       process.stdout.write(`  OTLP/HTTP logs: ${collector.url}/v1/logs   native JSON: ${collector.url}/v1/events\n`)
+      if (collector.evaluator) {
+        const { policy, sha256 } = collector.evaluator.policy
+        process.stdout.write(`  policy: ${policy.metadata.name} v${policy.metadata.version} (${policy.controls.length} controls, sha256 ${sha256.slice(0, 12)}…)${config.evaluatorSchedule ? '' : ', evaluated on demand only'}\n`)
+      }
       if (collector.keys.list().length === 0) {
         // First start with no key and no AIMS_INIT_API_KEY: without a key nothing can be sent or read,
         // so make one for the operator at this terminal (the collector listens on loopback by default).

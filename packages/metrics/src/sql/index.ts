@@ -3,6 +3,7 @@
 export { quoteIdentifier, qualifiedTable, assertTableExpression } from './identifiers.js'
 export { ParamBag, float64Bits, epochMsToDateTime64Param } from './params.js'
 export type { SqlQuery } from './params.js'
+export { scopeClause, scopeParts } from './scope.js'
 export type { PredictionScope, TimeWindow } from './scope.js'
 export type { ResultRow } from './rows.js'
 export { binCountsQuery, binCountsFromRows, psiCountsOf, MAX_BIN_EDGES } from './bin-counts.js'

@@ -16,6 +16,8 @@ export interface PredictionScope {
   readonly table: string
   readonly window: TimeWindow
   readonly modelVersion?: string | undefined
+  /** Any of these model versions (with `modelVersion`, both must hold). */
+  readonly modelVersions?: readonly string[] | undefined
   readonly environment?: string | undefined
   /** Attribute equals value, e.g. `{ channel: 'web' }` reads `` `a:channel` = 'web' ``. */
   readonly attributes?: Readonly<Record<string, string>> | undefined
@@ -35,6 +37,10 @@ export function scopeParts(scope: PredictionScope, bag: ParamBag, alias?: string
   const prefix = alias ? `${alias}.` : ''
   const conditions = [`${prefix}ts >= ${bag.dateTime64('from', from)}`, `${prefix}ts < ${bag.dateTime64('to', to)}`]
   if (scope.modelVersion !== undefined) conditions.push(`${prefix}model_version = ${bag.bind('model_version', 'String', stringValue(scope.modelVersion, 'scope.modelVersion'))}`)
+  if (scope.modelVersions !== undefined) {
+    if (!Array.isArray(scope.modelVersions) || scope.modelVersions.some((v) => typeof v !== 'string')) throw new TypeError('scope.modelVersions: expected an array of strings')
+    conditions.push(`${prefix}model_version IN ${bag.bind('model_versions', 'Array(String)', scope.modelVersions)}`)
+  }
   if (scope.environment !== undefined) conditions.push(`${prefix}environment = ${bag.bind('environment', 'String', stringValue(scope.environment, 'scope.environment'))}`)
   for (const [name, value] of Object.entries(scope.attributes ?? {})) {
     conditions.push(`${prefix}${quoteIdentifier(`a:${name}`)} = ${bag.bind('attribute', 'String', stringValue(value, `scope.attributes.${name}`))}`)

@@ -1,0 +1,64 @@
+import { Router, json } from 'express'
+import { z } from 'zod'
+import type { Evaluator } from '@aims-monitor/evaluator'
+import type { ApiKeyRepository } from '@aims-monitor/store'
+import { requireScope } from '../auth/authenticate.js'
+import { HttpError } from '../http/http-error.js'
+import { changeSchema, parseOr400 } from './governance-request.js'
+
+const listSchema = z.strictObject({
+  state: z.enum(['open', 'acknowledged', 'resolved']).optional(),
+  control: z.string().min(1).optional(),
+  limit: z.coerce.number().int().min(1).max(10_000).default(100),
+})
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/**
+ * Alerts (read scope to list and read, with their history and delivery attempts; admin scope to
+ * acknowledge or resolve, saying who and why).
+ */
+export function alertsRoute(deps: { keys: ApiKeyRepository; evaluator: () => Evaluator | undefined; audit: (action: string, details: Record<string, unknown>) => void }): Router {
+  const router = Router()
+  const evaluatorOr409 = (): Evaluator => {
+    const evaluator = deps.evaluator()
+    if (!evaluator) throw new HttpError(409, 'no_policy', 'no control policy is loaded: start the collector with --policy <file> (or AIMS_POLICY_FILE)')
+    return evaluator
+  }
+  const alertId = (raw: unknown): string => {
+    const id = String(raw)
+    if (!UUID.test(id)) throw new HttpError(400, 'invalid_id', `alert id ${JSON.stringify(id)} is not a UUID`)
+    return id
+  }
+  router.get('/v1/alerts', requireScope(deps.keys, 'read'), async (req, res) => {
+    const query = parseOr400(listSchema, req.query, 'invalid_alerts_query')
+    res.json({ alerts: await evaluatorOr409().alerts.list({ project: req.project!, state: query.state, controlId: query.control, limit: query.limit }) })
+  })
+  router.get('/v1/alerts/:id', requireScope(deps.keys, 'read'), async (req, res) => {
+    const evaluator = evaluatorOr409()
+    const id = alertId(req.params.id)
+    const alert = await evaluator.alerts.get(id)
+    if (!alert || alert.project !== req.project) throw new HttpError(404, 'alert_not_found', `no alert ${id} in project ${req.project}`)
+    res.json({ alert, history: await evaluator.alerts.history(id), deliveries: await evaluator.alerts.deliveries(id) })
+  })
+  for (const action of ['acknowledge', 'resolve'] as const) {
+    router.post(`/v1/alerts/:id/${action}`, requireScope(deps.keys, 'admin'), json({ limit: '16kb' }), async (req, res) => {
+      const evaluator = evaluatorOr409()
+      const id = alertId(req.params.id)
+      const body = parseOr400(changeSchema, req.body ?? {}, `invalid_${action}_request`)
+      const current = await evaluator.alerts.get(id)
+      if (!current || current.project !== req.project) throw new HttpError(404, 'alert_not_found', `no alert ${id} in project ${req.project}`)
+      const by = body.by ?? req.apiKey!.name
+      try {
+        const alert = action === 'acknowledge' ? await evaluator.acknowledge(id, by, body.note) : await evaluator.resolve(id, by, body.note)
+        deps.audit(`alert.${action}d`, { alert: id, by, key: req.apiKey!.id })
+        res.json({ alert })
+      } catch (error) {
+        const status = (error as { status?: unknown }).status
+        if (status === 409 || status === 404) throw new HttpError(status, status === 409 ? 'alert_state_conflict' : 'alert_not_found', (error as Error).message, { cause: error })
+        throw error
+      }
+    })
+  }
+  return router
+}

@@ -1,0 +1,63 @@
+import { Router, json } from 'express'
+import { z } from 'zod'
+import type { Evaluator } from '@aims-monitor/evaluator'
+import type { ApiKeyRepository } from '@aims-monitor/store'
+import { requireScope } from '../auth/authenticate.js'
+import { HttpError } from '../http/http-error.js'
+import { changeSchema, parseOr400 } from './governance-request.js'
+
+const updateSchema = z.strictObject({
+  by: z.string().trim().min(1).max(200).optional(),
+  containment: z.string().trim().min(1).max(8000).optional(),
+  rootCause: z.string().trim().min(1).max(8000).optional(),
+  correctiveAction: z.string().trim().min(1).max(8000).optional(),
+  owner: z.string().trim().min(1).max(200).optional(),
+  dueDate: z.iso.date().optional(),
+}).refine((u) => Object.keys(u).some((k) => k !== 'by'), 'give at least one of containment, rootCause, correctiveAction, owner, dueDate')
+
+/**
+ * Nonconformity records (ISO/IEC 42001 clause 10.2) opened by breaches: list and read (read scope,
+ * with every version), record containment, root cause and corrective action, close (admin scope).
+ */
+export function nonconformitiesRoute(deps: { keys: ApiKeyRepository; evaluator: () => Evaluator | undefined }): Router {
+  const router = Router()
+  const evaluatorOr409 = (): Evaluator => {
+    const evaluator = deps.evaluator()
+    if (!evaluator) throw new HttpError(409, 'no_policy', 'no control policy is loaded: start the collector with --policy <file> (or AIMS_POLICY_FILE)')
+    return evaluator
+  }
+  const load = async (evaluator: Evaluator, id: string, project: string) => {
+    if (!/^[0-9a-f-]{36}$/i.test(id)) throw new HttpError(400, 'invalid_id', `nonconformity id ${JSON.stringify(id)} is not a UUID`)
+    const record = await evaluator.nonconformities.get(id)
+    if (!record || record.project !== project) throw new HttpError(404, 'nonconformity_not_found', `no nonconformity ${id} in project ${project}`)
+    return record
+  }
+  const conflict = (error: unknown): never => {
+    const status = (error as { status?: unknown }).status
+    if (status === 409) throw new HttpError(409, 'nonconformity_state_conflict', (error as Error).message, { cause: error })
+    throw error
+  }
+  router.get('/v1/nonconformities', requireScope(deps.keys, 'read'), async (req, res) => {
+    const status = parseOr400(z.enum(['open', 'action_taken', 'closed']).optional(), req.query.status, 'invalid_nonconformities_query')
+    res.json({ nonconformities: await evaluatorOr409().nonconformities.list({ project: req.project!, status }) })
+  })
+  router.get('/v1/nonconformities/:id', requireScope(deps.keys, 'read'), async (req, res) => {
+    const evaluator = evaluatorOr409()
+    const record = await load(evaluator, String(req.params.id), req.project!)
+    res.json({ nonconformity: record, history: await evaluator.nonconformities.history(record.id) })
+  })
+  router.post('/v1/nonconformities/:id', requireScope(deps.keys, 'admin'), json({ limit: '64kb' }), async (req, res) => {
+    const evaluator = evaluatorOr409()
+    const record = await load(evaluator, String(req.params.id), req.project!)
+    const { by, ...changes } = parseOr400(updateSchema, req.body ?? {}, 'invalid_nonconformity_update')
+    const updated = await evaluator.nonconformities.update(record.id, changes, by ?? req.apiKey!.name).catch(conflict)
+    res.json({ nonconformity: updated })
+  })
+  router.post('/v1/nonconformities/:id/close', requireScope(deps.keys, 'admin'), json({ limit: '16kb' }), async (req, res) => {
+    const evaluator = evaluatorOr409()
+    const record = await load(evaluator, String(req.params.id), req.project!)
+    const body = parseOr400(changeSchema, req.body ?? {}, 'invalid_close_request')
+    res.json({ nonconformity: await evaluator.nonconformities.close(record.id, body.by ?? req.apiKey!.name, body.note).catch(conflict) })
+  })
+  return router
+}

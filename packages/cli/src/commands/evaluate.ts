@@ -1,0 +1,82 @@
+import path from 'node:path'
+import type { Command } from 'commander'
+import { formatProblems, loadPolicyFile } from '@aims-monitor/controls'
+import { Evaluator } from '@aims-monitor/evaluator'
+import { openStore, storeConfigFromEnv } from '@aims-monitor/store'
+import { CliError } from '../cli-error.js'
+import { callCollector } from '../collector-client.js'
+import { liveCollectorUrl } from '../key-manager.js'
+
+interface EvaluateOptions {
+  data: string
+  policy?: string
+  control?: string[]
+  at?: string
+  url?: string
+  apiKey?: string
+  json?: boolean
+}
+
+interface ResultView {
+  control: string
+  status: string
+  outcome: string | null
+  evaluation: { seq: number; value: number | null; reason: string; window: { from: string; to: string } } | null
+}
+
+/**
+ * `aims evaluate`: evaluate controls now (or as of --at). Through the running collector when one
+ * holds the data directory (or with --url), else directly on the store with --policy.
+ * Exits 0 when every evaluated control passed, 3 when one warned or breached, 4 when one could not
+ * be judged (insufficient data or error): scripts and CI can gate on it.
+ */
+export function registerEvaluateCommand(program: Command): void {
+  program
+    .command('evaluate')
+    .description('evaluate the policy\'s controls now and record the evaluations as evidence')
+    .option('-d, --data <dir>', 'data directory of the embedded store', '.aims')
+    .option('--policy <file>', 'control policy (YAML); needed when no collector is running (default: AIMS_POLICY_FILE)')
+    .option('-c, --control <id...>', 'only these controls (default: every active control)')
+    .option('--at <time>', 'evaluation time, ISO 8601 or epoch ms (default: now)')
+    .option('--url <url>', 'a running collector to evaluate through')
+    .option('--api-key <key>', 'admin key for the collector (default: AIMS_API_KEY)')
+    .option('--json', 'print JSON')
+    .action(async (options: EvaluateOptions) => {
+      const at = options.at === undefined ? undefined : /^\d+$/.test(options.at) ? Number(options.at) : Date.parse(options.at)
+      if (at !== undefined && Number.isNaN(at)) throw new CliError(`--at ${options.at}: expected an ISO 8601 time or epoch milliseconds`)
+      const dataDir = path.resolve(options.data)
+      const url = options.url ?? (process.env.AIMS_CLICKHOUSE_URL ? undefined : liveCollectorUrl(dataDir))
+      const results = url
+        ? (await callCollector<{ results: ResultView[] }>(url, options.apiKey ?? process.env.AIMS_API_KEY, 'POST', '/v1/controls/evaluate', { json: { ...(options.control ? { controls: options.control } : {}), ...(at !== undefined ? { at } : {}) } })).results
+        : await evaluateDirectly(dataDir, options, at)
+      if (options.json) process.stdout.write(JSON.stringify(results) + '\n')
+      else for (const r of results) {
+        const e = r.evaluation
+        process.stdout.write(`${r.control.padEnd(20)} ${(r.outcome ?? r.status).padEnd(18)} ${e ? `#${e.seq} ${e.window.from} → ${e.window.to}: ${e.reason}` : r.status}\n`)
+      }
+      const outcomes = results.map((r) => r.outcome)
+      process.exitCode = outcomes.some((o) => o === 'warn' || o === 'breach') ? 3 : outcomes.some((o) => o === 'insufficient_data' || o === 'error') ? 4 : 0
+    })
+}
+
+async function evaluateDirectly(dataDir: string, options: EvaluateOptions, at: number | undefined): Promise<ResultView[]> {
+  const policyFile = options.policy ?? process.env.AIMS_POLICY_FILE
+  if (!policyFile) throw new CliError('no collector is running on this data directory: pass --policy <file> to evaluate directly on the store')
+  const loaded = await loadPolicyFile(policyFile)
+  if (!loaded.ok) throw new CliError(`the control policy is invalid:\n${formatProblems(loaded.problems, loaded.source)}`, 2)
+  const store = await openStore(storeConfigFromEnv(process.env, { dataDir }))
+  const evaluator = new Evaluator({ store, policy: loaded })
+  try {
+    const results = await evaluator.evaluate({ controls: options.control, at })
+    await evaluator.drainNotifications()
+    return results.map((r) => ({
+      control: r.controlId,
+      status: r.status,
+      outcome: r.outcome,
+      evaluation: r.evaluation ? { seq: r.evaluation.seq, value: r.evaluation.record.value, reason: r.evaluation.record.reason, window: r.evaluation.record.window } : null,
+    }))
+  } finally {
+    await evaluator.stop()
+    await store.close()
+  }
+}

@@ -1,0 +1,72 @@
+import { createReadStream } from 'node:fs'
+import path from 'node:path'
+import type { Command } from 'commander'
+import { ReferenceDatasets, ReferenceImportError, type ReferenceDataset } from '@aims-monitor/evaluator'
+import { openStore, storeConfigFromEnv } from '@aims-monitor/store'
+import { CliError } from '../cli-error.js'
+import { callCollector } from '../collector-client.js'
+import { liveCollectorUrl } from '../key-manager.js'
+
+interface ImportOptions {
+  model: string
+  file: string
+  id?: string
+  project: string
+  features?: string
+  attributes?: string
+  data: string
+  url?: string
+  apiKey?: string
+  json?: boolean
+}
+
+/**
+ * `aims reference import --model <id> --file <csv|parquet>`: a fixed reference data set for drift
+ * controls, stored with its SHA-256 and profile. Through the running collector when one holds the
+ * data directory (or with --url), else directly on the store.
+ */
+export function registerReferenceCommand(program: Command): void {
+  const reference = program.command('reference').description('reference data sets that drift controls compare with')
+  reference
+    .command('import')
+    .description('import a CSV or Parquet file as a reference data set of a model')
+    .requiredOption('-m, --model <id>', 'the model the reference belongs to')
+    .requiredOption('-f, --file <path>', 'the CSV (with a header) or Parquet file')
+    .option('--id <id>', 'id the policy cites (window.reference.dataset); default: file name and hash')
+    .option('--project <project>', 'project of the model', 'default')
+    .option('--features <names>', 'comma-separated file columns to import as features (default: those the model declares)')
+    .option('--attributes <names>', 'comma-separated file columns to import as attributes (default: those the model declares)')
+    .option('-d, --data <dir>', 'data directory of the embedded store', '.aims')
+    .option('--url <url>', 'a running collector to import through')
+    .option('--api-key <key>', 'admin key for the collector (default: AIMS_API_KEY)')
+    .option('--json', 'print JSON')
+    .action(async (options: ImportOptions) => {
+      const file = path.resolve(options.file)
+      const format = /\.(parquet|pq)$/i.test(file) ? 'parquet' : 'csv'
+      const dataDir = path.resolve(options.data)
+      const url = options.url ?? (process.env.AIMS_CLICKHOUSE_URL ? undefined : liveCollectorUrl(dataDir))
+      const split = (s: string | undefined) => s?.split(',').map((x) => x.trim()).filter(Boolean)
+      let dataset: ReferenceDataset
+      if (url) {
+        const query = new URLSearchParams({ source: path.basename(file), ...(options.id ? { id: options.id } : {}), ...(options.features ? { features: options.features } : {}), ...(options.attributes ? { attributes: options.attributes } : {}) })
+        dataset = (await callCollector<{ reference: ReferenceDataset }>(url, options.apiKey ?? process.env.AIMS_API_KEY, 'POST', `/v1/models/${encodeURIComponent(options.model)}/references?${query}`, {
+          raw: createReadStream(file), contentType: format === 'csv' ? 'text/csv' : 'application/vnd.apache.parquet',
+        })).reference
+      } else {
+        const store = await openStore(storeConfigFromEnv(process.env, { dataDir }))
+        try {
+          dataset = await new ReferenceDatasets(store).import({
+            project: options.project, modelId: options.model, file, format, id: options.id,
+            features: split(options.features), attributes: split(options.attributes), createdBy: `cli:${process.env.USER ?? 'unknown'}`,
+          })
+        } catch (error) {
+          if (error instanceof ReferenceImportError) throw new CliError(error.message, 2)
+          throw error
+        } finally {
+          await store.close()
+        }
+      }
+      if (options.json) process.stdout.write(JSON.stringify(dataset) + '\n')
+      else process.stdout.write(`imported reference ${dataset.id} of model ${dataset.modelId}: ${dataset.rowCount} rows, ${Object.keys(dataset.profile.columns).length} columns, sha256 ${dataset.sha256}\n`)
+    })
+}

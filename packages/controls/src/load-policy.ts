@@ -1,0 +1,92 @@
+import { readFile } from 'node:fs/promises'
+import { canonicalJson, sha256Hex } from './canonical-json.js'
+import { issuesToProblems, policyErrorMap } from './policy-issues.js'
+import { sortProblems, type PolicyProblem } from './policy-problem.js'
+import { policySchema, type Control, type Policy } from './policy-schema.js'
+import { readYaml } from './yaml-source.js'
+
+export type PolicyLoadResult = PolicyLoaded | PolicyRejected
+
+export interface PolicyLoaded {
+  readonly ok: true
+  readonly source: string
+  readonly policy: Policy
+  /** Hex SHA-256 of the file's bytes: what `sha256sum policy.yaml` prints, and what evaluations cite. */
+  readonly sha256: string
+  /** Control id → hex SHA-256 of the canonical JSON of its parsed form (see `controlHash`). */
+  readonly controlHashes: Readonly<Record<string, string>>
+}
+
+export interface PolicyRejected {
+  readonly ok: false
+  readonly source: string
+  /** Every problem found, in line order. */
+  readonly problems: readonly PolicyProblem[]
+}
+
+/** The file could not be read at all (missing, a directory, unreadable): not a policy problem. */
+export class PolicyFileError extends Error {
+  constructor(
+    readonly path: string,
+    readonly code: string | undefined,
+    message: string,
+  ) {
+    super(message)
+    this.name = 'PolicyFileError'
+  }
+}
+
+/**
+ * Parses and validates a policy file's text. Never throws on bad input: every problem (YAML syntax,
+ * duplicate keys, custom tags, schema, unknown framework references, unknown notifiers…) comes back
+ * with its line and column.
+ *
+ * @example
+ * const result = loadPolicy(await readFile('policy.yaml', 'utf8'), 'policy.yaml')
+ * if (!result.ok) console.error(formatProblems(result.problems, result.source))
+ */
+export function loadPolicy(text: string, source = '<policy>'): PolicyLoadResult {
+  const yaml = readYaml(text, { numbersAsWrittenUnder: ['references'] })
+  if (yaml.fatal) return { ok: false, source, problems: sortProblems(yaml.problems) }
+  if (yaml.data === null || yaml.data === undefined) {
+    return { ok: false, source, problems: [{ path: '', line: 1, column: 1, message: `empty policy: expected a mapping with apiVersion, kind, metadata, notifiers and controls` }] }
+  }
+  const parsed = policySchema.safeParse(yaml.data, { error: policyErrorMap })
+  const problems = [...yaml.problems, ...(parsed.success ? [] : issuesToProblems(parsed.error.issues, yaml, policySchema))]
+  if (!parsed.success || problems.length > 0) return { ok: false, source, problems: sortProblems(problems) }
+  const controlHashes = Object.fromEntries(parsed.data.controls.map((control) => [control.id, controlHash(control)]))
+  return { ok: true, source, policy: parsed.data, sha256: sha256Hex(text), controlHashes }
+}
+
+/**
+ * Reads and loads a policy file. The hash is of the bytes on disk; a file that is not UTF-8 is a
+ * problem. Throws PolicyFileError when the file cannot be read.
+ */
+export async function loadPolicyFile(path: string): Promise<PolicyLoadResult> {
+  let bytes: Buffer
+  try {
+    bytes = await readFile(path)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (error as Error).message
+    throw new PolicyFileError(path, code, `cannot read policy file ${path}: ${reason}`)
+  }
+  let text: string
+  try {
+    // ignoreBOM keeps a byte-order mark in the text, so the text's UTF-8 bytes are the file's.
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes)
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error
+    return { ok: false, source: path, problems: [{ path: '', line: 1, column: 1, message: 'the file is not valid UTF-8 text' }] }
+  }
+  return loadPolicy(text, path)
+}
+
+/**
+ * Hex SHA-256 of a control's canonical JSON (parsed form: durations in milliseconds, defaults
+ * filled in), so that reformatting the file or reordering keys leaves it unchanged while any change
+ * to what the control means changes it.
+ */
+export function controlHash(control: Control): string {
+  return sha256Hex(canonicalJson(control))
+}

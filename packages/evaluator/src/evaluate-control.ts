@@ -1,0 +1,196 @@
+import type { Control, ControlOutcome, Policy } from '@aims-monitor/controls'
+import type { PredictionScope } from '@aims-monitor/metrics'
+import type { AlertNotification } from '@aims-monitor/notify'
+import type { Store } from '@aims-monitor/store'
+import { randomUUID } from 'node:crypto'
+import type { AlertRepository } from './alert-repository.js'
+import { planAlertTransition } from './alert-transition.js'
+import type { EvaluationClaims } from './evaluation-claims.js'
+import { uuidFromKey, type EvaluationRecord } from './evaluation-record.js'
+import type { EvaluationRepository, StoredEvaluation } from './evaluation-repository.js'
+import { InsufficientData, type MetricComputation, type MetricContext, type ResolvedReference } from './metric-context.js'
+import { modelTable, tableColumns } from './model-columns.js'
+import { DEFAULT_NONCONFORMITY_DUE_DAYS, type NonconformityRepository } from './nonconformity-repository.js'
+import { judgeItems, type ControlJudgement } from './outcome-of-items.js'
+import { REFERENCE_ALL_TIME } from './reference-dataset.js'
+import type { ReferenceDatasets } from './reference-datasets.js'
+import { METRIC_RUNNERS } from './runners/index.js'
+import { buildNotification } from './notification-of.js'
+import { currentWindow, isoWindow, referenceWindow, type Window } from './windows.js'
+
+/** A policy as loaded: the parsed file, the hash of its bytes and of each control. */
+export interface LoadedPolicy {
+  readonly policy: Policy
+  readonly sha256: string
+  readonly controlHashes: Readonly<Record<string, string>>
+}
+
+export interface EvaluationDependencies {
+  readonly store: Store
+  readonly evaluations: EvaluationRepository
+  readonly claims: EvaluationClaims
+  readonly alerts: AlertRepository
+  readonly nonconformities: NonconformityRepository
+  readonly references: ReferenceDatasets
+  /** Hands a notification to the dispatcher; returns at once (delivery never blocks evaluation). */
+  readonly notify: (notification: AlertNotification, routes: readonly string[]) => void
+  /** This evaluator instance (host/pid/random): recorded with each evaluation and claim. */
+  readonly identity: string
+  /** Read predictions with FINAL (retried events collapsed before counting). */
+  readonly exactDedup: boolean
+}
+
+export type EvaluationResult =
+  | { readonly status: 'evaluated'; readonly stored: StoredEvaluation }
+  | { readonly status: 'already_evaluated'; readonly stored: StoredEvaluation }
+  | { readonly status: 'claimed_elsewhere'; readonly key: string }
+
+/**
+ * Evaluates one control for the window that `at` falls after, once: an evaluation already recorded
+ * for the (control, version, window) is returned as it is; one another evaluator has claimed is left
+ * to it. The metric is computed in ClickHouse, judged, chained into the evidence, and the alert of
+ * the (control, segment) moves accordingly; notifications are queued, never awaited.
+ */
+export async function evaluateControl(deps: EvaluationDependencies, loaded: LoadedPolicy, control: Control, at: number): Promise<EvaluationResult> {
+  const window = currentWindow(control, at)
+  const project = control.scope.project
+  const iso = isoWindow(window)
+  const key = `${project}/${control.id}/v${control.version}/${iso.from}/${iso.to}`
+  const existing = await deps.evaluations.findByKey(key)
+  if (existing) return { status: 'already_evaluated', stored: existing }
+  if (!(await deps.claims.claim(key))) return { status: 'claimed_elsewhere', key }
+  const started = Date.now()
+  const segment = segmentKey(control.selector.segment)
+  const evaluationId = uuidFromKey(key)
+  let computation: MetricComputation | null = null
+  let judgement: ControlJudgement
+  let referenceEvidence: EvaluationRecord['reference'] = { kind: 'none' }
+  let sizes: { current: number; reference: number | null; labelled: number | null } = { current: 0, reference: null, labelled: null }
+  try {
+    const model = await modelTable(deps.store, project, control.scope.model)
+    if (model === null) throw new InsufficientData(`model ${control.scope.model} has no prediction recorded in project ${project}`)
+    const scope: PredictionScope = {
+      table: deps.store.table(model.table),
+      window,
+      modelVersions: control.scope.versions,
+      environment: control.scope.environment,
+      attributes: control.selector.segment,
+      final: deps.exactDedup,
+    }
+    const resolved = await resolveReference(deps, control, window, scope, model)
+    referenceEvidence = resolved.evidence
+    const context: MetricContext = { store: deps.store, control, project, modelId: control.scope.model, scope, columns: model.columns, reference: resolved.reference }
+    computation = await METRIC_RUNNERS[control.metric.kind](context)
+    sizes = { current: computation.currentSize, reference: computation.referenceSize, labelled: computation.labelled }
+    judgement = guardSamples(control, computation) ?? judgeItems(control, computation.items)
+  } catch (error) {
+    if (error instanceof InsufficientData) {
+      sizes = { current: error.sizes.current, reference: error.sizes.reference ?? null, labelled: error.sizes.labelled ?? null }
+      judgement = { value: null, pValue: null, outcome: 'insufficient_data', reason: error.message, items: [], direction: control.thresholds.direction ?? 'above' }
+    } else {
+      // Recorded as an error outcome: evidence that the control ran and could not be computed, never a pass.
+      judgement = { value: null, pValue: null, outcome: 'error', reason: `evaluation failed: ${(error as Error).message}`, items: [], direction: control.thresholds.direction ?? 'above' }
+    }
+  }
+  const now = Date.now()
+  const active = await deps.alerts.findActive(project, control.id, segment)
+  const transition = planAlertTransition(active, control, { id: evaluationId, key, outcome: judgement.outcome, modelId: control.scope.model, project, segment }, now)
+  let nonconformityId = transition.next?.nonconformityId ?? null
+  if (transition.openNonconformity && transition.next) nonconformityId = uuidFromKey(`nonconformity/${transition.next.id}`)
+  const record: EvaluationRecord = {
+    schema: 'aims.evaluation/v1',
+    id: evaluationId,
+    key,
+    project,
+    model: { id: control.scope.model, versions: control.scope.versions ?? null, environment: control.scope.environment ?? null },
+    control: {
+      id: control.id, version: control.version, title: control.title, severity: control.severity,
+      sha256: loaded.controlHashes[control.id] ?? '', references: control.references,
+    },
+    policy: { name: loaded.policy.metadata.name, version: loaded.policy.metadata.version, sha256: loaded.sha256 },
+    window: { type: control.window.current.type, ...iso, labelDelayMs: control.window.labelDelay },
+    reference: referenceEvidence,
+    segment: control.selector.segment ?? {},
+    metric: { kind: control.metric.kind, name: control.metric.name, params: control.metric.params, implementation: computation?.implementation ?? 'not computed' },
+    value: judgement.value,
+    pValue: judgement.pValue,
+    thresholds: { direction: judgement.direction, warn: control.thresholds.warn ?? null, breach: control.thresholds.breach, rationale: control.thresholds.rationale },
+    outcome: judgement.outcome,
+    reason: judgement.reason,
+    breakdown: { items: judgement.items, ...(computation?.detail ? { detail: computation.detail } : {}) },
+    samples: { current: sizes.current, reference: sizes.reference, labelled: sizes.labelled, labelCoverage: computation?.labelCoverage ?? null },
+    excludedGroups: computation?.excludedGroups ?? [],
+    guard: { minSample: control.guard.minSample, minPerGroup: control.guard.minPerGroup, significance: control.guard.significance ?? null, multipleComparisons: control.guard.multipleComparisons },
+    alerts: transition.next ? [transition.next.id] : [],
+    nonconformity: transition.openNonconformity ? nonconformityId : null,
+    evaluatedAt: new Date(now).toISOString(),
+    evaluatedBy: deps.identity,
+    durationMs: now - started,
+  }
+  const stored = await deps.evaluations.append(record)
+  if (stored.record.id !== record.id || stored.record.evaluatedBy !== deps.identity || stored.record.evaluatedAt !== record.evaluatedAt) {
+    return { status: 'already_evaluated', stored }
+  }
+  await applyTransition(deps, control, record, transition, nonconformityId, now)
+  return { status: 'evaluated', stored }
+}
+
+async function applyTransition(deps: EvaluationDependencies, control: Control, record: EvaluationRecord, transition: ReturnType<typeof planAlertTransition>, nonconformityId: string | null, now: number): Promise<void> {
+  const next = transition.next
+  if (next === null) return
+  const alert = transition.openNonconformity && nonconformityId ? { ...next, nonconformityId } : next
+  if (!(await deps.alerts.save(alert))) return // another evaluator moved this alert first
+  if (transition.openNonconformity && nonconformityId) {
+    const at = new Date(now).toISOString()
+    await deps.nonconformities.save({
+      id: nonconformityId, version: 1, project: record.project, controlId: control.id, alertId: alert.id, evaluationId: record.id,
+      status: 'open', description: `${control.id} (${control.title}) breached: ${record.reason}`, owner: control.owner.responsible,
+      openedAt: at, dueDate: new Date(now + DEFAULT_NONCONFORMITY_DUE_DAYS * 86_400_000).toISOString(),
+      containment: null, rootCause: null, correctiveAction: null, effectivenessCheck: null, closed: null, changedAt: at, changedBy: 'aims-evaluator',
+    })
+  }
+  if (alert.change === 'cleared' && alert.nonconformityId) await deps.nonconformities.recordEffectiveness(alert.nonconformityId, record.id, now)
+  if (transition.notify) {
+    deps.notify(buildNotification(control, alert, record, transition.notify.event, randomUUID()), transition.notify.routes)
+  }
+}
+
+/** Minimum sample guard: the window (labelled predictions for outcome metrics) or the reference too small. */
+function guardSamples(control: Control, computation: MetricComputation): ControlJudgement | null {
+  const { minSample } = control.guard
+  const direction = control.thresholds.direction ?? 'above'
+  const size = computation.labelled ?? computation.currentSize
+  if (control.metric.name === 'volume') return null
+  if (size < minSample) return { value: null, pValue: null, outcome: 'insufficient_data', reason: `${size} ${computation.labelled !== null ? 'labelled predictions' : 'predictions'} < minSample ${minSample}`, items: [], direction }
+  if (computation.referenceSize !== null && computation.referenceSize < minSample) {
+    return { value: null, pValue: null, outcome: 'insufficient_data', reason: `reference holds ${computation.referenceSize} values < minSample ${minSample}`, items: [], direction }
+  }
+  return null
+}
+
+async function resolveReference(deps: EvaluationDependencies, control: Control, window: Window, scope: PredictionScope, model: { table: string; columns: Set<string> }): Promise<{ reference: ResolvedReference | null; evidence: EvaluationRecord['reference'] }> {
+  const declared = control.window.reference
+  if (declared === undefined) return { reference: null, evidence: { kind: 'none' } }
+  if ('dataset' in declared) {
+    const dataset = await deps.references.get(control.scope.project, control.scope.model, declared.dataset)
+    if (dataset === null) throw new InsufficientData(`reference data set ${declared.dataset} of model ${control.scope.model} has not been imported (aims reference import)`)
+    const referenceScope: PredictionScope = { table: deps.store.table(dataset.rowsTable), window: REFERENCE_ALL_TIME }
+    return {
+      reference: { kind: 'dataset', dataset, scope: referenceScope, columns: await tableColumns(deps.store, dataset.rowsTable) },
+      evidence: { kind: 'dataset', id: dataset.id, sha256: dataset.sha256, rows: dataset.rowCount },
+    }
+  }
+  const past = referenceWindow(control, window)!
+  return {
+    reference: { kind: 'window', window: past, scope: { ...scope, window: past }, columns: model.columns },
+    evidence: { kind: 'window', ...isoWindow(past) },
+  }
+}
+
+/** The canonical key of a segment: `k=v` pairs sorted by key, comma-joined; '' for the whole model. */
+export function segmentKey(segment: Readonly<Record<string, string>> | undefined): string {
+  if (!segment) return ''
+  return Object.keys(segment).sort().map((k) => `${k}=${segment[k]}`).join(',')
+}
+
+export type { ControlOutcome }

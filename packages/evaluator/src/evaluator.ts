@@ -1,0 +1,224 @@
+import { hostname } from 'node:os'
+import { randomBytes, randomUUID } from 'node:crypto'
+import type { Control, ControlOutcome } from '@aims-monitor/controls'
+import { NotificationDispatcher, type AlertNotification, type DeliveryAttempt, type DispatcherOptions } from '@aims-monitor/notify'
+import type { Store } from '@aims-monitor/store'
+import { AlertRepository, type Alert } from './alert-repository.js'
+import { planManualChange, planUnacknowledgedEscalation } from './alert-transition.js'
+import { EvaluationClaims } from './evaluation-claims.js'
+import { EvaluationRepository, type StoredEvaluation } from './evaluation-repository.js'
+import { evaluateControl, type EvaluationDependencies, type EvaluationResult, type LoadedPolicy } from './evaluate-control.js'
+import { NonconformityRepository } from './nonconformity-repository.js'
+import { ReferenceDatasets } from './reference-datasets.js'
+import { ControlScheduler } from './scheduler.js'
+import { buildNotification } from './notification-of.js'
+
+export interface EvaluatorLogger {
+  info(details: object, message: string): void
+  warn(details: object, message: string): void
+  error(details: object, message: string): void
+}
+
+export interface EvaluatorOptions {
+  readonly store: Store
+  readonly policy: LoadedPolicy
+  /** Where notifier secrets are read from (process.env by default). */
+  readonly env?: NodeJS.ProcessEnv | undefined
+  /** Read predictions with FINAL (exact under retried events); default true. */
+  readonly exactDedup?: boolean | undefined
+  readonly logger?: EvaluatorLogger | undefined
+  /** Dispatcher settings (retry, timeouts) for tests and operators. */
+  readonly delivery?: Partial<Pick<DispatcherOptions, 'retry' | 'timeoutMs' | 'maxQueued'>> | undefined
+}
+
+/** The result of evaluating one control on demand. */
+export interface ControlEvaluation {
+  readonly controlId: string
+  readonly status: EvaluationResult['status']
+  readonly outcome: ControlOutcome | null
+  readonly evaluation: StoredEvaluation | null
+}
+
+const silentLogger: EvaluatorLogger = { info() {}, warn() {}, error() {} }
+
+/**
+ * Holds every model against the policy's controls: on each control's schedule (start/stop), on
+ * demand (evaluate), and keeps alerts, nonconformities and delivery attempts as evidence.
+ *
+ * @example
+ * const evaluator = new Evaluator({ store, policy: loadPolicyFile('policy.yaml') })
+ * await evaluator.evaluate({ controls: ['FAIR-001'], at: Date.parse('2026-11-26T00:00:00Z') })
+ */
+export class Evaluator {
+  readonly evaluations: EvaluationRepository
+  readonly alerts: AlertRepository
+  readonly nonconformities: NonconformityRepository
+  readonly references: ReferenceDatasets
+  readonly identity = `${hostname()}/${process.pid}/${randomBytes(4).toString('hex')}`
+  private readonly dispatcher: NotificationDispatcher
+  private readonly deps: EvaluationDependencies
+  private readonly scheduler: ControlScheduler
+  private readonly logger: EvaluatorLogger
+  private readonly deliveryEvents = new Map<string, string>()
+  private readonly pendingWrites = new Set<Promise<void>>()
+  private policyState: LoadedPolicy
+
+  constructor(options: EvaluatorOptions) {
+    const { store } = options
+    this.logger = options.logger ?? silentLogger
+    this.policyState = options.policy
+    this.evaluations = new EvaluationRepository(store)
+    this.alerts = new AlertRepository(store)
+    this.nonconformities = new NonconformityRepository(store)
+    this.references = new ReferenceDatasets(store)
+    this.dispatcher = new NotificationDispatcher({
+      notifiers: options.policy.policy.notifiers,
+      env: options.env ?? process.env,
+      ...options.delivery,
+      onAttempt: (attempt) => this.recordAttempt(attempt),
+      onDropped: (dropped) => this.logger.warn({ dropped }, 'alert notification dropped'),
+      logger: { warn: (obj, msg) => this.logger.warn(obj, msg ?? ''), error: (obj, msg) => this.logger.error(obj, msg ?? '') },
+    })
+    this.deps = {
+      store,
+      evaluations: this.evaluations,
+      claims: new EvaluationClaims(store, this.identity),
+      alerts: this.alerts,
+      nonconformities: this.nonconformities,
+      references: this.references,
+      notify: (notification, routes) => this.enqueue(notification, routes),
+      identity: this.identity,
+      exactDedup: options.exactDedup ?? true,
+    }
+    this.scheduler = new ControlScheduler((control, at) => this.runScheduled(control, at))
+  }
+
+  get policy(): LoadedPolicy {
+    return this.policyState
+  }
+
+  /** Active controls of the policy, optionally only the named ones (an unknown name is an error). */
+  activeControls(names?: readonly string[]): Control[] {
+    const controls = this.policyState.policy.controls
+    if (names === undefined || names.length === 0) return controls.filter((c) => c.status === 'active')
+    const unknown = names.filter((name) => !controls.some((c) => c.id === name))
+    if (unknown.length) throw new UnknownControlError(unknown, controls.map((c) => c.id))
+    return names.map((name) => controls.find((c) => c.id === name)!)
+  }
+
+  /**
+   * Evaluates controls now (or as of `at`), each for the window `at` falls after. Named controls are
+   * evaluated whatever their status (a draft can be tried); without names, every active control.
+   */
+  async evaluate(request: { controls?: readonly string[] | undefined; at?: number | undefined } = {}): Promise<ControlEvaluation[]> {
+    const at = request.at ?? Date.now()
+    const results: ControlEvaluation[] = []
+    for (const control of this.activeControls(request.controls)) {
+      const result = await evaluateControl(this.deps, this.policyState, control, at)
+      results.push({
+        controlId: control.id,
+        status: result.status,
+        outcome: result.status === 'claimed_elsewhere' ? null : result.stored.record.outcome,
+        evaluation: result.status === 'claimed_elsewhere' ? null : result.stored,
+      })
+    }
+    await this.checkEscalations(at)
+    return results
+  }
+
+  /** Schedules every active control (and evaluates each once now, so a restart leaves no gap unnoticed). */
+  start(): void {
+    this.scheduler.start(this.activeControls())
+  }
+
+  async stop(): Promise<void> {
+    await this.scheduler.stop()
+    await this.dispatcher.drain(5_000).catch(() => undefined)
+    await Promise.allSettled([...this.pendingWrites])
+    await this.dispatcher.close()
+  }
+
+  /** Resolves when queued notifications are delivered (or given up) and their attempts recorded. */
+  async drainNotifications(timeoutMs = 30_000): Promise<void> {
+    await this.dispatcher.drain(timeoutMs)
+    await Promise.allSettled([...this.pendingWrites])
+  }
+
+  deliveryStats() {
+    return this.dispatcher.stats()
+  }
+
+  async acknowledge(alertId: string, by: string, note: string): Promise<Alert> {
+    return this.manualChange(alertId, 'acknowledged', by, note)
+  }
+
+  async resolve(alertId: string, by: string, note: string): Promise<Alert> {
+    return this.manualChange(alertId, 'resolved', by, note)
+  }
+
+  /** Escalates alerts nobody acknowledged within their control's `unacknowledgedAfter`. */
+  async checkEscalations(now = Date.now()): Promise<void> {
+    for (const alert of await this.alerts.list({ state: 'open', limit: 10_000 })) {
+      const control = this.policyState.policy.controls.find((c) => c.id === alert.controlId)
+      if (!control) continue
+      const transition = planUnacknowledgedEscalation(alert, control, now)
+      if (transition?.next && (await this.alerts.save(transition.next)) && transition.notify) {
+        const evaluation = await this.evaluations.findById(alert.lastEvaluationId)
+        if (evaluation) this.enqueue(buildNotification(control, transition.next, evaluation.record, 'escalated', randomUUID()), transition.notify.routes)
+      }
+    }
+  }
+
+  private async manualChange(alertId: string, change: 'acknowledged' | 'resolved', by: string, note: string): Promise<Alert> {
+    const current = await this.alerts.get(alertId)
+    if (current === null) throw new UnknownAlertError(alertId)
+    const next = planManualChange(current, change, by, note, Date.now())
+    if (!(await this.alerts.save(next))) throw new UnknownAlertError(alertId, 'changed by someone else at the same time; retry')
+    if (change === 'resolved' && current.notified.length) {
+      const control = this.policyState.policy.controls.find((c) => c.id === current.controlId)
+      const evaluation = await this.evaluations.findById(current.lastEvaluationId)
+      if (control && evaluation) this.enqueue(buildNotification(control, next, evaluation.record, 'resolved', randomUUID()), current.notified)
+    }
+    return next
+  }
+
+  private async runScheduled(control: Control, at: number): Promise<void> {
+    try {
+      const result = await evaluateControl(this.deps, this.policyState, control, at)
+      if (result.status === 'evaluated') this.logger.info({ control: control.id, outcome: result.stored.record.outcome, seq: result.stored.seq }, 'control evaluated')
+      await this.checkEscalations(at)
+    } catch (error) {
+      this.logger.error({ control: control.id, err: error }, 'scheduled evaluation failed')
+    }
+  }
+
+  private enqueue(notification: AlertNotification, routes: readonly string[]): void {
+    this.deliveryEvents.set(notification.deliveryId, notification.event)
+    this.dispatcher.enqueue(notification, [...routes])
+  }
+
+  private recordAttempt(attempt: DeliveryAttempt): void {
+    const event = this.deliveryEvents.get(attempt.deliveryId) ?? 'unknown'
+    if (!attempt.willRetry) this.deliveryEvents.delete(attempt.deliveryId)
+    const write = this.alerts.recordDelivery(attempt, event).catch((error: unknown) => this.logger.error({ err: error }, 'could not record a delivery attempt'))
+    this.pendingWrites.add(write)
+    void write.finally(() => this.pendingWrites.delete(write))
+  }
+}
+
+export class UnknownControlError extends Error {
+  readonly status = 404
+  constructor(readonly unknown: readonly string[], known: readonly string[]) {
+    super(`unknown control${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; the policy declares ${known.join(', ')}`)
+    this.name = 'UnknownControlError'
+  }
+}
+
+export class UnknownAlertError extends Error {
+  readonly status: number
+  constructor(id: string, why?: string) {
+    super(why ? `alert ${id}: ${why}` : `no alert ${id}`)
+    this.status = why ? 409 : 404
+    this.name = 'UnknownAlertError'
+  }
+}

@@ -1,0 +1,136 @@
+import type { Store } from '@aims-monitor/store'
+import { epochMsToDateTime64Param } from '@aims-monitor/metrics'
+import { insertRow, queryRows } from './store-access.js'
+
+export type NonconformityStatus = 'open' | 'action_taken' | 'closed'
+
+/**
+ * A nonconformity record (ISO/IEC 42001 clause 10.2: react, evaluate the need for action, act,
+ * review effectiveness, keep documented information), opened by a breach.
+ */
+export interface Nonconformity {
+  readonly id: string
+  readonly version: number
+  readonly project: string
+  readonly controlId: string
+  readonly alertId: string
+  readonly evaluationId: string
+  readonly status: NonconformityStatus
+  readonly description: string
+  readonly owner: string
+  readonly openedAt: string
+  readonly dueDate: string
+  readonly containment: string | null
+  readonly rootCause: string | null
+  readonly correctiveAction: string | null
+  /** A later passing evaluation of the same control after the action: evidence the action worked. */
+  readonly effectivenessCheck: { readonly evaluationId: string; readonly at: string } | null
+  readonly closed: { readonly at: string; readonly by: string; readonly note: string } | null
+  readonly changedAt: string
+  readonly changedBy: string
+}
+
+/** Fields a person updates; each update is a new version (history kept). */
+export interface NonconformityUpdate {
+  readonly containment?: string | undefined
+  readonly rootCause?: string | undefined
+  readonly correctiveAction?: string | undefined
+  readonly owner?: string | undefined
+  readonly dueDate?: string | undefined
+}
+
+/** Days from opening to the default due date of the corrective action. */
+export const DEFAULT_NONCONFORMITY_DUE_DAYS = 30
+
+export class NonconformityRepository {
+  constructor(private readonly store: Store) {}
+
+  async save(record: Nonconformity): Promise<void> {
+    await insertRow(this.store, 'nonconformities', {
+      id: { type: 'UUID', value: record.id },
+      version: { type: 'UInt32', value: record.version },
+      project: { type: 'String', value: record.project },
+      control_id: { type: 'String', value: record.controlId },
+      alert_id: { type: 'UUID', value: record.alertId },
+      status: { type: 'String', value: record.status },
+      changed_at: { type: 'DateTime64(3)', value: epochMsToDateTime64Param(Date.parse(record.changedAt), 'changedAt') },
+      actor: { type: 'String', value: record.changedBy },
+      state_json: { type: 'String', value: JSON.stringify(record) },
+    }, `nonconformity-${record.id}-v${record.version}`)
+  }
+
+  async get(id: string): Promise<Nonconformity | null> {
+    const rows = await this.select('id = {id:UUID}', { id })
+    return rows[0] ?? null
+  }
+
+  async history(id: string): Promise<Nonconformity[]> {
+    const rows = await queryRows<{ state_json: string }>(this.store, {
+      query: `SELECT state_json FROM ${this.store.table('nonconformities')} WHERE id = {id:UUID} ORDER BY version`,
+      params: { id },
+    })
+    return rows.map((row) => JSON.parse(row.state_json) as Nonconformity)
+  }
+
+  async list(filter: { project?: string | undefined; status?: NonconformityStatus | undefined } = {}): Promise<Nonconformity[]> {
+    const rows = await this.select(filter.project !== undefined ? 'project = {project:String}' : '1', filter.project !== undefined ? { project: filter.project } : {})
+    return filter.status === undefined ? rows : rows.filter((r) => r.status === filter.status)
+  }
+
+  /** Applies a person's update; status moves to action_taken once a corrective action is recorded. */
+  async update(id: string, changes: NonconformityUpdate, by: string, now = Date.now()): Promise<Nonconformity> {
+    const current = await this.require(id)
+    if (current.status === 'closed') throw new NonconformityStateError(`nonconformity ${id} is closed`)
+    const next: Nonconformity = {
+      ...current,
+      ...Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)),
+      version: current.version + 1,
+      status: (changes.correctiveAction ?? current.correctiveAction) ? 'action_taken' : current.status,
+      changedAt: new Date(now).toISOString(),
+      changedBy: by,
+    }
+    await this.save(next)
+    return next
+  }
+
+  /** Records a later passing evaluation as the effectiveness check (by the evaluator, when the alert clears). */
+  async recordEffectiveness(id: string, evaluationId: string, now = Date.now()): Promise<void> {
+    const current = await this.require(id)
+    if (current.status === 'closed' || current.effectivenessCheck !== null) return
+    const at = new Date(now).toISOString()
+    await this.save({ ...current, version: current.version + 1, effectivenessCheck: { evaluationId, at }, changedAt: at, changedBy: 'aims-evaluator' })
+  }
+
+  /** Closure needs a root cause, a corrective action and an effectiveness check on record. */
+  async close(id: string, by: string, note: string, now = Date.now()): Promise<Nonconformity> {
+    const current = await this.require(id)
+    if (current.status === 'closed') throw new NonconformityStateError(`nonconformity ${id} is already closed`)
+    const missing = [current.rootCause ? null : 'rootCause', current.correctiveAction ? null : 'correctiveAction', current.effectivenessCheck ? null : 'an effectiveness check (a passing evaluation after the action)'].filter(Boolean)
+    if (missing.length) throw new NonconformityStateError(`nonconformity ${id} cannot be closed without ${missing.join(', ')}`)
+    const at = new Date(now).toISOString()
+    const next: Nonconformity = { ...current, version: current.version + 1, status: 'closed', closed: { at, by, note }, changedAt: at, changedBy: by }
+    await this.save(next)
+    return next
+  }
+
+  private async require(id: string): Promise<Nonconformity> {
+    const current = await this.get(id)
+    if (current === null) throw new NonconformityStateError(`no nonconformity ${id}`, 404)
+    return current
+  }
+
+  private async select(where: string, params: Record<string, unknown>): Promise<Nonconformity[]> {
+    const rows = await queryRows<{ state_json: string }>(this.store, {
+      query: `SELECT state_json FROM ${this.store.table('nonconformities')} WHERE ${where} ORDER BY id, version DESC LIMIT 1 BY id`,
+      params,
+    })
+    return rows.map((row) => JSON.parse(row.state_json) as Nonconformity).sort((a, b) => b.openedAt.localeCompare(a.openedAt))
+  }
+}
+
+export class NonconformityStateError extends Error {
+  constructor(message: string, readonly status = 409) {
+    super(message)
+    this.name = 'NonconformityStateError'
+  }
+}

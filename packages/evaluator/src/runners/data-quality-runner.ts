@@ -1,0 +1,81 @@
+import {
+  categoryCountsFromRows, categoryCountsQuery, missingRatesFromRows, missingRatesQuery, numericSummaryFromRows, numericSummaryQuery,
+  ParamBag, quoteIdentifier, scopeClause, type MissingColumn,
+} from '@aims-monitor/metrics'
+import { queryRows } from '../store-access.js'
+import { InsufficientData, type MetricComputation, type MetricContext, type MetricItem } from '../metric-context.js'
+import { featureColumn } from './feature-columns.js'
+
+/**
+ * Data quality of the current window: missing-value rate, out-of-range rate (outside the
+ * reference's [min, max] or params.min/max), new-category rate (values the reference never had),
+ * and volume (predictions in the window). Each is one aggregate scan in ClickHouse.
+ */
+export async function runDataQuality(context: MetricContext): Promise<MetricComputation> {
+  const name = context.control.metric.name
+  const total = await windowSize(context)
+  if (name === 'volume') {
+    return { items: [{ name: 'volume', value: total, detail: { predictions: total } }], currentSize: total, referenceSize: null, labelled: null, labelCoverage: null, excludedGroups: [], implementation: 'count() over the window in ClickHouse' }
+  }
+  if (total < context.control.guard.minSample) throw new InsufficientData(`${total} predictions in the window < minSample ${context.control.guard.minSample}`, { current: total })
+  const items: MetricItem[] = []
+  for (const feature of context.control.selector.features ?? []) {
+    const column = featureColumn(context, feature)
+    if ('missing' in column) {
+      // A feature never recorded at all is missing in every row: for missing_rate that is the finding.
+      items.push(name === 'missing_rate' ? { name: feature, value: 1, detail: { missing: total, total, note: column.missing } } : { name: feature, value: null, insufficient: column.missing, detail: {} })
+      continue
+    }
+    if (name === 'missing_rate') items.push(await missingRate(context, feature, column))
+    else if (name === 'out_of_range_rate') items.push(await outOfRangeRate(context, feature, column))
+    else items.push(await newCategoryRate(context, feature, column))
+  }
+  return { items, currentSize: total, referenceSize: null, labelled: null, labelCoverage: null, excludedGroups: [], implementation: `${name} aggregated in ClickHouse` }
+}
+
+async function windowSize(context: MetricContext): Promise<number> {
+  const bag = new ParamBag()
+  const rows = await queryRows<{ n: string }>(context.store, { query: `SELECT count() AS n ${scopeClause(context.scope, bag)}`, params: bag.values })
+  return Number(rows[0]?.n ?? 0)
+}
+
+async function missingRate(context: MetricContext, feature: string, column: { column: string; kind: string }): Promise<MetricItem> {
+  const columns: MissingColumn[] = [{ column: column.column, kind: column.kind === 'str' ? 'str' : 'num' }]
+  const rates = missingRatesFromRows(await queryRows(context.store, missingRatesQuery({ scope: context.scope, columns })), columns)
+  const { missing, rate } = rates.byColumn[column.column]!
+  return { name: feature, value: rate, detail: { missing, total: rates.total } }
+}
+
+async function outOfRangeRate(context: MetricContext, feature: string, column: { column: string; kind: string }): Promise<MetricItem> {
+  if (column.kind === 'str') return { name: feature, value: null, insufficient: `${feature} is categorical: use new_category_rate`, detail: {} }
+  const params = context.control.metric.params
+  let min = typeof params.min === 'number' ? params.min : undefined
+  let max = typeof params.max === 'number' ? params.max : undefined
+  if ((min === undefined || max === undefined) && context.reference) {
+    const ref = numericSummaryFromRows(await queryRows(context.store, numericSummaryQuery({ scope: context.reference.scope, column: column.column })))
+    if (ref.count === 0) return { name: feature, value: null, insufficient: `the reference has no value of ${feature}`, detail: {} }
+    min ??= ref.min
+    max ??= ref.max
+  }
+  if (min === undefined || max === undefined) return { name: feature, value: null, insufficient: 'no range: give params.min and params.max or a reference', detail: {} }
+  const bag = new ParamBag()
+  const x = quoteIdentifier(column.column)
+  const rows = await queryRows<{ outside: string; present: string }>(context.store, {
+    query: `SELECT countIf(NOT isNaN(${x}) AND (${x} < ${bag.float64('min', min)} OR ${x} > ${bag.float64('max', max)})) AS outside, countIf(NOT isNaN(${x})) AS present ${scopeClause(context.scope, bag)}`,
+    params: bag.values,
+  })
+  const outside = Number(rows[0]!.outside)
+  const present = Number(rows[0]!.present)
+  if (present === 0) return { name: feature, value: null, insufficient: `no value of ${feature} in the window`, detail: { min, max } }
+  return { name: feature, value: outside / present, detail: { outside, present, min, max } }
+}
+
+async function newCategoryRate(context: MetricContext, feature: string, column: { column: string; kind: string }): Promise<MetricItem> {
+  if (column.kind !== 'str' || context.reference === null) return { name: feature, value: null, insufficient: `${feature}: new_category_rate needs a categorical feature and a reference`, detail: {} }
+  const ref = categoryCountsFromRows(await queryRows(context.store, categoryCountsQuery({ scope: context.reference.scope, column: column.column, topK: 10_000 })))
+  const categories = Object.keys(ref.counts)
+  const cur = categoryCountsFromRows(await queryRows(context.store, categoryCountsQuery({ scope: context.scope, column: column.column, categories })), categories)
+  const present = cur.total - cur.missing
+  if (present === 0) return { name: feature, value: null, insufficient: `no value of ${feature} in the window`, detail: {} }
+  return { name: feature, value: cur.other / present, detail: { newValues: cur.other, distinctNewCategories: cur.otherCategories, present, referenceCategories: categories.length } }
+}

@@ -1,0 +1,116 @@
+import {
+  confusionByGroupFromRows, confusionByGroupQuery, fairnessGroupsOf, fairnessMetricsFromCounts,
+  type FairnessReport, type GroupMetrics, type RateName,
+} from '@aims-monitor/metrics'
+import { queryRows } from '../store-access.js'
+import { InsufficientData, numberParam, stringParam, type MetricComputation, type MetricContext } from '../metric-context.js'
+
+/** The metric's value from a fairness report, or null with the report's reason. */
+const VALUE_OF: Record<string, (report: FairnessReport) => number | null> = {
+  demographic_parity_difference: (r) => r.demographicParityDifference,
+  demographic_parity_ratio: (r) => r.demographicParityRatio,
+  four_fifths: (r) => r.fourFifths.ratio,
+  equal_opportunity_difference: (r) => r.equalOpportunityDifference,
+  equalized_odds_difference: (r) => r.equalizedOddsDifference,
+  equalized_odds_ratio: (r) => r.equalizedOddsRatio,
+  predictive_parity_difference: (r) => r.predictiveParityDifference,
+  false_positive_rate_difference: (r) => rateDifference(r, 'fpr'),
+  false_negative_rate_difference: (r) => rateDifference(r, 'fnr'),
+}
+
+/**
+ * Group fairness over the window's predictions that have an outcome: confusion matrices per value of
+ * the protected attribute computed in ClickHouse (one join, one GROUP BY), the report from the
+ * statistics package (fairlearn's definitions, Wilson intervals, minimum group size). Groups under
+ * `selector.minGroupShare` of the labelled predictions are excluded and reported.
+ */
+export async function runFairness(context: MetricContext): Promise<MetricComputation> {
+  const { control } = context
+  const attribute = control.selector.attribute!
+  if (!context.columns.has(`a:${attribute}`)) throw new InsufficientData(`attribute ${attribute} has never been recorded for model ${context.modelId}`)
+  const positiveLabel = stringParam(control, 'positiveLabel', '1')
+  const scoreThreshold = control.metric.params.scoreThreshold === undefined ? undefined : numberParam(control, 'scoreThreshold', 0.5)
+  const rows = await queryRows(context.store, confusionByGroupQuery({
+    scope: context.scope,
+    outcomesTable: context.store.table('outcomes'),
+    project: context.project,
+    modelId: context.modelId,
+    groupBy: attribute,
+    positiveLabel,
+    positiveOutcomeLabel: stringParam(control, 'positiveOutcomeLabel'),
+    scoreThreshold,
+  }))
+  const confusion = confusionByGroupFromRows(rows)
+  const { overall } = confusion
+  const sizes = { current: overall.predictions, labelled: overall.labelled }
+  if (overall.labelled < control.guard.minSample) {
+    throw new InsufficientData(`${overall.labelled} labelled predictions (label coverage ${(overall.coverage * 100).toFixed(1)} %) < minSample ${control.guard.minSample}`, sizes)
+  }
+  const excludedGroups: { group: string; size: number; reason: string }[] = []
+  const groups = fairnessGroupsOf(confusion)
+  for (const [group, matrix] of Object.entries(confusion.byGroup)) {
+    if (group === '') {
+      if (matrix.labelled > 0) excludedGroups.push({ group: '(attribute missing)', size: matrix.labelled, reason: `predictions without ${attribute} are not a group` })
+      continue
+    }
+    const share = matrix.labelled / overall.labelled
+    if (share < control.selector.minGroupShare) {
+      delete groups[group]
+      excludedGroups.push({ group, size: matrix.labelled, reason: `${(share * 100).toFixed(2)} % of labelled predictions < minGroupShare ${(control.selector.minGroupShare * 100).toFixed(2)} %` })
+    }
+  }
+  if (Object.keys(groups).length === 0) throw new InsufficientData(`no value of ${attribute} left to compare`, sizes)
+  const report = fairnessMetricsFromCounts({ groups, minGroupSize: control.guard.minPerGroup })
+  for (const excluded of report.excludedGroups) {
+    excludedGroups.push({ group: excluded.group, size: excluded.count, reason: excluded.reason })
+  }
+  const value = VALUE_OF[control.metric.name]!(report)
+  const byGroup = Object.fromEntries(Object.entries(report.byGroup).map(([group, metrics]) => [group, groupDetail(metrics, confusion.byGroup[group]!)]))
+  const detail = {
+    attribute, positiveLabel, scoreThreshold: scoreThreshold ?? null,
+    byGroup,
+    disparities: report.disparities,
+    fourFifths: { ratio: report.fourFifths.ratio, passes: report.fourFifths.passes, referenceGroup: report.fourFifths.referenceGroup, failingGroups: report.fourFifths.failingGroups },
+  }
+  return {
+    items: [value === null
+      ? { name: attribute, value: null, insufficient: disparityReason(report, control.metric.name) ?? 'fewer than two groups with enough members to compare', detail }
+      : { name: attribute, value, detail }],
+    currentSize: overall.predictions,
+    referenceSize: null,
+    labelled: overall.labelled,
+    labelCoverage: overall.coverage,
+    excludedGroups,
+    implementation: `@aims-monitor/metrics fairnessMetricsFromCounts (fairlearn definitions, Wilson 95 % intervals, minGroupSize ${control.guard.minPerGroup}) over confusion matrices per ${attribute} computed in ClickHouse`,
+    detail,
+  }
+}
+
+/** Largest minus smallest of one rate over the groups compared (sufficient group and denominator). */
+function rateDifference(report: FairnessReport, rate: RateName): number | null {
+  const values = Object.values(report.byGroup)
+    .filter((g) => !g.insufficient && !g.insufficientRates.includes(rate) && g[rate] !== null)
+    .map((g) => g[rate] as number)
+  return values.length < 2 ? null : Math.max(...values) - Math.min(...values)
+}
+
+function disparityReason(report: FairnessReport, metric: string): string | undefined {
+  const name = ({
+    demographic_parity_difference: 'demographicParityDifference', demographic_parity_ratio: 'demographicParityRatio',
+    four_fifths: 'demographicParityRatio', equal_opportunity_difference: 'equalOpportunityDifference',
+    equalized_odds_difference: 'equalizedOddsDifference', equalized_odds_ratio: 'equalizedOddsRatio',
+    predictive_parity_difference: 'predictiveParityDifference',
+  } as const)[metric as 'demographic_parity_difference']
+  return name ? report.disparities[name].reason : undefined
+}
+
+function groupDetail(metrics: GroupMetrics, matrix: { predictions: number; labelled: number; coverage: number }) {
+  return {
+    predictions: matrix.predictions, labelled: matrix.labelled, labelCoverage: matrix.coverage,
+    counts: metrics.counts,
+    selectionRate: metrics.selectionRate, tpr: metrics.tpr, fpr: metrics.fpr, fnr: metrics.fnr, precision: metrics.precision,
+    intervals: metrics.intervals,
+    insufficient: metrics.insufficient,
+    insufficientRates: metrics.insufficientRates,
+  }
+}

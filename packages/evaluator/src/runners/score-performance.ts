@@ -1,0 +1,126 @@
+import { LOG_LOSS_EPS, ParamBag, scopeParts } from '@aims-monitor/metrics'
+import { queryRows } from '../store-access.js'
+import { InsufficientData, numberParam, stringParam, type MetricComputation, type MetricContext } from '../metric-context.js'
+
+/** (ts, received) as one Int128, ordered like the tuple: the latest outcome of a prediction wins (see confusion-by-group.ts). */
+const LATEST_KEY = "toInt128(toUnixTimestamp64Milli(ts)) * toInt128('18446744073709551616') + toUnixTimestamp64Milli(received)"
+
+interface ScoreRow {
+  predictions: string
+  labelled: string
+  scored: string
+  positives: string
+  auc: number | null
+  log_loss: number | null
+  brier: number | null
+  valued: string
+  mae: number | null
+  rmse: number | null
+  /** sumMap results: [bins, sums]. */
+  ece_count: [number[], (number | string)[]]
+  ece_confidence: [number[], number[]]
+  ece_hits: [number[], (number | string)[]]
+}
+
+/**
+ * ROC AUC, log loss, Brier score, expected calibration error (top-label, equal-width bins
+ * ((m−1)/M, m/M] as the statistics package defines it), MAE and RMSE, as aggregates over the
+ * window's predictions joined with their latest outcome, in one ClickHouse query:
+ * - ROC AUC: `arrayROCAUC` over the labelled scores, exact (the engine sorts the scores; tied scores
+ *   are handled as scikit-learn's trapezoids);
+ * - log loss with scikit-learn's clipping of p to [eps, 1 − eps], eps = float64's machine epsilon;
+ * - ECE from per-bin counts, confidence sums and hits (`sumMap`), weighted here;
+ * - MAE / RMSE of `output_value` against the outcome's `value` (regression models).
+ * Predictions without a finite score in [0, 1] (or value) are left out, and the count used is recorded.
+ */
+export async function runScorePerformance(context: MetricContext): Promise<MetricComputation> {
+  const { control } = context
+  const name = control.metric.name
+  const bins = numberParam(control, 'bins', 10)
+  if (!Number.isInteger(bins) || bins < 1 || bins > 1000) throw new RangeError(`control ${control.id}: metric.params.bins must be an integer in 1..1000`)
+  const bag = new ParamBag()
+  const positive = bag.bind('positive_outcome_label', 'String', stringParam(control, 'positiveOutcomeLabel') ?? stringParam(control, 'positiveLabel', '1'))
+  const eps = bag.float64('eps', LOG_LOSS_EPS)
+  const project = bag.bind('project', 'String', context.project)
+  const modelId = bag.bind('model_id', 'String', context.modelId)
+  const m = bag.bind('bins', 'UInt32', bins)
+  const scope = scopeParts(context.scope, bag, 'p')
+  const scored = 'matched AND isFinite(score) AND score >= 0 AND score <= 1'
+  const clipped = `least(greatest(score, ${eps}), 1 - ${eps})`
+  const confidence = 'if(score > 0.5, score, 1 - score)'
+  const bin = `toUInt32(greatest(1, least(${m}, ceil(${confidence} * ${m}))) - 1)`
+  const valued = 'matched AND isFinite(output_value) AND isFinite(actual_value)'
+  const auc = name === 'roc_auc' ? `arrayROCAUC(groupArrayIf(score, ${scored}), groupArrayIf(toUInt8(actual), ${scored}))` : 'NULL'
+  const rows = await queryRows<ScoreRow>(context.store, {
+    query: `SELECT
+  count() AS predictions,
+  countIf(matched) AS labelled,
+  countIf(${scored}) AS scored,
+  countIf(${scored} AND actual) AS positives,
+  ${auc} AS auc,
+  avgIf(-if(actual, log(${clipped}), log(1 - ${clipped})), ${scored}) AS log_loss,
+  avgIf(pow(score - toFloat64(actual), 2), ${scored}) AS brier,
+  countIf(${valued}) AS valued,
+  avgIf(abs(output_value - actual_value), ${valued}) AS mae,
+  sqrt(avgIf(pow(output_value - actual_value, 2), ${valued})) AS rmse,
+  sumMapIf([${bin}], [toUInt64(1)], ${scored}) AS ece_count,
+  sumMapIf([${bin}], [${confidence}], ${scored}) AS ece_confidence,
+  sumMapIf([${bin}], [toUInt64((score > 0.5) = actual)], ${scored}) AS ece_hits
+FROM
+(
+  SELECT p.output_score AS score, p.output_value AS output_value, o.actual AS actual, o.actual_value AS actual_value, o.matched AS matched
+  FROM ${scope.from}
+  LEFT JOIN
+  (
+    SELECT prediction_id, argMax(label, ${LATEST_KEY}) = ${positive} AS actual, argMax(value, ${LATEST_KEY}) AS actual_value, toUInt8(1) AS matched
+    FROM ${context.store.table('outcomes')}
+    WHERE project = ${project} AND model_id = ${modelId}
+      AND prediction_id IN (SELECT p.id FROM ${scope.from} WHERE ${scope.where})
+    GROUP BY prediction_id
+  ) AS o ON o.prediction_id = p.id
+  WHERE ${scope.where}
+)
+SETTINGS use_index_for_in_with_subqueries = 0`,
+    params: bag.values,
+  })
+  return fromRow(context, rows[0]!, bins)
+}
+
+function fromRow(context: MetricContext, row: ScoreRow, bins: number): MetricComputation {
+  const name = context.control.metric.name
+  const predictions = Number(row.predictions)
+  const labelled = Number(row.labelled)
+  const sizes = { current: predictions, labelled }
+  if (labelled === 0) throw new InsufficientData(`no prediction in the window has an outcome (${predictions} predictions)`, sizes)
+  const regression = name === 'mae' || name === 'rmse'
+  const used = regression ? Number(row.valued) : Number(row.scored)
+  const positives = Number(row.positives)
+  if (used === 0) throw new InsufficientData(regression ? 'no labelled prediction has both an output value and an outcome value' : 'no labelled prediction has an output score in [0, 1]', sizes)
+  if (name === 'roc_auc' && (positives === 0 || positives === used)) throw new InsufficientData(`ROC AUC is undefined with one class only (${positives} positives of ${used})`, sizes)
+  let value: number | null
+  let detail: Record<string, unknown> = { used, positives, excludedWithoutScore: labelled - used }
+  if (name === 'expected_calibration_error') {
+    const reliability = reliabilityOf(row, bins)
+    value = reliability.reduce((sum, b) => sum + (b.count / used) * Math.abs(b.accuracy! - b.confidence!), 0)
+    detail = { ...detail, bins: reliability }
+  } else {
+    value = ({ roc_auc: row.auc, log_loss: row.log_loss, brier: row.brier, mae: row.mae, rmse: row.rmse } as Record<string, number | null>)[name] ?? null
+  }
+  return {
+    items: [{ name: 'model', value, detail }],
+    currentSize: predictions, referenceSize: null, labelled, labelCoverage: labelled / predictions, excludedGroups: [],
+    implementation: name === 'roc_auc' ? 'ClickHouse arrayROCAUC over the labelled scores (exact)' : `${name} aggregated in ClickHouse (scikit-learn's definition${name === 'log_loss' ? ', p clipped to [eps, 1 − eps]' : ''}${name === 'expected_calibration_error' ? `, ${bins} equal-width top-label bins` : ''})`,
+  }
+}
+
+function reliabilityOf(row: ScoreRow, bins: number) {
+  const counts = new Map(row.ece_count[0].map((b, i) => [b, Number(row.ece_count[1][i])]))
+  const confidence = new Map(row.ece_confidence[0].map((b, i) => [b, Number(row.ece_confidence[1][i])]))
+  const hits = new Map(row.ece_hits[0].map((b, i) => [b, Number(row.ece_hits[1][i])]))
+  const out: { lower: number; upper: number; count: number; confidence: number | null; accuracy: number | null }[] = []
+  for (let b = 0; b < bins; b++) {
+    const n = counts.get(b) ?? 0
+    out.push({ lower: b / bins, upper: (b + 1) / bins, count: n, confidence: n ? confidence.get(b)! / n : null, accuracy: n ? hits.get(b)! / n : null })
+  }
+  return out.filter((b) => b.count > 0)
+}
