@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url'
 import { parse } from 'csv-parse/sync'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { verifyWebhookSignature } from '@aims-monitor/notify'
+import { accuracy, brierScore, expectedCalibrationError, f1, logLoss, rocAuc } from '@aims-monitor/metrics'
 import { startCollectorFixture, type CollectorFixture } from './support/collector-fixture.js'
 
 const CSV = fileURLToPath(new URL('../data/compas/compas-scores-two-years.csv', import.meta.url))
@@ -24,6 +25,7 @@ interface Received { body: string; headers: Record<string, string | string[] | u
 
 let c: CollectorFixture
 let receiver: Server
+let compas: Record<string, string>[] = []
 const received: Received[] = []
 
 function policy(webhookUrl: string): string {
@@ -55,6 +57,84 @@ controls:
     schedule: { every: 1d }
     severity: high
     response: { notify: { warn: [governance], breach: [governance] }, clearAfterPasses: 2 }
+  - id: PERF-AUC
+    version: 1
+    title: ROC AUC
+    status: active
+    approval: { by: Head of Model Risk, at: 2026-10-01, reference: MRC-2026-17 }
+    references: { iso42001: [A.6.2.6], euAiAct: [Art. 15], nistAiRmf: [MEASURE 2.5] }
+    owner: { accountable: Chief Risk Officer, responsible: Model Risk team }
+    scope: { model: compas-recidivism }
+    metric: { kind: performance, name: roc_auc, params: { positiveLabel: high, positiveOutcomeLabel: '1' } }
+    window: { current: { type: tumbling, size: 1d } }
+    thresholds: { breach: 0.5, rationale: Performance below the validated level means the model no longer works as approved. }
+    schedule: { every: 1d }
+    severity: medium
+  - id: PERF-LOGLOSS
+    version: 1
+    title: Log loss
+    status: active
+    approval: { by: Head of Model Risk, at: 2026-10-01, reference: MRC-2026-17 }
+    references: { iso42001: [A.6.2.6], euAiAct: [Art. 15], nistAiRmf: [MEASURE 2.5] }
+    owner: { accountable: Chief Risk Officer, responsible: Model Risk team }
+    scope: { model: compas-recidivism }
+    metric: { kind: performance, name: log_loss, params: { positiveLabel: high, positiveOutcomeLabel: '1' } }
+    window: { current: { type: tumbling, size: 1d } }
+    thresholds: { breach: 2, rationale: Performance below the validated level means the model no longer works as approved. }
+    schedule: { every: 1d }
+    severity: medium
+  - id: PERF-BRIER
+    version: 1
+    title: Brier score
+    status: active
+    approval: { by: Head of Model Risk, at: 2026-10-01, reference: MRC-2026-17 }
+    references: { iso42001: [A.6.2.6], euAiAct: [Art. 15], nistAiRmf: [MEASURE 2.5] }
+    owner: { accountable: Chief Risk Officer, responsible: Model Risk team }
+    scope: { model: compas-recidivism }
+    metric: { kind: performance, name: brier, params: { positiveLabel: high, positiveOutcomeLabel: '1' } }
+    window: { current: { type: tumbling, size: 1d } }
+    thresholds: { breach: 0.5, rationale: Performance below the validated level means the model no longer works as approved. }
+    schedule: { every: 1d }
+    severity: medium
+  - id: PERF-ECE
+    version: 1
+    title: Calibration
+    status: active
+    approval: { by: Head of Model Risk, at: 2026-10-01, reference: MRC-2026-17 }
+    references: { iso42001: [A.6.2.6], euAiAct: [Art. 15], nistAiRmf: [MEASURE 2.5] }
+    owner: { accountable: Chief Risk Officer, responsible: Model Risk team }
+    scope: { model: compas-recidivism }
+    metric: { kind: performance, name: expected_calibration_error, params: { positiveLabel: high, positiveOutcomeLabel: '1' } }
+    window: { current: { type: tumbling, size: 1d } }
+    thresholds: { breach: 0.5, rationale: Performance below the validated level means the model no longer works as approved. }
+    schedule: { every: 1d }
+    severity: medium
+  - id: PERF-ACC
+    version: 1
+    title: Accuracy
+    status: active
+    approval: { by: Head of Model Risk, at: 2026-10-01, reference: MRC-2026-17 }
+    references: { iso42001: [A.6.2.6], euAiAct: [Art. 15], nistAiRmf: [MEASURE 2.5] }
+    owner: { accountable: Chief Risk Officer, responsible: Model Risk team }
+    scope: { model: compas-recidivism }
+    metric: { kind: performance, name: accuracy, params: { positiveLabel: high, positiveOutcomeLabel: '1' } }
+    window: { current: { type: tumbling, size: 1d } }
+    thresholds: { breach: 0.5, rationale: Performance below the validated level means the model no longer works as approved. }
+    schedule: { every: 1d }
+    severity: medium
+  - id: PERF-F1
+    version: 1
+    title: F1
+    status: active
+    approval: { by: Head of Model Risk, at: 2026-10-01, reference: MRC-2026-17 }
+    references: { iso42001: [A.6.2.6], euAiAct: [Art. 15], nistAiRmf: [MEASURE 2.5] }
+    owner: { accountable: Chief Risk Officer, responsible: Model Risk team }
+    scope: { model: compas-recidivism }
+    metric: { kind: performance, name: f1, params: { positiveLabel: high, positiveOutcomeLabel: '1' } }
+    window: { current: { type: tumbling, size: 1d } }
+    thresholds: { breach: 0.1, rationale: Performance below the validated level means the model no longer works as approved. }
+    schedule: { every: 1d }
+    severity: medium
 `
 }
 
@@ -75,7 +155,9 @@ beforeAll(async () => {
   await writeFile(policyFile, policy(`http://127.0.0.1:${port}/hook`))
   c = await startCollectorFixture({ policyFile })
 
-  const rows = parse(readFileSync(CSV), { columns: true, skip_empty_lines: true }) as Record<string, string>[]
+  // decile_score appears twice in the file (the second is the violence score's copy): keep the first.
+  const rows = parse(readFileSync(CSV), { columns: (header: string[]) => header.map((h, i) => (header.indexOf(h) === i ? h : `${h}_${i}`)), skip_empty_lines: true }) as Record<string, string>[]
+  compas = rows
   expect(rows).toHaveLength(7214)
   const events: unknown[] = []
   rows.forEach((row, i) => {
@@ -85,7 +167,7 @@ beforeAll(async () => {
       type: 'prediction', id, timestamp: ts, model: { id: 'compas-recidivism', version: '1' },
       features: { priors_count: Number(row.priors_count), age: Number(row.age) },
       attributes: { race: row.race! },
-      output: { label: row.score_text === 'Medium' || row.score_text === 'High' ? 'high' : 'low' },
+      output: { label: row.score_text === 'Medium' || row.score_text === 'High' ? 'high' : 'low', score: Number(row.decile_score) / 10 },
     })
     events.push({ type: 'outcome', predictionId: id, timestamp: ts + 1000, model: { id: 'compas-recidivism' }, label: row.two_year_recid! })
   })
@@ -168,9 +250,29 @@ describe('a false positive rate parity control on COMPAS', () => {
     expect(nonconformities.json.nonconformities).toEqual([expect.objectContaining({ controlId: 'FAIR-FPR-RACE', alertId, status: 'open', owner: 'Model Risk team' })])
   })
 
+  it('computes ROC AUC, log loss, Brier, calibration error, accuracy and F1 in ClickHouse as the statistics package does in memory', async () => {
+    const yTrue = compas.map((r) => Number(r.two_year_recid))
+    const score = compas.map((r) => Number(r.decile_score) / 10)
+    const yPred = compas.map((r) => (r.score_text === 'Medium' || r.score_text === 'High' ? 1 : 0))
+    const expected: Record<string, number> = {
+      'PERF-AUC': rocAuc(yTrue, score)!,
+      'PERF-LOGLOSS': logLoss(yTrue, score),
+      'PERF-BRIER': brierScore(yTrue, score),
+      'PERF-ECE': expectedCalibrationError(yTrue, score),
+      'PERF-ACC': accuracy(yTrue, yPred),
+      'PERF-F1': f1(yTrue, yPred),
+    }
+    const res = await c.post('/v1/controls/evaluate', { controls: Object.keys(expected), at: AT })
+    for (const result of res.json.results) {
+      expect(result.evaluation.reason, result.control).not.toMatch(/failed/)
+      expect(result.evaluation.value, result.control).toBeCloseTo(expected[result.control]!, 9)
+      expect(result.evaluation.samples.labelled).toBe(7214)
+    }
+  })
+
   it('lists the control with its latest outcome', async () => {
     const res = await c.get('/v1/controls')
-    expect(res.json.controls[0]).toMatchObject({ id: 'FAIR-FPR-RACE', latest: { outcome: 'breach', seq: 1 } })
+    expect(res.json.controls.find((control: { id: string }) => control.id === 'FAIR-FPR-RACE')).toMatchObject({ id: 'FAIR-FPR-RACE', latest: { outcome: 'breach', seq: 1 } })
   })
 
   it('detects tampering with a stored evaluation through the chain check', async () => {
@@ -178,7 +280,7 @@ describe('a false positive rate parity control on COMPAS', () => {
     const next = await c.post('/v1/controls/evaluate', { controls: ['FAIR-FPR-RACE'], at: AT + 86_400_000 })
     expect(next.json.results[0].outcome).toBe('insufficient_data')
     const clean = await c.get('/v1/evaluations/verify')
-    expect(clean.json).toMatchObject({ ok: true, checked: 2, problems: [] })
+    expect(clean.json).toMatchObject({ ok: true, checked: 8, problems: [] })
     await c.collector.store.client.command({
       query: `ALTER TABLE ${c.collector.store.table('evaluations')} UPDATE record = replaceOne(record, '"outcome":"breach"', '"outcome":"pass"') WHERE seq = 1 SETTINGS mutations_sync = 1`,
     })

@@ -34,7 +34,7 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'aims-reference-import-'))
   store = await openStore(storeConfigFromEnv({}, { dataDir: path.join(dir, 'store') }))
   references = new ReferenceDatasets(store)
-  // The file has CRLF line ends and blank lines at the end.
+  // The file has CRLF line ends and blank lines among its rows (line 8481): keep the rows only.
   const lines = readFileSync(path.join(DATA, 'bike-sharing/hour.csv'), 'utf8').split(/\r?\n/).filter((l) => l.trim() !== '')
   bikeHeader = lines[0]!.split(',')
   const rows = lines.slice(1).map((l) => l.split(','))

@@ -116,6 +116,7 @@ export async function importReferenceDataset(store: Store, options: ImportRefere
   const rowsTable = referenceRowsTableName(o.project, o.modelId, id)
   const staging = `${rowsTable}__staging_${randomBytes(4).toString('hex')}`
   const created: string[] = []
+  let registering = false
   try {
     // No registry row names this table, so a table by this name is left over from an interrupted import.
     await dropTable(store, rowsTable)
@@ -154,9 +155,16 @@ export async function importReferenceDataset(store: Store, options: ImportRefere
       createdAt: new Date(importedAt).toISOString(),
       createdBy: o.createdBy,
     }
+    registering = true
     await insertReferenceDataset(store, dataset)
     return dataset
   } catch (error) {
+    // An insert whose answer was lost may still have been stored: then the import is whole.
+    if (registering) {
+      // A failed read here leaves the import failed: its own error is the one thrown below.
+      const [registered] = await readReferenceDatasets(store, { project: o.project, modelId: o.modelId, id }).catch(() => [])
+      if (registered?.sha256 === sha256 && registered.rowsTable === rowsTable) return registered
+    }
     const failed: string[] = []
     for (const table of created) {
       await dropTable(store, table).catch((dropError: unknown) => failed.push(`${table} (${(dropError as Error).message})`))

@@ -47,6 +47,12 @@ export function alertmanagerAlert(n: AlertNotification, now = new Date()): Alert
     // endsAt in the past or now marks the alert resolved; it must not precede startsAt.
     const startsAt = Date.parse(n.occurredAt)
     alert.endsAt = new Date(Number.isNaN(startsAt) ? now.getTime() : Math.max(now.getTime(), startsAt)).toISOString()
+  } else {
+    // Alertmanager ends an alert without endsAt after its resolve_timeout (5 minutes by default)
+    // unless it is posted again, as Prometheus does on every rule evaluation. AIMS posts on events
+    // only, and an AIMS alert is open until AIMS resolves it: so the firing alert carries an endsAt
+    // far ahead, and the 'resolved' event ends it.
+    alert.endsAt = new Date(now.getTime() + FIRING_HORIZON_MS).toISOString()
   }
   // Alertmanager refuses (422) a whole alert whose generatorURL is not an absolute URI: a relative
   // link must cost the link, not the alert.
@@ -54,6 +60,9 @@ export function alertmanagerAlert(n: AlertNotification, now = new Date()): Alert
   if (generator !== undefined && /^https?:$/.test(URL.canParse(generator) ? new URL(generator).protocol : '')) alert.generatorURL = generator
   return alert
 }
+
+/** How far ahead a firing alert's endsAt is set: an AIMS alert lasts until AIMS resolves it. */
+export const FIRING_HORIZON_MS = 365 * 86_400_000
 
 /** Prometheus Alertmanager, API v2: `POST <url>/api/v2/alerts` with a one-alert array. */
 export function createAlertmanagerNotifier(name: string, config: AlertmanagerConfig): NotifierInstance {

@@ -1,0 +1,163 @@
+// bench/evaluator: the whole evaluation of a 20-control policy on 10 million predictions (12
+// features, 2 attributes) and 5 million outcomes in an embedded store, against the same metrics
+// computed by pandas/scipy (Debian's python3-pandas, python3-scipy) on the same rows in memory.
+// - Fill: the predictions table (the store's own DDL, registered in `models` by PredictionTables)
+//   and the outcomes table are written by INSERT … SELECT FROM numbers() with values derived from
+//   cityHash64 (deterministic); day 1 is the reference (5M rows), day 2 the current window (5M
+//   rows, drift in f0, f1, f2, f5); outcomes for the even rows (half of each day).
+// - Timed: only `evaluator.evaluate({ at })`; the baseline only its computations (not the load).
+// - Checked: the evaluator's values against pandas/scipy's, within stated tolerances, before the figures.
+// Options: --rows N (default 10,000,000), --no-baseline.
+import { spawnSync } from 'node:child_process'
+import { mkdirSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { loadPolicy } from '@aims-monitor/controls'
+import { Evaluator } from '@aims-monitor/evaluator'
+import { PredictionTables, attributeColumn, featureColumn, openStore, storeConfigFromEnv } from '@aims-monitor/store'
+import { MODEL, policyYaml } from './policy.mjs'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const { values: opts } = parseArgs({ options: { rows: { type: 'string', default: '10000000' }, 'no-baseline': { type: 'boolean', default: false } } })
+const N = Number(opts.rows)
+const HALF = Math.floor(N / 2)
+const PYTHON = '/usr/bin/python3' // Debian's interpreter: the pyenv python3 first on PATH has no pandas
+const work = join(here, '..', '.work', 'evaluator')
+rmSync(work, { recursive: true, force: true })
+mkdirSync(work, { recursive: true })
+const log = (...a) => process.stderr.write(a.join(' ') + '\n')
+const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ')
+const loadAtStart = load()
+
+const DAY = 86_400_000
+const refFrom = Math.floor(Date.now() / DAY) * DAY - 3 * DAY
+const curFrom = refFrom + DAY
+const at = curFrom + DAY + 60_000 // just after the current day: the tumbling window evaluated is [curFrom, curFrom + 1d)
+
+const store = await openStore(storeConfigFromEnv({}, { dataDir: join(work, 'store') }))
+const FEATURES = Array.from({ length: 12 }, (_, i) => `f${i}`)
+const table = store.table(await new PredictionTables(store).ensure('default', MODEL, [
+  ...FEATURES.map((f) => featureColumn(f, 'num')), attributeColumn('sex'), attributeColumn('race'),
+]))
+
+// Deterministic uniforms in (0, 1) and normals from the row number and a stream k.
+const u = (k) => `((cityHash64(number, ${k}) % 9007199254740992) + 0.5) / 9007199254740992`
+const normal = (k) => `(sqrt(-2 * log(${u(k)})) * cos(2 * pi() * ${u(k + 100)}))`
+const idOf = (n) => `toUUID(concat('00000000-0000-4000-8000-', leftPad(lower(hex(${n})), 12, '0')))`
+let t = performance.now()
+await store.client.command({
+  query: `INSERT INTO ${table} (id, ts, received, model_version, environment, status, output_label, output_score,
+      ${FEATURES.map((f) => `\`f:${f}:num\``).join(', ')}, \`a:sex\`, \`a:race\`)
+    SELECT ${idOf('number')}, ts, ts, '1', 'production', 'ok', if(score > 0.5, '1', '0'), score, ${FEATURES.join(', ')}, sex, race
+    FROM (
+      SELECT number, number >= {half:UInt64} AS cur,
+        fromUnixTimestamp64Milli(toInt64(if(cur, {curFrom:Int64}, {refFrom:Int64}) + intDiv((number % {half:UInt64}) * 86400000, {half:UInt64}))) AS ts,
+        ${normal(0)} + if(cur, 0.3, 0) AS f0,
+        ${normal(1)} * if(cur, 1.3, 1) AS f1,
+        ${normal(2)} + if(cur, 0.03, 0) AS f2,
+        exp(${normal(3)}) AS f3,
+        ${u(4)} * 100 + if(cur, 0.5, 0) AS f4,
+        round(${normal(5)} * 10 + if(cur, 3, 0)) AS f5,
+        ${normal(6)} AS f6, ${normal(7)} AS f7, ${normal(8)} AS f8, ${normal(9)} AS f9, ${normal(10)} AS f10,
+        if(${u(11)} < if(cur, 0.03, 0.01), nan, ${normal(11)}) AS f11,
+        if(${u(20)} < 0.6, 'm', 'f') AS sex,
+        multiIf(${u(21)} < 0.5, 'a', ${u(21)} < 0.8, 'b', ${u(21)} < 0.95, 'c', 'd') AS race,
+        1 / (1 + exp(-(0.8 * f0 + 0.6 * f6 + 0.5 * ${normal(22)} + if(sex = 'f', -0.3, 0)))) AS score
+      FROM numbers({n:UInt64}))`,
+  query_params: { n: N, half: HALF, refFrom, curFrom },
+})
+// Outcomes for the even rows: the label follows f0 and f6 (so the model is informative), with noise.
+await store.client.command({
+  query: `INSERT INTO ${store.table('outcomes')} (project, model_id, prediction_id, ts, received, model_version, label)
+    SELECT 'default', {model:String}, ${idOf('number')}, ts, ts, '1',
+      if(${u(23)} < 1 / (1 + exp(-(0.9 * f0 + 0.5 * f6 - 0.2))), '1', '0')
+    FROM (SELECT number, fromUnixTimestamp64Milli(toInt64(if(number >= {half:UInt64}, {curFrom:Int64}, {refFrom:Int64}) + intDiv((number % {half:UInt64}) * 86400000, {half:UInt64})) + 3600000) AS ts,
+            ${normal(0)} + if(number >= {half:UInt64}, 0.3, 0) AS f0, ${normal(6)} AS f6
+          FROM numbers({n:UInt64}) WHERE number % 2 = 0)`,
+  query_params: { n: N, half: HALF, refFrom, curFrom, model: MODEL },
+})
+// Settle the parts so that background merges do not run under the timed evaluation.
+await store.client.command({ query: `OPTIMIZE TABLE ${table} FINAL` })
+await store.client.command({ query: `OPTIMIZE TABLE ${store.table('outcomes')} FINAL` })
+log(`filled ${N} predictions and ${Math.ceil(N / 2)} outcomes in ${((performance.now() - t) / 1000).toFixed(1)} s`)
+
+// The same rows for the baseline, as one fixed-width binary file numpy reads with np.fromfile.
+const exportFile = join(work, 'rows.bin')
+let baseline = null
+if (!opts['no-baseline']) {
+  t = performance.now()
+  await store.client.command({
+    query: `INSERT INTO FUNCTION file({file:String}, 'RowBinary', 'cur UInt8, ${FEATURES.map((f) => `${f} Float64`).join(', ')}, sex UInt8, race UInt8, score Float64, pred UInt8, labelled UInt8, actual UInt8')
+      SELECT p.ts >= fromUnixTimestamp64Milli({curFrom:Int64}), ${FEATURES.map((f) => `p.\`f:${f}:num\``).join(', ')},
+        p.\`a:sex\` = 'f', toUInt8(indexOf(['a', 'b', 'c', 'd'], toString(p.\`a:race\`)) - 1), p.output_score, p.output_label = '1', o.matched, o.label = '1'
+      FROM ${table} AS p LEFT JOIN (SELECT prediction_id, label, toUInt8(1) AS matched FROM ${store.table('outcomes')}) AS o ON o.prediction_id = p.id
+      ORDER BY p.ts`,
+    query_params: { file: exportFile, curFrom },
+  })
+  log(`exported the rows for the baseline in ${((performance.now() - t) / 1000).toFixed(1)} s`)
+}
+
+// --- the evaluation, timed ----------------------------------------------------------------------
+const loaded = loadPolicy(policyYaml(), 'bench-evaluator.yaml')
+if (!loaded.ok) throw new Error(`policy rejected: ${JSON.stringify(loaded.problems)}`)
+const evaluator = new Evaluator({ store, policy: loaded })
+const loadBeforeEval = load()
+t = performance.now()
+const results = await evaluator.evaluate({ at })
+const seconds = (performance.now() - t) / 1000
+const peakRssMb = process.resourceUsage().maxRSS / 1024
+const records = Object.fromEntries(results.map((r) => [r.controlId, r.evaluation.record]))
+const perControl = Object.fromEntries(results.map((r) => [r.controlId, { outcome: r.outcome, value: records[r.controlId].value, ms: Math.round(records[r.controlId].durationMs) }]))
+log(`evaluate(): ${seconds.toFixed(2)} s, peak RSS ${peakRssMb.toFixed(0)} MB`)
+for (const [id, c] of Object.entries(perControl)) log(`  ${id.padEnd(30)} ${String(c.outcome).padEnd(18)} ${String(c.value).padEnd(24)} ${c.ms} ms`)
+await store.close()
+
+// --- pandas / scipy, in memory, in the same run ---------------------------------------------------
+if (!opts['no-baseline']) {
+  const run = spawnSync(PYTHON, [join(here, 'baseline.py'), exportFile], { encoding: 'utf8', maxBuffer: 64 << 20 })
+  if (run.status !== 0) throw new Error(`baseline failed (${run.status}): ${run.stderr}\n(apt-get install -y python3-pandas python3-scipy)`)
+  baseline = JSON.parse(run.stdout.trim().split('\n').pop())
+  log(`pandas ${baseline.versions.pandas} / scipy ${baseline.versions.scipy}: load ${baseline.loadSeconds.toFixed(2)} s (not timed), metrics ${baseline.seconds.toFixed(2)} s`)
+  compare(records, baseline.values)
+}
+rmSync(work, { recursive: true, force: true })
+
+/** Evaluator vs pandas/scipy, each with its tolerance (why in the comment). */
+function compare(records, expected) {
+  const rows = []
+  const check = (id, tolerance, why) => {
+    const got = records[id].value
+    const want = expected[id]
+    const error = Math.abs(got - want)
+    rows.push({ id, got, want, error, tolerance, why })
+    if (!(error <= tolerance)) throw new Error(`${id}: evaluator ${got}, pandas/scipy ${want}, |error| ${error} > ${tolerance} (${why})`)
+  }
+  // Exact aggregates: only summation order differs.
+  for (const id of ['performance.accuracy', 'performance.precision', 'performance.recall', 'performance.f1', 'fairness.sex', 'fairness.race', 'quality.missing_rate', 'quality.out_of_range_rate', 'quality.volume']) check(id, 1e-9, 'exact counts')
+  check('performance.roc_auc', 1e-9, 'arrayROCAUC is exact')
+  // PSI-like over the reference's 10 exact quantile bins: same edges, same counts.
+  for (const id of ['drift.f0', 'drift.f3', 'drift.f5', 'drift.f7', 'drift.f8']) check(id, 1e-9, 'same quantile edges and counts')
+  // KS D from 4096-bin histograms: bracketed, error ≤ the bracket width (≈1e-3 on 5M normals).
+  for (const id of ['drift.f1', 'drift.f4']) check(id, 2e-3, 'KS D from a 4096-bin histogram')
+  // Normed Wasserstein from 4096-bin histograms: within the bracket (relative to the std).
+  for (const id of ['drift.f2', 'drift.f6']) check(id, 2e-3, 'Wasserstein from a 4096-bin histogram')
+  for (const r of rows) log(`  check ${r.id.padEnd(30)} evaluator ${r.got}  pandas/scipy ${r.want}  |err| ${r.error.toExponential(2)} ≤ ${r.tolerance} (${r.why})`)
+  log(`  drift.f9 (KS p-value): evaluator ${records['drift.f9'].value} (the largest p the histogram allows), scipy ${expected['drift.f9']}`)
+}
+
+const round = (v) => Number(v.toFixed(3))
+const summary = {
+  name: 'evaluator',
+  seconds: round(seconds),
+  baselineSeconds: baseline ? round(baseline.seconds) : null,
+  ratio: baseline ? round(seconds / baseline.seconds) : null,
+  peakRssMb: Math.round(peakRssMb),
+  rows: N, outcomes: Math.ceil(N / 2), controls: results.length,
+  perControlMs: Object.fromEntries(Object.entries(perControl).map(([id, c]) => [id, c.ms])),
+  baselinePerMetric: baseline ? baseline.perMetric : null,
+  loadAverage: { start: loadAtStart, beforeEvaluate: loadBeforeEval, end: load() },
+  machine: `${os.cpus().length}x ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}${baseline ? `, pandas ${baseline.versions.pandas}, scipy ${baseline.versions.scipy}, numpy ${baseline.versions.numpy}` : ''}`,
+}
+process.stdout.write(JSON.stringify(summary) + '\n')
