@@ -16,14 +16,14 @@
 //   Saturdays, Sundays and Mondays; February four of each weekday).
 // PSI is not used: 10 reference-quantile bins collapse on a 7-valued weekday, so its value depends
 // on how ties fall on the bin edges rather than on the data.
-import { mkdtemp, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parse } from 'csv-parse/sync'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startCollectorFixture, type CollectorFixture } from './support/collector-fixture.js'
+import { collectorConfigFromEnv, createLogger, startCollector, type RunningCollector } from '@aims-monitor/collector'
 
 const CSV = fileURLToPath(new URL('../data/bike-sharing/hour.csv', import.meta.url))
 const FEATURES = ['temp', 'atemp', 'hr', 'weekday'] as const
@@ -55,14 +55,37 @@ controls:
 ${control('DRIFT-KS', 'ks', 'breach: 0.01', 'A Holm-corrected KS p-value below 1 % is a distribution change that chance explains once in a hundred months.')}
 ${control('DRIFT-WN', 'wasserstein_normed', 'breach: 0.1', "Evidently's default: a shift of more than a tenth of the reference standard deviation.")}`
 
-let c: CollectorFixture
+const KEY = 'bike-drift-init-key-0123456789'
+let collector: RunningCollector
+let dataDir: string
 let febRows = 0
+
+/**
+ * Not the shared collector fixture: events older than the retention are dropped by the tables' TTL,
+ * and 2011 is older than the default 365 days. This collector keeps 9000 days (~24.6 years: from
+ * 2011 past today, while staying below DateTime's 2106 limit).
+ */
+async function request(method: 'GET' | 'POST', urlPath: string, body?: unknown, contentType = 'application/json') {
+  const res = await fetch(collector.url + urlPath, {
+    method,
+    headers: { authorization: `Bearer ${KEY}`, ...(body === undefined ? {} : { 'content-type': contentType }) },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    signal: AbortSignal.timeout(90_000),
+  })
+  const text = await res.text()
+  return { status: res.status, text, json: text.startsWith('{') ? JSON.parse(text) : undefined }
+}
 
 beforeAll(async () => {
   const dir = await mkdtemp(path.join(tmpdir(), 'aims-bike-policy-'))
   const policyFile = path.join(dir, 'policy.yaml')
   await writeFile(policyFile, POLICY)
-  c = await startCollectorFixture({ policyFile })
+  dataDir = await mkdtemp(path.join(tmpdir(), 'aims-bike-data-'))
+  const config = collectorConfigFromEnv(
+    { AIMS_RETENTION_DAYS: '9000' },
+    { port: 0, host: '127.0.0.1', sealAfterMs: 50, initApiKey: KEY, shutdownDrainMs: 5000, store: { dataDir }, policyFile, evaluatorSchedule: false },
+  )
+  collector = await startCollector(config, { logger: createLogger(process.env.AIMS_LOG_LEVEL ?? 'silent') })
 
   const text = readFileSync(CSV, 'utf8')
   const rows = parse(text, { columns: true, skip_empty_lines: true }) as Record<string, string>[]
@@ -75,7 +98,7 @@ beforeAll(async () => {
   // January, as hour.csv's own lines (header + rows), imported as the reference data set.
   const columns = header.split(',')
   const janCsv = [header, ...jan.map((r) => columns.map((k) => r[k]).join(','))].join('\n') + '\n'
-  const imported = await c.post(`/v1/models/bike/references?id=jan-2011&features=${FEATURES.join(',')}`, janCsv, { headers: { 'content-type': 'text/csv' } })
+  const imported = await request('POST', `/v1/models/bike/references?id=jan-2011&features=${FEATURES.join(',')}`, janCsv, 'text/csv')
   expect(imported.status, imported.text).toBe(201)
   expect(imported.json.reference).toMatchObject({ id: 'jan-2011', rowCount: 688 })
 
@@ -85,14 +108,15 @@ beforeAll(async () => {
     features: Object.fromEntries(FEATURES.map((f) => [f, Number(r[f])])),
     output: { value: Number(r.cnt) },
   }))
-  const res = await c.post('/v1/events', { events })
+  const res = await request('POST', '/v1/events', { events })
   expect(res.status, res.text).toBe(200)
-  const models = await c.getModels()
-  expect(models.models[0]!.predictionCount).toBe(feb.length)
+  const models = await request('GET', '/v1/models?wait=60000')
+  expect(models.json.models).toEqual([expect.objectContaining({ id: 'bike', predictionCount: feb.length })])
 }, 180_000)
 
 afterAll(async () => {
-  await c?.close()
+  await collector?.close()
+  if (dataDir) await rm(dataDir, { recursive: true, force: true })
 })
 
 interface Item { name: string; outcome: string; value: number | null; adjustedPValue?: number }
@@ -103,7 +127,7 @@ function byFeature(items: Item[]): Record<string, Item> {
 
 describe('drift of February 2011 against January 2011 (bike sharing)', () => {
   it('evaluates the rolling 28-day window that is February, against the imported reference', async () => {
-    const res = await c.post('/v1/controls/evaluate', { controls: ['DRIFT-KS', 'DRIFT-WN'], at: AT })
+    const res = await request('POST', '/v1/controls/evaluate', { controls: ['DRIFT-KS', 'DRIFT-WN'], at: AT })
     expect(res.status, res.text).toBe(200)
     for (const result of res.json.results) {
       expect(result.status).toBe('evaluated')
@@ -114,7 +138,7 @@ describe('drift of February 2011 against January 2011 (bike sharing)', () => {
   })
 
   it('KS (Holm over four features) breaches on temp and atemp and passes on hr and weekday', async () => {
-    const res = await c.get('/v1/evaluations?control=DRIFT-KS')
+    const res = await request('GET', '/v1/evaluations?control=DRIFT-KS')
     const [record] = res.json.evaluations
     expect(record.outcome).toBe('breach')
     const items = byFeature(record.breakdown.items)
@@ -134,7 +158,7 @@ describe('drift of February 2011 against January 2011 (bike sharing)', () => {
   })
 
   it('normed Wasserstein breaches on temp and atemp and passes on hr and weekday', async () => {
-    const res = await c.get('/v1/evaluations?control=DRIFT-WN')
+    const res = await request('GET', '/v1/evaluations?control=DRIFT-WN')
     const [record] = res.json.evaluations
     expect(record.outcome).toBe('breach')
     const items = byFeature(record.breakdown.items)
@@ -151,7 +175,7 @@ describe('drift of February 2011 against January 2011 (bike sharing)', () => {
   })
 
   it('records both evaluations in a chain that verifies', async () => {
-    const verify = await c.get('/v1/evaluations/verify')
+    const verify = await request('GET', '/v1/evaluations/verify')
     expect(verify.json).toMatchObject({ ok: true, checked: 2, problems: [] })
   })
 })

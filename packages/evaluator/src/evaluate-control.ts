@@ -1,4 +1,4 @@
-import type { Control, ControlOutcome, Policy } from '@aims-monitor/controls'
+import type { Control, Policy } from '@aims-monitor/controls'
 import type { PredictionScope } from '@aims-monitor/metrics'
 import type { AlertNotification } from '@aims-monitor/notify'
 import type { Store } from '@aims-monitor/store'
@@ -193,4 +193,3 @@ export function segmentKey(segment: Readonly<Record<string, string>> | undefined
   return Object.keys(segment).sort().map((k) => `${k}=${segment[k]}`).join(',')
 }
 
-export type { ControlOutcome }

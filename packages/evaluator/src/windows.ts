@@ -18,8 +18,9 @@ const DEFAULT_ROLLING_STEP_MS = 60_000
  *   schedule, else one minute).
  *
  * @example
- * currentWindow(control /* tumbling 1d *\/, Date.parse('2026-11-26T10:00:00Z'))
- * // { from: 2026-11-25T00:00Z, to: 2026-11-26T00:00Z }
+ * // a control with window.current = { type: 'tumbling', size: 1d } and no label delay:
+ * currentWindow(control, Date.parse('2026-11-26T10:00:00Z'))
+ * // { from: Date.parse('2026-11-25T00:00:00Z'), to: Date.parse('2026-11-26T00:00:00Z') }
  */
 export function currentWindow(control: Control, at: number): Window {
   const { current, labelDelay } = control.window
