@@ -1,6 +1,6 @@
 import { Router, json } from 'express'
 import { z } from 'zod'
-import type { Evaluator } from '@aims-monitor/evaluator'
+import { UnknownControlError, type Evaluator } from '@aims-monitor/evaluator'
 import type { ApiKeyRepository } from '@aims-monitor/store'
 import { requireScope } from '../auth/authenticate.js'
 import { HttpError } from '../http/http-error.js'
@@ -44,7 +44,10 @@ export function controlsRoute(deps: { keys: ApiKeyRepository; evaluator: () => E
   router.post('/v1/controls/evaluate', requireScope(deps.keys, 'admin'), json({ limit: '64kb' }), async (req, res) => {
     const evaluator = evaluatorOr409()
     const body = parseOr400(evaluateSchema, req.body ?? {}, 'invalid_evaluate_request')
-    const results = await evaluator.evaluate({ controls: body.controls, at: body.at })
+    const results = await evaluator.evaluate({ controls: body.controls, at: body.at }).catch((error: unknown) => {
+      if (error instanceof UnknownControlError) throw new HttpError(404, 'unknown_control', error.message, { cause: error })
+      throw error
+    })
     res.json({
       results: results.map((r) => ({
         control: r.controlId,

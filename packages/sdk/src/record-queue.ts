@@ -1,6 +1,7 @@
+import { FieldShapes, type ShapeHint } from './field-shapes.js'
 import type { FieldMap, FieldValue, OutcomeInput, PredictionOutput } from './types.js'
 
-/** A queued prediction or outcome, as the export side reads it (rebuilt from the columns at drain). */
+/** A queued prediction or outcome as an object (the official exporters' path; see `view`). */
 export interface QueuedRecord {
   kind: 'prediction' | 'outcome'
   /** Call number (ids are formatted at export), or -1 when `id` is given. */
@@ -20,22 +21,30 @@ export interface QueuedRecord {
   items: number
 }
 
-const KIND_NUMBER = 1
-const KIND_STRING = 2
-const KIND_TRUE = 3
-const KIND_FALSE = 4
+/** Field value kinds in `fieldKinds`. MISSING: null or undefined, left out at export. OTHER: not a field value (sanitized, counted and left out at export). */
+export const KIND_MISSING = 0
+export const KIND_NUMBER = 1
+export const KIND_STRING = 2
+export const KIND_TRUE = 3
+export const KIND_FALSE = 4
+export const KIND_OTHER = 5
+
+/** `featureShape` / `attributeShape`: no map given; the map is in the overflow column. */
+export const NO_FIELDS = -1
+export const OVERFLOW = -2
 
 /**
  * A bounded FIFO of records waiting for export, stored as columns: numbers in typed arrays, field
- * values copied out of the extractor's object into preallocated slots. Why: keeping the
- * application's objects (or boxed numbers) alive until export made every one of them survive the
- * young-generation collections and be promoted — measured at 1-5 µs per call; copied, the
- * extractor's object dies young and recording allocates nothing. `reserve` never blocks and never
- * grows: when full it returns -1 and the caller counts a drop.
+ * values copied out of the extractor's object into preallocated slots, by position in the object's
+ * shape (see FieldShapes). Why: keeping the application's objects (or boxed numbers) alive until
+ * export made every one of them survive the young-generation collections and be promoted — measured
+ * at 1-5 µs per call; copied, the extractor's object dies young and recording allocates nothing.
+ * `reserve` never blocks and never grows: when full it returns -1 and the caller counts a drop.
  */
 export class RecordQueue {
   private head = 0
   private count = 0
+  readonly shapes = new FieldShapes()
   // Per record.
   readonly isOutcome: Uint8Array
   readonly n: Float64Array
@@ -45,8 +54,9 @@ export class RecordQueue {
   readonly outputScore: Float64Array
   readonly outputValue: Float64Array
   readonly outcomeValue: Float64Array
-  private readonly featureCount: Uint8Array
-  private readonly attributeCount: Uint8Array
+  /** Shape id of the record's features / attributes, NO_FIELDS or OVERFLOW. */
+  readonly featureShape: Int32Array
+  readonly attributeShape: Int32Array
   readonly refs: {
     id: Array<string | undefined>
     outputLabel: Array<string | number | boolean | undefined>
@@ -55,19 +65,18 @@ export class RecordQueue {
     errorMessage: Array<string | undefined>
     traceId: Array<string | undefined>
     spanId: Array<string | undefined>
-    /** Fields beyond the inline slots, kept as the extractor's object (rare: wide models). */
+    /** Maps that do not fit the inline slots (or new shapes past the shape table's bound), kept as given. */
     overflowFeatures: Array<FieldMap | undefined>
     overflowAttributes: Array<FieldMap | undefined>
   }
-  // Per field slot: record index × inlineFields + position.
-  private readonly fieldNames: Array<string | undefined>
-  private readonly fieldKinds: Uint8Array
-  private readonly fieldNumbers: Float64Array
-  private readonly fieldStrings: Array<string | undefined>
+  // Per field slot: record index × inlineFields + position (features first, then attributes).
+  readonly fieldKinds: Uint8Array
+  readonly fieldNumbers: Float64Array
+  readonly fieldRefs: Array<unknown>
 
   constructor(
     readonly capacity: number,
-    private readonly inlineFields = 32,
+    readonly inlineFields = 32,
   ) {
     this.isOutcome = new Uint8Array(capacity)
     this.n = new Float64Array(capacity)
@@ -77,17 +86,16 @@ export class RecordQueue {
     this.outputScore = new Float64Array(capacity)
     this.outputValue = new Float64Array(capacity)
     this.outcomeValue = new Float64Array(capacity)
-    this.featureCount = new Uint8Array(capacity)
-    this.attributeCount = new Uint8Array(capacity)
+    this.featureShape = new Int32Array(capacity)
+    this.attributeShape = new Int32Array(capacity)
     const refs = () => new Array(capacity).fill(undefined)
     this.refs = {
       id: refs(), outputLabel: refs(), outcomeLabel: refs(), errorType: refs(), errorMessage: refs(),
       traceId: refs(), spanId: refs(), overflowFeatures: refs(), overflowAttributes: refs(),
     }
-    this.fieldNames = new Array(capacity * inlineFields).fill(undefined)
     this.fieldKinds = new Uint8Array(capacity * inlineFields)
     this.fieldNumbers = new Float64Array(capacity * inlineFields)
-    this.fieldStrings = new Array(capacity * inlineFields).fill(undefined)
+    this.fieldRefs = new Array(capacity * inlineFields).fill(undefined)
   }
 
   get size(): number {
@@ -101,7 +109,8 @@ export class RecordQueue {
   /** The index of a cleared record to fill, or -1 when the queue is full. */
   reserve(): number {
     if (this.count === this.capacity) return -1
-    const i = (this.head + this.count) % this.capacity
+    let i = this.head + this.count
+    if (i >= this.capacity) i -= this.capacity
     this.count++
     this.isOutcome[i] = 0
     this.n[i] = -1
@@ -110,77 +119,99 @@ export class RecordQueue {
     this.outputScore[i] = NaN
     this.outputValue[i] = NaN
     this.outcomeValue[i] = NaN
-    this.featureCount[i] = 0
-    this.attributeCount[i] = 0
+    this.featureShape[i] = NO_FIELDS
+    this.attributeShape[i] = NO_FIELDS
     // The reference columns are cleared when a record is released (release), so a reserved slot is clean.
     return i
   }
 
   /**
-   * Copies features, then attributes, into record `i`'s field slots; whatever does not fit is kept
-   * as the object itself. Values are copied as they are; limits apply at export.
+   * Copies features, then attributes, into record `i`'s field slots; a map that does not fit is
+   * kept as the object itself. Values are copied as they are; limits apply at export. The hints
+   * (one per extractor) make the common case — same keys as last time — a loop of comparisons.
    */
-  setFields(i: number, features: FieldMap | undefined, attributes: FieldMap | undefined): void {
-    let at = 0
-    if (features) {
-      at = this.copyFields(i, features, 0)
-      if (at < 0) {
-        this.refs.overflowFeatures[i] = features
-        at = 0
-      } else this.featureCount[i] = at
+  setFields(i: number, features: FieldMap | undefined, featureHint: ShapeHint, attributes: FieldMap | undefined, attributeHint: ShapeHint): void {
+    let used = 0
+    if (features !== undefined) {
+      const shape = this.copyFields(i, features, featureHint, 0)
+      this.featureShape[i] = shape
+      if (shape === OVERFLOW) this.refs.overflowFeatures[i] = features
+      else used = this.shapes.keys[shape]!.length
     }
-    if (attributes) {
-      const end = this.copyFields(i, attributes, at)
-      if (end < 0) this.refs.overflowAttributes[i] = attributes
-      else this.attributeCount[i] = end - at
+    if (attributes !== undefined) {
+      const shape = this.copyFields(i, attributes, attributeHint, used)
+      this.attributeShape[i] = shape
+      if (shape === OVERFLOW) this.refs.overflowAttributes[i] = attributes
     }
   }
 
-  /** Returns the next free position, or -1 when the map does not fit (nothing is kept then). */
-  private copyFields(i: number, map: FieldMap, start: number): number {
-    const base = i * this.inlineFields
-    let at = start
-    for (const name in map) {
-      if (at === this.inlineFields) return -1
-      const value = map[name]
-      const slot = base + at
-      this.fieldNames[slot] = name
-      switch (typeof value) {
-        case 'number':
-          this.fieldKinds[slot] = KIND_NUMBER
-          this.fieldNumbers[slot] = value
-          break
-        case 'string':
-          this.fieldKinds[slot] = KIND_STRING
-          this.fieldStrings[slot] = value
-          break
-        case 'boolean':
-          this.fieldKinds[slot] = value ? KIND_TRUE : KIND_FALSE
-          break
-        default:
-          // null or undefined: missing; anything else is not a field value and is left out at export.
-          if (value === null || value === undefined) continue
-          this.fieldKinds[slot] = KIND_STRING
-          this.fieldStrings[slot] = value as never
+  /** Copies `map`'s values from position `start`; returns its shape id, or OVERFLOW (nothing kept). */
+  private copyFields(i: number, map: FieldMap, hint: ShapeHint, start: number): number {
+    const keys = hint.keys
+    if (start + keys.length <= this.inlineFields) {
+      const base = i * this.inlineFields + start
+      let at = 0
+      for (const name in map) {
+        // Keys are interned strings: the same key list compares by identity, cheaply.
+        if (name !== keys[at]) return this.copyNewShape(i, map, hint, start)
+        this.store(base + at, map[name])
+        at++
       }
-      at++
+      if (at === keys.length) return hint.id
     }
-    return at
+    return this.copyNewShape(i, map, hint, start)
+  }
+
+  /** The slow path, once per new key list: registers the shape, remembers it in the hint, copies. */
+  private copyNewShape(i: number, map: FieldMap, hint: ShapeHint, start: number): number {
+    const keys: string[] = []
+    for (const name in map) keys.push(name)
+    if (start + keys.length > this.inlineFields) return OVERFLOW
+    const id = this.shapes.idOf(keys)
+    if (id < 0) return OVERFLOW
+    hint.keys = this.shapes.keys[id]!
+    hint.id = id
+    const base = i * this.inlineFields + start
+    for (let at = 0; at < keys.length; at++) this.store(base + at, map[keys[at]!])
+    return id
+  }
+
+  private store(slot: number, value: unknown): void {
+    switch (typeof value) {
+      case 'number':
+        this.fieldKinds[slot] = KIND_NUMBER
+        this.fieldNumbers[slot] = value
+        return
+      case 'string':
+        this.fieldKinds[slot] = KIND_STRING
+        this.fieldRefs[slot] = value
+        return
+      case 'boolean':
+        this.fieldKinds[slot] = value ? KIND_TRUE : KIND_FALSE
+        return
+      default:
+        if (value === null || value === undefined) {
+          this.fieldKinds[slot] = KIND_MISSING
+        } else {
+          this.fieldKinds[slot] = KIND_OTHER
+          this.fieldRefs[slot] = value
+        }
+    }
   }
 
   setOutput(i: number, output: PredictionOutput | undefined): void {
-    if (!output) return
-    this.refs.outputLabel[i] = output.label
+    if (output === undefined || output === null) return
+    if (output.label !== undefined) this.refs.outputLabel[i] = output.label
     if (output.score !== undefined) this.outputScore[i] = output.score
     if (output.value !== undefined) this.outputValue[i] = output.value
   }
 
-  /** Hands up to `max` oldest records to `visit`, rebuilt as objects, then frees their slots. */
-  drain(max: number, visit: (record: QueuedRecord) => void): number {
+  /** Hands the slot indices of up to `max` oldest records to `visit`, then frees their slots. */
+  drain(max: number, visit: (i: number) => void): number {
     const taken = Math.min(max, this.count)
     for (let k = 0; k < taken; k++) {
       const i = (this.head + k) % this.capacity
-      visit(this.view(i))
+      visit(i) // must not throw (the recorder's visitors catch)
       this.release(i)
     }
     this.head = (this.head + taken) % this.capacity
@@ -188,18 +219,20 @@ export class RecordQueue {
     return taken
   }
 
-  private view(i: number): QueuedRecord {
+  /** Record `i` rebuilt as an object (the official exporters' path, and tests). */
+  view(i: number): QueuedRecord {
     const r = this.refs
     const outcome = this.isOutcome[i] === 1
     const hasOutput = r.outputLabel[i] !== undefined || !Number.isNaN(this.outputScore[i]!) || !Number.isNaN(this.outputValue[i]!)
+    const featureShape = this.featureShape[i]!
     return {
       kind: outcome ? 'outcome' : 'prediction',
       n: this.n[i]!,
       id: r.id[i],
       timestampMs: this.timestampMs[i]!,
       latencyMs: this.latencyMs[i]!,
-      features: r.overflowFeatures[i] ?? this.fieldsOf(i, 0, this.featureCount[i]!),
-      attributes: r.overflowAttributes[i] ?? this.fieldsOf(i, this.featureCount[i]!, this.attributeCount[i]!),
+      features: featureShape === OVERFLOW ? r.overflowFeatures[i] : this.fieldsOf(i, featureShape, 0),
+      attributes: this.attributeShape[i] === OVERFLOW ? r.overflowAttributes[i] : this.fieldsOf(i, this.attributeShape[i]!, this.featureCount(i)),
       output: hasOutput
         ? {
             ...(r.outputLabel[i] !== undefined ? { label: r.outputLabel[i] } : {}),
@@ -221,15 +254,36 @@ export class RecordQueue {
     }
   }
 
-  private fieldsOf(i: number, start: number, count: number): FieldMap | undefined {
-    if (count === 0) return undefined
-    const base = i * this.inlineFields
+  /** Inline slots the record's features use (its attributes start there). */
+  featureCount(i: number): number {
+    const shape = this.featureShape[i]!
+    return shape >= 0 ? this.shapes.keys[shape]!.length : 0
+  }
+
+  /** Slot `at` of record `i` as a field value (undefined when missing). */
+  valueAt(i: number, at: number): unknown {
+    const slot = i * this.inlineFields + at
+    switch (this.fieldKinds[slot]) {
+      case KIND_NUMBER:
+        return this.fieldNumbers[slot]
+      case KIND_TRUE:
+        return true
+      case KIND_FALSE:
+        return false
+      case KIND_MISSING:
+        return undefined
+      default:
+        return this.fieldRefs[slot]
+    }
+  }
+
+  private fieldsOf(i: number, shape: number, start: number): FieldMap | undefined {
+    if (shape < 0) return undefined
+    const keys = this.shapes.keys[shape]!
     const map: Record<string, FieldValue> = {}
-    for (let at = start; at < start + count; at++) {
-      const slot = base + at
-      const kind = this.fieldKinds[slot]
-      map[this.fieldNames[slot]!] =
-        kind === KIND_NUMBER ? this.fieldNumbers[slot]! : kind === KIND_STRING ? this.fieldStrings[slot]! : kind === KIND_TRUE
+    for (let at = 0; at < keys.length; at++) {
+      const value = this.valueAt(i, start + at)
+      if (value !== undefined) map[keys[at]!] = value as FieldValue
     }
     return map
   }
@@ -237,8 +291,10 @@ export class RecordQueue {
   /** Lets the application's values go once a record is exported, and leaves the slot clean for reserve. */
   private release(i: number): void {
     const base = i * this.inlineFields
-    const used = this.featureCount[i]! + this.attributeCount[i]!
-    for (let at = 0; at < used; at++) this.fieldStrings[base + at] = undefined
+    let used = this.featureCount(i)
+    const attributeShape = this.attributeShape[i]!
+    if (attributeShape >= 0) used += this.shapes.keys[attributeShape]!.length
+    for (let at = 0; at < used; at++) this.fieldRefs[base + at] = undefined
     const r = this.refs
     r.id[i] = r.outputLabel[i] = r.outcomeLabel[i] = r.errorType[i] = r.errorMessage[i] = r.traceId[i] = r.spanId[i] = undefined
     r.overflowFeatures[i] = r.overflowAttributes[i] = undefined

@@ -1,12 +1,14 @@
-import { context, isSpanContextValid, trace, type SpanContext } from '@opentelemetry/api'
+import type { SpanContext } from '@opentelemetry/api'
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs'
 import type { Resource } from '@opentelemetry/resources'
 import type { ResolvedMonitorOptions } from './config.js'
 import { FieldSanitizer } from './field-sanitizer.js'
+import { ShapeHint } from './field-shapes.js'
 import { exportBatch } from './log-export.js'
 import { PredictionIds, inSample, sampleHash } from './prediction-ids.js'
 import { RecordQueue } from './record-queue.js'
 import { toLogRecord } from './to-log-record.js'
+import { ActiveSpanContext } from './trace-context.js'
 import type { FieldMap, MonitorStats, OutcomeInput, PredictionOutput } from './types.js'
 
 /** Passed as `error` when the call succeeded (a model may throw `undefined`, which is a failure). */
@@ -25,6 +27,10 @@ export class Recorder {
   private calls = 0
   private readonly queue: RecordQueue
   private readonly ids = new PredictionIds()
+  private readonly spans = new ActiveSpanContext()
+  /** Shape hints for logPrediction's maps (wrapped functions have their own). */
+  private readonly manualFeatureHint = new ShapeHint()
+  private readonly manualAttributeHint = new ShapeHint()
   private readonly sanitizer: FieldSanitizer
   private readonly timeOrigin = performance.timeOrigin
   private readonly counters = { recorded: 0, sampledOut: 0, dropped: 0, exported: 0, failed: 0, extractorErrors: 0 }
@@ -80,8 +86,7 @@ export class Recorder {
   }
 
   activeSpan(): SpanContext | undefined {
-    const span = trace.getSpanContext(context.active())
-    return span && isSpanContextValid(span) ? span : undefined
+    return this.spans.current()
   }
 
   extract<A extends unknown[]>(extractor: (...args: A) => FieldMap, args: A): FieldMap | undefined {
@@ -113,7 +118,9 @@ export class Recorder {
     n: number,
     start: number,
     features: FieldMap | undefined,
+    featureHint: ShapeHint,
     attributes: FieldMap | undefined,
+    attributeHint: ShapeHint,
     span: SpanContext | undefined,
     output: PredictionOutput | undefined,
     error: unknown | typeof NO_ERROR,
@@ -127,7 +134,7 @@ export class Recorder {
       q.timestampMs[i] = this.timeOrigin + start
       q.latencyMs[i] = performance.now() - start
       q.items[i] = items
-      q.setFields(i, features, attributes)
+      q.setFields(i, features, featureHint, attributes, attributeHint)
       q.setOutput(i, output)
       if (span) {
         q.refs.traceId[i] = span.traceId
@@ -168,7 +175,7 @@ export class Recorder {
       q.refs.id[i] = params.id
       q.timestampMs[i] = params.timestampMs
       q.latencyMs[i] = params.latencyMs
-      q.setFields(i, params.features, params.attributes)
+      q.setFields(i, params.features, this.manualFeatureHint, params.attributes, this.manualAttributeHint)
       q.setOutput(i, params.output)
       const span = this.activeSpan()
       if (span) {
@@ -280,9 +287,9 @@ export class Recorder {
     if (!this.exporter) return
     while (this.queue.size > 0 && this.inFlight.size < this.options.maxConcurrentExports) {
       const batch: ReadableLogRecord[] = []
-      this.queue.drain(this.options.maxBatchSize, (record) => {
+      this.queue.drain(this.options.maxBatchSize, (i) => {
         try {
-          batch.push(toLogRecord(record, this.ids, this.resource, this.sanitizer))
+          batch.push(toLogRecord(this.queue.view(i), this.ids, this.resource, this.sanitizer))
         } catch (internal) {
           this.counters.failed++
           this.warnOnce('encode', () => `could not encode a record: ${(internal as Error).message}`)

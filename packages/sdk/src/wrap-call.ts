@@ -1,3 +1,4 @@
+import { ShapeHint } from './field-shapes.js'
 import { NO_ERROR, type Recorder } from './recorder.js'
 import type { FieldMap, PredictionOutput } from './types.js'
 
@@ -23,6 +24,8 @@ export type CallResult<F extends (...args: any[]) => any> =
  * `onCall` receives the call number as soon as it is known (for wrapWithId).
  */
 export function wrapCall<F extends (...args: any[]) => any>(fn: F, options: WrapOptions<F>, recorder: Recorder, onCall?: (n: number) => void): F {
+  const featureHint = new ShapeHint()
+  const attributeHint = new ShapeHint()
   const wrapped = function (this: unknown, ...args: Parameters<F>): ReturnType<F> {
     if (!recorder.active) {
       if (onCall) onCall(recorder.nextCall())
@@ -39,25 +42,25 @@ export function wrapCall<F extends (...args: any[]) => any>(fn: F, options: Wrap
     try {
       result = fn.apply(this, args)
     } catch (error) {
-      recorder.record(n, start, features, attributes, span, undefined, error, -1)
+      recorder.record(n, start, features, featureHint, attributes, attributeHint, span, undefined, error, -1)
       throw error
     }
     // Only native Promises are followed: calling `then` on another thenable (a lazy query builder,
     // say) could run it a second time.
     if (result instanceof Promise) {
       result.then(
-        (value) => recorder.record(n, start, features, attributes, span, options.output ? recorder.output(options.output, value as CallResult<F>, args) : undefined, NO_ERROR, -1),
-        (error: unknown) => recorder.record(n, start, features, attributes, span, undefined, error, -1),
+        (value) => recorder.record(n, start, features, featureHint, attributes, attributeHint, span, options.output ? recorder.output(options.output, value as CallResult<F>, args) : undefined, NO_ERROR, -1),
+        (error: unknown) => recorder.record(n, start, features, featureHint, attributes, attributeHint, span, undefined, error, -1),
       )
       return result as ReturnType<F>
     }
     if (isAsyncIterable(result)) {
       return recorder.stream(result, (items, error, count) => {
         const output = error === NO_ERROR && options.output ? recorder.output(options.output, items as CallResult<F>, args) : undefined
-        recorder.record(n, start, features, attributes, span, output, error, count)
+        recorder.record(n, start, features, featureHint, attributes, attributeHint, span, output, error, count)
       }, options.output !== undefined) as ReturnType<F>
     }
-    recorder.record(n, start, features, attributes, span, options.output ? recorder.output(options.output, result as CallResult<F>, args) : undefined, NO_ERROR, -1)
+    recorder.record(n, start, features, featureHint, attributes, attributeHint, span, options.output ? recorder.output(options.output, result as CallResult<F>, args) : undefined, NO_ERROR, -1)
     return result as ReturnType<F>
   }
   Object.defineProperty(wrapped, 'name', { value: fn.name, configurable: true })

@@ -21,9 +21,11 @@ export const storeConfigSchema = z.object({
   /**
    * Days events are kept before TTL drops them. EU AI Act Art. 19 and 26(6) ask deployers to keep
    * logs at least six months, so the default is a year; values under 183 days are allowed (tests,
-   * non-high-risk systems) but logged as a warning by the caller.
+   * non-high-risk systems) but logged as a warning by the caller. At most 25,000 days: the TTL is
+   * `toDateTime(ts) + N days`, and ClickHouse's DateTime ends in 2106, past which the sum wraps
+   * around to the past and fresh rows would look expired.
    */
-  retentionDays: z.coerce.number().int().min(1).max(36500).default(365),
+  retentionDays: z.coerce.number().int().min(1).max(25_000).default(365),
   /** Name of a ClickHouse cluster: DDL gets ON CLUSTER and Replicated engines (see cluster-ddl.ts). */
   cluster: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
 })
