@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url'
 import { parse } from 'csv-parse/sync'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { verifyWebhookSignature } from '@aims-monitor/notify'
-import { accuracy, brierScore, expectedCalibrationError, f1, logLoss, rocAuc } from '@aims-monitor/metrics'
+import { accuracy, brierScore, expectedCalibrationError, f1, fairnessMetrics, logLoss, rocAuc } from '@aims-monitor/metrics'
 import { startCollectorFixture, type CollectorFixture } from './support/collector-fixture.js'
 
 const CSV = fileURLToPath(new URL('../data/compas/compas-scores-two-years.csv', import.meta.url))
@@ -57,6 +57,21 @@ controls:
     schedule: { every: 1d }
     severity: high
     response: { notify: { warn: [governance], breach: [governance] }, clearAfterPasses: 2 }
+  - id: FAIR-IMPACT-RACE
+    version: 1
+    title: Impact ratio of high-risk scores across race (four-fifths rule)
+    status: active
+    approval: { by: Head of Model Risk, at: 2026-10-01, reference: MRC-2026-17 }
+    references: { iso42001: [A.5.4], nistAiRmf: [MEASURE 2.11] }
+    owner: { accountable: Chief Risk Officer, responsible: Model Risk team }
+    scope: { model: compas-recidivism }
+    metric: { kind: fairness, name: four_fifths, params: { positiveLabel: high } }
+    selector: { attribute: race }
+    window: { current: { type: tumbling, size: 1d } }
+    thresholds: { breach: 0.8, rationale: 29 CFR 1607.4(D) - a group's rate under four fifths of the highest group's is evidence of adverse impact. }
+    guard: { minSample: 1000, minPerGroup: 30 }
+    schedule: { every: 1d }
+    severity: high
   - id: PERF-AUC
     version: 1
     title: ROC AUC
@@ -270,6 +285,22 @@ describe('a false positive rate parity control on COMPAS', () => {
     }
   })
 
+  it('computes the four-fifths impact ratio over every prediction, as the statistics package does', async () => {
+    const report = fairnessMetrics({
+      yTrue: compas.map((r) => Number(r.two_year_recid)),
+      yPred: compas.map((r) => (r.score_text === 'Medium' || r.score_text === 'High' ? 1 : 0)),
+      sensitive: compas.map((r) => r.race!),
+      minGroupSize: 30,
+    })
+    const res = await c.post('/v1/controls/evaluate', { controls: ['FAIR-IMPACT-RACE'], at: AT })
+    const record = res.json.results[0].evaluation
+    expect(record.value).toBeCloseTo(report.fourFifths.ratio!, 12)
+    expect(record.samples).toMatchObject({ current: 7214, labelled: null })
+    expect(record.breakdown.detail.byGroup['African-American'].selectionRate).toBeCloseTo(report.byGroup['African-American']!.selectionRate!, 12)
+    expect(record.value).toBeLessThan(0.8)
+    expect(record.outcome).toBe('breach')
+  })
+
   it('lists the control with its latest outcome', async () => {
     const res = await c.get('/v1/controls')
     expect(res.json.controls.find((control: { id: string }) => control.id === 'FAIR-FPR-RACE')).toMatchObject({ id: 'FAIR-FPR-RACE', latest: { outcome: 'breach', seq: 1 } })
@@ -280,7 +311,7 @@ describe('a false positive rate parity control on COMPAS', () => {
     const next = await c.post('/v1/controls/evaluate', { controls: ['FAIR-FPR-RACE'], at: AT + 86_400_000 })
     expect(next.json.results[0].outcome).toBe('insufficient_data')
     const clean = await c.get('/v1/evaluations/verify')
-    expect(clean.json).toMatchObject({ ok: true, checked: 8, problems: [] })
+    expect(clean.json).toMatchObject({ ok: true, checked: 9, problems: [] })
     await c.collector.store.client.command({
       query: `ALTER TABLE ${c.collector.store.table('evaluations')} UPDATE record = replaceOne(record, '"outcome":"breach"', '"outcome":"pass"') WHERE seq = 1 SETTINGS mutations_sync = 1`,
     })

@@ -27,8 +27,8 @@ export interface MetricDefinition {
 const drift = (description: string, direction: ThresholdDirection, isPValue: boolean): MetricDefinition => ({
   description, defaultDirection: direction, isPValue, needsOutcomes: false, needsFeatures: true, needsAttribute: false, needsReference: true,
 })
-const fairness = (description: string, direction: ThresholdDirection): MetricDefinition => ({
-  description, defaultDirection: direction, isPValue: false, needsOutcomes: true, needsFeatures: false, needsAttribute: true, needsReference: false,
+const fairness = (description: string, direction: ThresholdDirection, needsOutcomes = true): MetricDefinition => ({
+  description, defaultDirection: direction, isPValue: false, needsOutcomes, needsFeatures: false, needsAttribute: true, needsReference: false,
 })
 const performance = (description: string, direction: ThresholdDirection): MetricDefinition => ({
   description, defaultDirection: direction, isPValue: false, needsOutcomes: true, needsFeatures: false, needsAttribute: false, needsReference: false,
@@ -48,9 +48,9 @@ export const METRIC_CATALOG = {
     hellinger: drift('Hellinger distance over bins or categories', 'above', false),
   },
   fairness: {
-    demographic_parity_difference: fairness('Largest minus smallest selection rate across groups', 'above'),
-    demographic_parity_ratio: fairness('Smallest over largest selection rate across groups', 'below'),
-    four_fifths: fairness("Lowest group's selection rate over the highest group's (impact ratio; the four-fifths rule fails below 0.8)", 'below'),
+    demographic_parity_difference: fairness('Largest minus smallest selection rate across groups', 'above', false),
+    demographic_parity_ratio: fairness('Smallest over largest selection rate across groups', 'below', false),
+    four_fifths: fairness("Lowest group's selection rate over the highest group's (impact ratio; the four-fifths rule fails below 0.8)", 'below', false),
     equal_opportunity_difference: fairness('Largest minus smallest true positive rate across groups', 'above'),
     equalized_odds_difference: fairness('Larger of the TPR and FPR differences across groups', 'above'),
     equalized_odds_ratio: fairness('Smaller of the TPR and FPR ratios across groups', 'below'),

@@ -1,5 +1,5 @@
 import { Cron } from 'croner'
-import type { Control } from '@aims-monitor/controls'
+import { CRON_MODE, type Control } from '@aims-monitor/controls'
 
 /**
  * Runs each control on its schedule: `every` fires on multiples of the interval since the epoch
@@ -23,7 +23,7 @@ export class ControlScheduler {
       const schedule = control.schedule
       if ('every' in schedule) this.scheduleEvery(control, schedule.every)
       else {
-        this.crons.push(new Cron(schedule.cron, { timezone: schedule.timezone, protect: true, unref: true }, (job: Cron) => {
+        this.crons.push(new Cron(schedule.cron, { mode: CRON_MODE, timezone: schedule.timezone, protect: true, unref: true }, (job: Cron) => {
           const at = job.currentRun()?.getTime() ?? Date.now()
           return this.fire(control, at)
         }))

@@ -3,6 +3,8 @@ import {
   type FairnessReport, type GroupMetrics, type RateName,
 } from '@aims-monitor/metrics'
 import { queryRows } from '../store-access.js'
+import { metricDefinition } from '@aims-monitor/controls'
+import { ParamBag, quoteIdentifier, scopeClause } from '@aims-monitor/metrics'
 import { InsufficientData, numberParam, stringParam, type MetricComputation, type MetricContext } from '../metric-context.js'
 
 /** The metric's value from a fairness report, or null with the report's reason. */
@@ -30,7 +32,8 @@ export async function runFairness(context: MetricContext): Promise<MetricComputa
   if (!context.columns.has(`a:${attribute}`)) throw new InsufficientData(`attribute ${attribute} has never been recorded for model ${context.modelId}`)
   const positiveLabel = stringParam(control, 'positiveLabel', '1')
   const scoreThreshold = control.metric.params.scoreThreshold === undefined ? undefined : numberParam(control, 'scoreThreshold', 0.5)
-  const rows = await queryRows(context.store, confusionByGroupQuery({
+  const selectionOnly = !metricDefinition(control.metric.kind, control.metric.name)!.needsOutcomes
+  const rows = selectionOnly ? await selectionRows(context, attribute, positiveLabel, scoreThreshold) : await queryRows(context.store, confusionByGroupQuery({
     scope: context.scope,
     outcomesTable: context.store.table('outcomes'),
     project: context.project,
@@ -42,9 +45,11 @@ export async function runFairness(context: MetricContext): Promise<MetricComputa
   }))
   const confusion = confusionByGroupFromRows(rows)
   const { overall } = confusion
-  const sizes = { current: overall.predictions, labelled: overall.labelled }
+  const sizes = { current: overall.predictions, labelled: selectionOnly ? null : overall.labelled }
   if (overall.labelled < control.guard.minSample) {
-    throw new InsufficientData(`${overall.labelled} labelled predictions (label coverage ${(overall.coverage * 100).toFixed(1)} %) < minSample ${control.guard.minSample}`, sizes)
+    throw new InsufficientData(selectionOnly
+      ? `${overall.predictions} predictions < minSample ${control.guard.minSample}`
+      : `${overall.labelled} labelled predictions (label coverage ${(overall.coverage * 100).toFixed(1)} %) < minSample ${control.guard.minSample}`, sizes)
   }
   const excludedGroups: { group: string; size: number; reason: string }[] = []
   const groups = fairnessGroupsOf(confusion)
@@ -65,11 +70,11 @@ export async function runFairness(context: MetricContext): Promise<MetricComputa
     excludedGroups.push({ group: excluded.group, size: excluded.count, reason: excluded.reason })
   }
   const value = VALUE_OF[control.metric.name]!(report)
-  const byGroup = Object.fromEntries(Object.entries(report.byGroup).map(([group, metrics]) => [group, groupDetail(metrics, confusion.byGroup[group]!)]))
+  const byGroup = Object.fromEntries(Object.entries(report.byGroup).map(([group, metrics]) => [group, groupDetail(metrics, confusion.byGroup[group]!, selectionOnly)]))
   const detail = {
     attribute, positiveLabel, scoreThreshold: scoreThreshold ?? null,
     byGroup,
-    disparities: report.disparities,
+    disparities: selectionOnly ? { demographicParityDifference: report.disparities.demographicParityDifference, demographicParityRatio: report.disparities.demographicParityRatio } : report.disparities,
     fourFifths: { ratio: report.fourFifths.ratio, passes: report.fourFifths.passes, referenceGroup: report.fourFifths.referenceGroup, failingGroups: report.fourFifths.failingGroups },
   }
   return {
@@ -78,12 +83,31 @@ export async function runFairness(context: MetricContext): Promise<MetricComputa
       : { name: attribute, value, detail }],
     currentSize: overall.predictions,
     referenceSize: null,
-    labelled: overall.labelled,
-    labelCoverage: overall.coverage,
+    labelled: selectionOnly ? null : overall.labelled,
+    labelCoverage: selectionOnly ? null : overall.coverage,
     excludedGroups,
-    implementation: `@aims-monitor/metrics fairnessMetricsFromCounts (fairlearn definitions, Wilson 95 % intervals, minGroupSize ${control.guard.minPerGroup}) over confusion matrices per ${attribute} computed in ClickHouse`,
+    implementation: `@aims-monitor/metrics fairnessMetricsFromCounts (fairlearn definitions, Wilson 95 % intervals, minGroupSize ${control.guard.minPerGroup}) over ${selectionOnly ? 'selection counts of every prediction' : 'confusion matrices of labelled predictions'} per ${attribute} computed in ClickHouse`,
     detail,
   }
+}
+
+/**
+ * Demographic parity and the four-fifths rule compare selection rates, which need no ground truth:
+ * they are computed over every prediction of the window, not only the labelled ones (waiting for
+ * labels would leave them insufficient for the whole label delay). The rows take the shape of the
+ * confusion query with every prediction "labelled" as its own prediction (tp = predicted positive,
+ * tn = predicted negative), so the fairness report's selection rates, intervals and group sizes
+ * are exact; its outcome-based rates are not read for these metrics and are left out of the record.
+ */
+async function selectionRows(context: MetricContext, attribute: string, positiveLabel: string, scoreThreshold: number | undefined) {
+  const bag = new ParamBag()
+  const predicted = scoreThreshold !== undefined ? `output_score >= ${bag.float64('score_threshold', scoreThreshold)}` : `output_label = ${bag.bind('positive_label', 'String', positiveLabel)}`
+  return queryRows(context.store, {
+    query: `SELECT toString(${quoteIdentifier(`a:${attribute}`)}) AS grp, countIf(${predicted}) AS tp, toUInt64(0) AS fp, countIf(NOT (${predicted})) AS tn, toUInt64(0) AS fn,
+                   count() AS predictions, count() AS labelled
+            ${scopeClause(context.scope, bag)} GROUP BY grp ORDER BY grp`,
+    params: bag.values,
+  })
 }
 
 /** Largest minus smallest of one rate over the groups compared (sufficient group and denominator). */
@@ -104,7 +128,10 @@ function disparityReason(report: FairnessReport, metric: string): string | undef
   return name ? report.disparities[name].reason : undefined
 }
 
-function groupDetail(metrics: GroupMetrics, matrix: { predictions: number; labelled: number; coverage: number }) {
+function groupDetail(metrics: GroupMetrics, matrix: { predictions: number; labelled: number; coverage: number }, selectionOnly: boolean) {
+  if (selectionOnly) {
+    return { predictions: matrix.predictions, selected: metrics.counts.tp, selectionRate: metrics.selectionRate, interval: metrics.intervals.selectionRate, insufficient: metrics.insufficient }
+  }
   return {
     predictions: matrix.predictions, labelled: matrix.labelled, labelCoverage: matrix.coverage,
     counts: metrics.counts,
