@@ -1,6 +1,8 @@
 import path from 'node:path'
 import { z } from 'zod'
-import { ApiKeyRepository, openStore, readLockOwner, storeConfigFromEnv, type ApiKeyRecord, type ApiKeyScope } from '@aims-monitor/store'
+import type { ApiKeyRecord, ApiKeyScope } from '@aims-monitor/store'
+// The lock file only: the store itself (and the embedded engine) loads when a command needs it.
+import { readLockOwner } from '@aims-monitor/store/data-dir-lock'
 import { CliError } from './cli-error.js'
 
 export interface KeyManagerOptions {
@@ -25,6 +27,7 @@ export async function openKeyManager(options: KeyManagerOptions): Promise<KeyMan
   const dataDir = path.resolve(options.data)
   const url = options.url ?? (process.env.AIMS_CLICKHOUSE_URL ? undefined : liveCollectorUrl(dataDir))
   if (url) return httpKeyManager(url, options.apiKey ?? process.env.AIMS_API_KEY)
+  const { ApiKeyRepository, openStore, storeConfigFromEnv } = await import('@aims-monitor/store')
   const store = await openStore(storeConfigFromEnv(process.env, { dataDir }))
   const repository = new ApiKeyRepository(store)
   await repository.load()

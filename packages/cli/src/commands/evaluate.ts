@@ -1,8 +1,5 @@
 import path from 'node:path'
 import type { Command } from 'commander'
-import { formatProblems, loadPolicyFile } from '@aims-monitor/controls'
-import { Evaluator } from '@aims-monitor/evaluator'
-import { openStore, storeConfigFromEnv } from '@aims-monitor/store'
 import { CliError } from '../cli-error.js'
 import { callCollector } from '../collector-client.js'
 import { liveCollectorUrl } from '../key-manager.js'
@@ -60,6 +57,9 @@ export function registerEvaluateCommand(program: Command): void {
 }
 
 async function evaluateDirectly(dataDir: string, options: EvaluateOptions, at: number | undefined): Promise<ResultView[]> {
+  const { formatProblems, loadPolicyFile } = await import('@aims-monitor/controls')
+  const { Evaluator } = await import('@aims-monitor/evaluator')
+  const { openStore, storeConfigFromEnv } = await import('@aims-monitor/store')
   const policyFile = options.policy ?? process.env.AIMS_POLICY_FILE
   if (!policyFile) throw new CliError('no collector is running on this data directory: pass --policy <file> to evaluate directly on the store')
   const loaded = await loadPolicyFile(policyFile)

@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { API_KEY_SCOPES, type ApiKeyRecord, type ApiKeyScope } from '@aims-monitor/store'
+import type { ApiKeyRecord, ApiKeyScope } from '@aims-monitor/store'
 import { CliError } from '../cli-error.js'
 import { openKeyManager, type KeyManagerOptions } from '../key-manager.js'
 
@@ -19,10 +19,10 @@ export function registerKeysCommand(program: Command): void {
     .description('create a key; its secret is printed once')
     .requiredOption('--name <name>', 'what the key is for, e.g. "credit-risk service"')
     .option('--project <project>', 'project the key belongs to', 'default')
-    .option('--scopes <scopes>', `comma-separated scopes among ${API_KEY_SCOPES.join(', ')}`, 'ingest')
+    .option('--scopes <scopes>', 'comma-separated scopes among ingest, read, admin', 'ingest')
     .option('--json', 'print JSON')
     .action(async (options: KeyManagerOptions & { name: string; project: string; scopes: string; json?: boolean }) => {
-      const scopes = parseScopes(options.scopes)
+      const scopes = await parseScopes(options.scopes)
       const manager = await openKeyManager(options)
       try {
         const { key, record } = await manager.create({ project: options.project, name: options.name, scopes })
@@ -63,7 +63,8 @@ export function registerKeysCommand(program: Command): void {
     })
 }
 
-function parseScopes(text: string): ApiKeyScope[] {
+async function parseScopes(text: string): Promise<ApiKeyScope[]> {
+  const { API_KEY_SCOPES } = await import('@aims-monitor/store')
   const scopes = text.split(',').map((s) => s.trim()).filter(Boolean)
   const unknown = scopes.filter((s) => !(API_KEY_SCOPES as readonly string[]).includes(s))
   if (unknown.length > 0) throw new CliError(`unknown scope ${unknown.join(', ')}: choose among ${API_KEY_SCOPES.join(', ')}`)

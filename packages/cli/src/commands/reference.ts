@@ -1,8 +1,7 @@
 import { createReadStream } from 'node:fs'
 import path from 'node:path'
 import type { Command } from 'commander'
-import { ReferenceDatasets, ReferenceImportError, type ReferenceDataset } from '@aims-monitor/evaluator'
-import { openStore, storeConfigFromEnv } from '@aims-monitor/store'
+import type { ReferenceDataset } from '@aims-monitor/evaluator'
 import { CliError } from '../cli-error.js'
 import { callCollector } from '../collector-client.js'
 import { liveCollectorUrl } from '../key-manager.js'
@@ -53,6 +52,8 @@ export function registerReferenceCommand(program: Command): void {
           raw: createReadStream(file), contentType: format === 'csv' ? 'text/csv' : 'application/vnd.apache.parquet',
         })).reference
       } else {
+        const { ReferenceDatasets, ReferenceImportError } = await import('@aims-monitor/evaluator')
+        const { openStore, storeConfigFromEnv } = await import('@aims-monitor/store')
         const store = await openStore(storeConfigFromEnv(process.env, { dataDir }))
         try {
           dataset = await new ReferenceDatasets(store).import({

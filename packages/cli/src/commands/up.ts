@@ -1,6 +1,4 @@
 import type { Command } from 'commander'
-import { collectorConfigFromEnv, startCollector } from '@aims-monitor/collector'
-import { API_KEY_SCOPES, DataDirLockedError } from '@aims-monitor/store'
 import { CliError } from '../cli-error.js'
 
 /**
@@ -17,6 +15,9 @@ export function registerUpCommand(program: Command): void {
     .option('--policy <file>', 'control policy (YAML) to evaluate on schedule (default: AIMS_POLICY_FILE)')
     .option('--no-schedule', 'load the policy but evaluate only on demand (POST /v1/controls/evaluate, aims evaluate)')
     .action(async (options: { port: string; host: string; data: string; policy?: string; schedule: boolean }) => {
+      // Loaded here, not at the top: every other command starts without the collector and the engine.
+      const { collectorConfigFromEnv, startCollector } = await import('@aims-monitor/collector')
+      const { API_KEY_SCOPES, DataDirLockedError } = await import('@aims-monitor/store')
       const config = collectorConfigFromEnv(process.env, {
         port: options.port, host: options.host, store: { dataDir: options.data },
         ...(options.policy ? { policyFile: options.policy } : {}),
