@@ -304,6 +304,9 @@ describe('a false positive rate parity control on COMPAS', () => {
   it('lists the control with its latest outcome', async () => {
     const res = await c.get('/v1/controls')
     expect(res.json.controls.find((control: { id: string }) => control.id === 'FAIR-FPR-RACE')).toMatchObject({ id: 'FAIR-FPR-RACE', latest: { outcome: 'breach', seq: 1 } })
+    const metrics = await c.get('/metrics', { key: null })
+    expect(metrics.text).toContain('aims_evaluations_total{control="FAIR-FPR-RACE",outcome="breach"} 1')
+    expect(metrics.text).toContain('aims_alert_delivery_attempts_total{notifier="governance",result="ok"}')
   })
 
   it('detects tampering with a stored evaluation through the chain check', async () => {

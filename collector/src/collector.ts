@@ -56,7 +56,18 @@ export async function startCollector(config: CollectorConfig, options: { logger?
     if (config.policyFile) {
       const loaded = await loadPolicyFile(config.policyFile)
       if (!loaded.ok) throw new Error(`the control policy ${config.policyFile} is invalid:\n${formatProblems(loaded.problems, loaded.source)}`)
-      evaluator = new Evaluator({ store, policy: loaded, logger: logger.child({ component: 'evaluator' }) })
+      evaluator = new Evaluator({
+        store,
+        policy: loaded,
+        logger: logger.child({ component: 'evaluator' }),
+        observer: {
+          evaluated: (record) => {
+            metrics.evaluations.inc({ control: record.control.id, outcome: record.outcome })
+            metrics.evaluationSeconds.observe(record.durationMs / 1000)
+          },
+          deliveryAttempt: (attempt) => metrics.alertDeliveryAttempts.inc({ notifier: attempt.notifier, result: attempt.ok ? 'ok' : attempt.willRetry ? 'retry' : 'failed' }),
+        },
+      })
       logger.info({ policy: loaded.policy.metadata.name, version: loaded.policy.metadata.version, sha256: loaded.sha256, controls: loaded.policy.controls.length }, 'control policy loaded')
     }
     const keys = new ApiKeyRepository(store)

@@ -53,6 +53,24 @@ export function createCollectorMetrics() {
     }),
     spoolBytes: new Gauge({ name: 'aims_spool_bytes', help: 'Bytes in the spool not yet in ClickHouse.', registers: [registry] }),
     spoolRows: new Gauge({ name: 'aims_spool_rows', help: 'Rows in the spool not yet in ClickHouse.', registers: [registry] }),
+    evaluations: new Counter({
+      name: 'aims_evaluations_total',
+      help: 'Control evaluations this collector recorded, by control and outcome.',
+      labelNames: ['control', 'outcome'] as const,
+      registers: [registry],
+    }),
+    evaluationSeconds: new Histogram({
+      name: 'aims_evaluation_seconds',
+      help: 'Time to evaluate one control (metric computed in ClickHouse, record chained).',
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [registry],
+    }),
+    alertDeliveryAttempts: new Counter({
+      name: 'aims_alert_delivery_attempts_total',
+      help: 'Attempts to deliver alert notifications, by notifier and result (ok, retry, failed).',
+      labelNames: ['notifier', 'result'] as const,
+      registers: [registry],
+    }),
     spoolSegments: new Gauge({ name: 'aims_spool_segments', help: 'Spool segments waiting for ClickHouse.', registers: [registry] }),
   }
 }

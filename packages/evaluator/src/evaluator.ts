@@ -7,6 +7,7 @@ import { AlertRepository, type Alert } from './alert-repository.js'
 import { planManualChange, planUnacknowledgedEscalation } from './alert-transition.js'
 import { EvaluationClaims } from './evaluation-claims.js'
 import { EvaluationRepository, type StoredEvaluation } from './evaluation-repository.js'
+import type { EvaluationRecord } from './evaluation-record.js'
 import { evaluateControl, type EvaluationDependencies, type EvaluationResult, type LoadedPolicy } from './evaluate-control.js'
 import { NonconformityRepository } from './nonconformity-repository.js'
 import { ReferenceDatasets } from './reference-datasets.js'
@@ -29,6 +30,15 @@ export interface EvaluatorOptions {
   readonly logger?: EvaluatorLogger | undefined
   /** Dispatcher settings (retry, timeouts) for tests and operators. */
   readonly delivery?: Partial<Pick<DispatcherOptions, 'retry' | 'timeoutMs' | 'maxQueued'>> | undefined
+  /** Told of each evaluation this instance recorded and each delivery attempt (the collector's /metrics). */
+  readonly observer?: EvaluatorObserver | undefined
+  /** How often open alerts are checked for `unacknowledgedAfter` escalation while started (default 1 minute). */
+  readonly escalationCheckMs?: number | undefined
+}
+
+export interface EvaluatorObserver {
+  evaluated(record: EvaluationRecord): void
+  deliveryAttempt(attempt: DeliveryAttempt): void
 }
 
 /** The result of evaluating one control on demand. */
@@ -62,11 +72,16 @@ export class Evaluator {
   private readonly deliveryEvents = new Map<string, string>()
   private readonly pendingWrites = new Set<Promise<void>>()
   private policyState: LoadedPolicy
+  private readonly observer: EvaluatorObserver | undefined
+  private readonly escalationCheckMs: number
+  private escalationTimer: NodeJS.Timeout | undefined
 
   constructor(options: EvaluatorOptions) {
     const { store } = options
     this.logger = options.logger ?? silentLogger
     this.policyState = options.policy
+    this.observer = options.observer
+    this.escalationCheckMs = options.escalationCheckMs ?? 60_000
     this.evaluations = new EvaluationRepository(store)
     this.alerts = new AlertRepository(store)
     this.nonconformities = new NonconformityRepository(store)
@@ -115,6 +130,7 @@ export class Evaluator {
     const results: ControlEvaluation[] = []
     for (const control of this.activeControls(request.controls)) {
       const result = await evaluateControl(this.deps, this.policyState, control, at)
+      if (result.status === 'evaluated') this.observer?.evaluated(result.stored.record)
       results.push({
         controlId: control.id,
         status: result.status,
@@ -129,9 +145,16 @@ export class Evaluator {
   /** Schedules every active control (and evaluates each once now, so a restart leaves no gap unnoticed). */
   start(): void {
     this.scheduler.start(this.activeControls())
+    // Between a control's runs (a daily control runs once a day) an alert may pass its
+    // unacknowledgedAfter: checked on its own clock.
+    this.escalationTimer = setInterval(() => {
+      this.checkEscalations().catch((error: unknown) => this.logger.error({ err: error }, 'escalation check failed'))
+    }, this.escalationCheckMs)
+    this.escalationTimer.unref()
   }
 
   async stop(): Promise<void> {
+    if (this.escalationTimer) clearInterval(this.escalationTimer)
     await this.scheduler.stop()
     await this.dispatcher.drain(5_000).catch(() => undefined)
     await Promise.allSettled([...this.pendingWrites])
@@ -185,6 +208,7 @@ export class Evaluator {
   private async runScheduled(control: Control, at: number): Promise<void> {
     try {
       const result = await evaluateControl(this.deps, this.policyState, control, at)
+      if (result.status === 'evaluated') this.observer?.evaluated(result.stored.record)
       if (result.status === 'evaluated') this.logger.info({ control: control.id, outcome: result.stored.record.outcome, seq: result.stored.seq }, 'control evaluated')
       await this.checkEscalations(at)
     } catch (error) {
@@ -198,6 +222,7 @@ export class Evaluator {
   }
 
   private recordAttempt(attempt: DeliveryAttempt): void {
+    this.observer?.deliveryAttempt(attempt)
     const event = this.deliveryEvents.get(attempt.deliveryId) ?? 'unknown'
     if (!attempt.willRetry) this.deliveryEvents.delete(attempt.deliveryId)
     const write = this.alerts.recordDelivery(attempt, event).catch((error: unknown) => this.logger.error({ err: error }, 'could not record a delivery attempt'))

@@ -1,6 +1,6 @@
 // @aims-monitor/evaluator: holds models against AIMS operational controls.
 export { Evaluator, UnknownAlertError, UnknownControlError } from './evaluator.js'
-export type { ControlEvaluation, EvaluatorLogger, EvaluatorOptions } from './evaluator.js'
+export type { ControlEvaluation, EvaluatorLogger, EvaluatorObserver, EvaluatorOptions } from './evaluator.js'
 export { evaluateControl, segmentKey } from './evaluate-control.js'
 export type { EvaluationDependencies, EvaluationResult, LoadedPolicy } from './evaluate-control.js'
 export { EvaluationRepository } from './evaluation-repository.js'
