@@ -1,17 +1,17 @@
 // bench/evaluator, the timed part: opens the filled store, evaluates the policy once with
 // `new Evaluator({ store, policy }).evaluate({ at })`, prints the time, the process's peak RSS and
 // each control's record (value, outcome, durationMs) as one JSON line.
-// Usage: evaluate.mjs STORE_DIR AT_MS
+// Usage: evaluate.mjs STORE_DIR AT_MS [final|no-final]
 import { loadPolicy } from '@aims-monitor/controls'
 import { Evaluator } from '@aims-monitor/evaluator'
 import { openStore, storeConfigFromEnv } from '@aims-monitor/store'
 import { policyYaml } from './policy.mjs'
 
-const [dataDir, atText] = process.argv.slice(2)
+const [dataDir, atText, finalText = 'final'] = process.argv.slice(2)
 const loaded = loadPolicy(policyYaml(), 'bench-evaluator.yaml')
 if (!loaded.ok) throw new Error(`policy rejected: ${JSON.stringify(loaded.problems)}`)
 const store = await openStore(storeConfigFromEnv({}, { dataDir }))
-const evaluator = new Evaluator({ store, policy: loaded })
+const evaluator = new Evaluator({ store, policy: loaded, exactDedup: finalText !== 'no-final' })
 const started = performance.now()
 const results = await evaluator.evaluate({ at: Number(atText) })
 const seconds = (performance.now() - started) / 1000

@@ -7,7 +7,8 @@
 //   rows, drift in f0, f1, f2, f5); outcomes for the even rows (half of each day).
 // - Timed: only `evaluator.evaluate({ at })`; the baseline only its computations (not the load).
 // - Checked: the evaluator's values against pandas/scipy's, within stated tolerances, before the figures.
-// Options: --rows N (default 10,000,000), --no-baseline.
+// Options: --rows N (default 10,000,000), --no-baseline, --no-final (Evaluator exactDedup: false, to
+// measure what reading the predictions with FINAL costs).
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, rmSync } from 'node:fs'
 import os from 'node:os'
@@ -18,7 +19,7 @@ import { PredictionTables, attributeColumn, featureColumn, openStore, storeConfi
 import { MODEL } from './policy.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
-const { values: opts } = parseArgs({ options: { rows: { type: 'string', default: '10000000' }, 'no-baseline': { type: 'boolean', default: false } } })
+const { values: opts } = parseArgs({ options: { rows: { type: 'string', default: '10000000' }, 'no-baseline': { type: 'boolean', default: false }, 'no-final': { type: 'boolean', default: false } } })
 const N = Number(opts.rows)
 const HALF = Math.floor(N / 2)
 const PYTHON = '/usr/bin/python3' // Debian's interpreter: the pyenv python3 first on PATH has no pandas
@@ -103,7 +104,7 @@ if (!opts['no-baseline']) {
 const fillRssMb = process.resourceUsage().maxRSS / 1024
 await store.close()
 const loadBeforeEval = load()
-const child = spawnSync(process.execPath, [join(here, 'evaluate.mjs'), join(work, 'store'), String(at)], {
+const child = spawnSync(process.execPath, [join(here, 'evaluate.mjs'), join(work, 'store'), String(at), opts['no-final'] ? 'no-final' : 'final'], {
   encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 256 << 20,
 })
 if (child.status !== 0) throw new Error(`evaluation failed (${child.status})`)
@@ -157,6 +158,7 @@ const summary = {
   ratio: baseline ? round(seconds / baseline.seconds) : null,
   peakRssMb: Math.round(peakRssMb),
   fillProcessRssMb: Math.round(fillRssMb),
+  exactDedup: !opts['no-final'],
   rows: N, outcomes: Math.ceil(N / 2), controls: Object.keys(records).length,
   perControlMs: Object.fromEntries(Object.entries(perControl).map(([id, c]) => [id, c.ms])),
   baselinePerMetric: baseline ? baseline.perMetric : null,

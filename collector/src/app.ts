@@ -17,6 +17,11 @@ import { controlsRoute } from './routes/controls-route.js'
 import { evaluationsRoute } from './routes/evaluations-route.js'
 import { nonconformitiesRoute } from './routes/nonconformities-route.js'
 import { referencesRoute } from './routes/references-route.js'
+import { sessionAuthentication } from './auth/session-cookie.js'
+import { SessionStore } from './auth/session-store.js'
+import { dashboardRoute } from './routes/dashboard-route.js'
+import { sessionRoute } from './routes/session-route.js'
+import { dashboardStaticRoute } from './routes/dashboard-static.js'
 
 export interface AppDependencies {
   store: Store
@@ -32,6 +37,10 @@ export interface AppDependencies {
   references: ReferenceDatasets
   maxReferenceBytes: number
   readiness: () => { ready: boolean; reason?: string; details?: Record<string, unknown> }
+  /** The dashboard's sign-in sessions (default: a new in-memory store over `keys`). */
+  sessions?: SessionStore
+  /** Believe X-Forwarded-Proto for the session cookie's Secure flag (AIMS_TRUST_PROXY). */
+  trustProxy?: boolean
 }
 
 /** The collector's HTTP interface: every route, then one error handler. */
@@ -40,6 +49,8 @@ export function createApp(deps: AppDependencies): Express {
   app.disable('x-powered-by')
   app.set('etag', false)
   const audit = (action: string, details: Record<string, unknown>) => deps.logger.info({ audit: action, ...details }, action)
+  const sessions = deps.sessions ?? new SessionStore(deps.keys)
+  app.use(sessionAuthentication(sessions))
   app.use(healthRoutes({ metrics: deps.metrics, readiness: deps.readiness }))
   app.use(eventsRoute({ keys: deps.keys, ingest: deps.ingest, batches: deps.batches, metrics: deps.metrics, maxBodyBytes: deps.maxBodyBytes }))
   app.use(otlpLogsRoute({ keys: deps.keys, ingest: deps.ingest, metrics: deps.metrics, maxBodyBytes: deps.maxBodyBytes }))
@@ -50,6 +61,10 @@ export function createApp(deps: AppDependencies): Express {
   app.use(evaluationsRoute({ keys: deps.keys, evaluator: deps.evaluator }))
   app.use(alertsRoute({ keys: deps.keys, evaluator: deps.evaluator, audit }))
   app.use(nonconformitiesRoute({ keys: deps.keys, evaluator: deps.evaluator }))
+  app.use(sessionRoute({ keys: deps.keys, sessions, trustProxy: deps.trustProxy ?? false }))
+  app.use(dashboardRoute({ keys: deps.keys, store: deps.store, evaluator: deps.evaluator, references: deps.references }))
+  // Last: the web dashboard's files and its index.html for any other page path (never under /v1).
+  app.use(dashboardStaticRoute())
   app.use(notFoundHandler)
   app.use(errorHandler(deps.logger))
   return app

@@ -107,6 +107,7 @@ export async function startCollector(config: CollectorConfig, options: { logger?
       evaluator: () => evaluator,
       references: new ReferenceDatasets(store),
       maxReferenceBytes: config.maxReferenceBytes,
+      trustProxy: config.trustProxy,
       readiness: () =>
         stopping
           ? { ready: false, reason: 'shutting down' }

@@ -41,6 +41,12 @@ export const collectorSettingsSchema = z.object({
   evaluatorSchedule: z.union([z.boolean(), z.enum(['on', 'off']).transform((v) => v === 'on')]).default(true),
   /** Largest reference data file accepted over HTTP (the CLI reads files of any size). */
   maxReferenceBytes: z.coerce.number().int().min(1024).default(1024 * 1024 * 1024),
+  /**
+   * Believe `X-Forwarded-Proto` from a reverse proxy that terminates TLS in front of the collector,
+   * so the dashboard's session cookie gets `Secure`. Off by default: without such a proxy any client
+   * could send the header, so it is only trusted when the operator says one is there.
+   */
+  trustProxy: z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'on', 'off']).transform((v) => v === 'true' || v === '1' || v === 'on')]).default(false),
 })
 
 export type CollectorSettings = z.output<typeof collectorSettingsSchema>
@@ -51,7 +57,7 @@ export interface CollectorConfig extends CollectorSettings {
 
 /**
  * Settings from the environment (`AIMS_PORT`, `AIMS_HOST`, `AIMS_MAX_BODY_BYTES`, `AIMS_MAX_SPOOL_BYTES`,
- * `AIMS_SEAL_AFTER_MS`, `AIMS_INIT_API_KEY`, `AIMS_CLICKHOUSE_*`), overridden by explicit options (CLI flags).
+ * `AIMS_SEAL_AFTER_MS`, `AIMS_INIT_API_KEY`, `AIMS_TRUST_PROXY`, `AIMS_CLICKHOUSE_*`), overridden by explicit options (CLI flags).
  */
 export function collectorConfigFromEnv(
   env: NodeJS.ProcessEnv,
@@ -68,6 +74,7 @@ export function collectorConfigFromEnv(
     ingestWorkers: env.AIMS_INGEST_WORKERS,
     policyFile: env.AIMS_POLICY_FILE || undefined,
     evaluatorSchedule: env.AIMS_EVALUATOR_SCHEDULE,
+    trustProxy: env.AIMS_TRUST_PROXY,
   }
   const { store: storeOverrides, ...rest } = overrides
   const merged = Object.fromEntries(

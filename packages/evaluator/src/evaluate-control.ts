@@ -15,6 +15,7 @@ import { judgeItems, type ControlJudgement } from './outcome-of-items.js'
 import { REFERENCE_ALL_TIME } from './reference-dataset.js'
 import type { ReferenceDatasets } from './reference-datasets.js'
 import { METRIC_RUNNERS } from './runners/index.js'
+import { QueryCache } from './query-cache.js'
 import { buildNotification } from './notification-of.js'
 import { currentWindow, isoWindow, referenceWindow, type Window } from './windows.js'
 
@@ -51,7 +52,7 @@ export type EvaluationResult =
  * to it. The metric is computed in ClickHouse, judged, chained into the evidence, and the alert of
  * the (control, segment) moves accordingly; notifications are queued, never awaited.
  */
-export async function evaluateControl(deps: EvaluationDependencies, loaded: LoadedPolicy, control: Control, at: number): Promise<EvaluationResult> {
+export async function evaluateControl(deps: EvaluationDependencies, loaded: LoadedPolicy, control: Control, at: number, cache = new QueryCache(deps.store)): Promise<EvaluationResult> {
   const window = currentWindow(control, at)
   const project = control.scope.project
   const iso = isoWindow(window)
@@ -79,7 +80,7 @@ export async function evaluateControl(deps: EvaluationDependencies, loaded: Load
     }
     const resolved = await resolveReference(deps, control, window, scope, model)
     referenceEvidence = resolved.evidence
-    const context: MetricContext = { store: deps.store, control, project, modelId: control.scope.model, scope, columns: model.columns, reference: resolved.reference }
+    const context: MetricContext = { store: deps.store, control, project, modelId: control.scope.model, scope, columns: model.columns, reference: resolved.reference, rows: (query) => cache.rows(query) }
     computation = await METRIC_RUNNERS[control.metric.kind](context)
     sizes = { current: computation.currentSize, reference: computation.referenceSize, labelled: computation.labelled }
     judgement = guardSamples(control, computation) ?? judgeItems(control, computation.items)

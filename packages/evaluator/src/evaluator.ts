@@ -12,6 +12,7 @@ import { evaluateControl, type EvaluationDependencies, type EvaluationResult, ty
 import { NonconformityRepository } from './nonconformity-repository.js'
 import { ReferenceDatasets } from './reference-datasets.js'
 import { ControlScheduler } from './scheduler.js'
+import { QueryCache } from './query-cache.js'
 import { buildNotification } from './notification-of.js'
 
 export interface EvaluatorLogger {
@@ -76,7 +77,7 @@ export class Evaluator {
   private readonly escalationCheckMs: number
   private escalationTimer: NodeJS.Timeout | undefined
 
-  constructor(options: EvaluatorOptions) {
+  constructor(private readonly options: EvaluatorOptions) {
     const { store } = options
     this.logger = options.logger ?? silentLogger
     this.policyState = options.policy
@@ -128,8 +129,9 @@ export class Evaluator {
   async evaluate(request: { controls?: readonly string[] | undefined; at?: number | undefined } = {}): Promise<ControlEvaluation[]> {
     const at = request.at ?? Date.now()
     const results: ControlEvaluation[] = []
+    const cache = new QueryCache(this.options.store)
     for (const control of this.activeControls(request.controls)) {
-      const result = await evaluateControl(this.deps, this.policyState, control, at)
+      const result = await evaluateControl(this.deps, this.policyState, control, at, cache)
       if (result.status === 'evaluated') this.observer?.evaluated(result.stored.record)
       results.push({
         controlId: control.id,

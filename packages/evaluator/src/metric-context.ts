@@ -20,6 +20,8 @@ export interface MetricContext {
   /** Column names of the model's predictions table (`f:<name>:<kind>`, `a:<name>`, base columns). */
   readonly columns: ReadonlySet<string>
   readonly reference: ResolvedReference | null
+  /** Runs a read query (once per evaluation batch: see QueryCache). */
+  readonly rows: <T = Record<string, unknown>>(query: { query: string; params?: Record<string, unknown> }) => Promise<T[]>
 }
 
 /** One item of a metric over several features (or one value of a metric over groups). */

@@ -2,7 +2,6 @@ import {
   categoryCountsFromRows, categoryCountsQuery, missingRatesFromRows, missingRatesQuery, numericSummaryFromRows, numericSummaryQuery,
   ParamBag, quoteIdentifier, scopeClause, type MissingColumn,
 } from '@aims-monitor/metrics'
-import { queryRows } from '../store-access.js'
 import { InsufficientData, type MetricComputation, type MetricContext, type MetricItem } from '../metric-context.js'
 import { featureColumn } from './feature-columns.js'
 
@@ -35,13 +34,13 @@ export async function runDataQuality(context: MetricContext): Promise<MetricComp
 
 async function windowSize(context: MetricContext): Promise<number> {
   const bag = new ParamBag()
-  const rows = await queryRows<{ n: string }>(context.store, { query: `SELECT count() AS n ${scopeClause(context.scope, bag)}`, params: bag.values })
+  const rows = await context.rows<{ n: string }>({ query: `SELECT count() AS n ${scopeClause(context.scope, bag)}`, params: bag.values })
   return Number(rows[0]?.n ?? 0)
 }
 
 async function missingRate(context: MetricContext, feature: string, column: { column: string; kind: string }): Promise<MetricItem> {
   const columns: MissingColumn[] = [{ column: column.column, kind: column.kind === 'str' ? 'str' : 'num' }]
-  const rates = missingRatesFromRows(await queryRows(context.store, missingRatesQuery({ scope: context.scope, columns })), columns)
+  const rates = missingRatesFromRows(await context.rows(missingRatesQuery({ scope: context.scope, columns })), columns)
   const { missing, rate } = rates.byColumn[column.column]!
   return { name: feature, value: rate, detail: { missing, total: rates.total } }
 }
@@ -52,7 +51,7 @@ async function outOfRangeRate(context: MetricContext, feature: string, column: {
   let min = typeof params.min === 'number' ? params.min : undefined
   let max = typeof params.max === 'number' ? params.max : undefined
   if ((min === undefined || max === undefined) && context.reference) {
-    const ref = numericSummaryFromRows(await queryRows(context.store, numericSummaryQuery({ scope: context.reference.scope, column: column.column })))
+    const ref = numericSummaryFromRows(await context.rows(numericSummaryQuery({ scope: context.reference.scope, column: column.column })))
     if (ref.count === 0) return { name: feature, value: null, insufficient: `the reference has no value of ${feature}`, detail: {} }
     min ??= ref.min
     max ??= ref.max
@@ -60,7 +59,7 @@ async function outOfRangeRate(context: MetricContext, feature: string, column: {
   if (min === undefined || max === undefined) return { name: feature, value: null, insufficient: 'no range: give params.min and params.max or a reference', detail: {} }
   const bag = new ParamBag()
   const x = quoteIdentifier(column.column)
-  const rows = await queryRows<{ outside: string; present: string }>(context.store, {
+  const rows = await context.rows<{ outside: string; present: string }>({
     query: `SELECT countIf(NOT isNaN(${x}) AND (${x} < ${bag.float64('min', min)} OR ${x} > ${bag.float64('max', max)})) AS outside, countIf(NOT isNaN(${x})) AS present ${scopeClause(context.scope, bag)}`,
     params: bag.values,
   })
@@ -72,9 +71,9 @@ async function outOfRangeRate(context: MetricContext, feature: string, column: {
 
 async function newCategoryRate(context: MetricContext, feature: string, column: { column: string; kind: string }): Promise<MetricItem> {
   if (column.kind !== 'str' || context.reference === null) return { name: feature, value: null, insufficient: `${feature}: new_category_rate needs a categorical feature and a reference`, detail: {} }
-  const ref = categoryCountsFromRows(await queryRows(context.store, categoryCountsQuery({ scope: context.reference.scope, column: column.column, topK: 10_000 })))
+  const ref = categoryCountsFromRows(await context.rows(categoryCountsQuery({ scope: context.reference.scope, column: column.column, topK: 10_000 })))
   const categories = Object.keys(ref.counts)
-  const cur = categoryCountsFromRows(await queryRows(context.store, categoryCountsQuery({ scope: context.scope, column: column.column, categories })), categories)
+  const cur = categoryCountsFromRows(await context.rows(categoryCountsQuery({ scope: context.scope, column: column.column, categories })), categories)
   const present = cur.total - cur.missing
   if (present === 0) return { name: feature, value: null, insufficient: `no value of ${feature} in the window`, detail: {} }
   return { name: feature, value: cur.other / present, detail: { newValues: cur.other, distinctNewCategories: cur.otherCategories, present, referenceCategories: categories.length } }

@@ -5,7 +5,6 @@ import {
   quantileEdges, quantilesFromRows, quantilesQuery, wassersteinDistance, wassersteinFromFineHistograms, zTestDrift,
   ParamBag, quoteIdentifier, scopeClause, type NumericSummary, type PredictionScope,
 } from '@aims-monitor/metrics'
-import { queryRows } from '../store-access.js'
 import { InsufficientData, numberParam, type MetricComputation, type MetricContext, type MetricItem } from '../metric-context.js'
 import { featureColumn } from './feature-columns.js'
 
@@ -123,8 +122,8 @@ async function binnedNumericValue(context: MetricContext, referenceScope: Predic
   if (name === 'ks' || name === 'ks_statistic' || name === 'wasserstein' || name === 'wasserstein_normed') {
     const grid = fineGrid(Math.min(ref.min, cur.min), Math.max(ref.max, cur.max))
     const [refHist, curHist] = await Promise.all([
-      queryRows(context.store, fineHistogramQuery({ scope: referenceScope, column, grid })).then((rows) => fineHistogramFromRows(rows, grid)),
-      queryRows(context.store, fineHistogramQuery({ scope: context.scope, column, grid })).then((rows) => fineHistogramFromRows(rows, grid)),
+      context.rows(fineHistogramQuery({ scope: referenceScope, column, grid })).then((rows) => fineHistogramFromRows(rows, grid)),
+      context.rows(fineHistogramQuery({ scope: context.scope, column, grid })).then((rows) => fineHistogramFromRows(rows, grid)),
     ])
     if (name.startsWith('ks')) {
       const ks = ksFromFineHistograms(refHist, curHist)
@@ -139,13 +138,13 @@ async function binnedNumericValue(context: MetricContext, referenceScope: Predic
   }
   const bins = numberParam(context.control, 'bins', 10)
   const levels = Array.from({ length: bins - 1 }, (_, i) => (i + 1) / bins)
-  const quantiles = levels.length ? quantilesFromRows(await queryRows(context.store, quantilesQuery({ scope: referenceScope, column, levels, method: 'exactInclusive' })), levels).values : []
+  const quantiles = levels.length ? quantilesFromRows(await context.rows(quantilesQuery({ scope: referenceScope, column, levels, method: 'exactInclusive' })), levels).values : []
   const edges = [-Infinity]
   for (const q of quantiles) if (q > edges[edges.length - 1]!) edges.push(q)
   edges.push(Infinity)
   const [refBins, curBins] = await Promise.all([
-    queryRows(context.store, binCountsQuery({ scope: referenceScope, column, edges })).then((rows) => binCountsFromRows(rows, edges)),
-    queryRows(context.store, binCountsQuery({ scope: context.scope, column, edges })).then((rows) => binCountsFromRows(rows, edges)),
+    context.rows(binCountsQuery({ scope: referenceScope, column, edges })).then((rows) => binCountsFromRows(rows, edges)),
+    context.rows(binCountsQuery({ scope: context.scope, column, edges })).then((rows) => binCountsFromRows(rows, edges)),
   ])
   methods.add(`${bins} reference-quantile bins (numpy linear quantiles, open outer edges)`)
   return binDistance(context, refBins.counts, curBins.counts, edges)
@@ -169,10 +168,10 @@ function binDistance(context: MetricContext, reference: number[], current: numbe
 }
 
 async function categoricalFeature(context: MetricContext, referenceScope: PredictionScope, feature: string, column: string, methods: Set<string>): Promise<MetricItem> {
-  const refRows = await queryRows(context.store, categoryCountsQuery({ scope: referenceScope, column, topK: 10_000 }))
+  const refRows = await context.rows(categoryCountsQuery({ scope: referenceScope, column, topK: 10_000 }))
   const ref = categoryCountsFromRows(refRows)
   const categories = Object.keys(ref.counts)
-  const cur = categoryCountsFromRows(await queryRows(context.store, categoryCountsQuery({ scope: context.scope, column, categories })), categories)
+  const cur = categoryCountsFromRows(await context.rows(categoryCountsQuery({ scope: context.scope, column, categories })), categories)
   const sizes = { currentSize: cur.total - cur.missing, referenceSize: ref.total - ref.missing, currentMissing: cur.missing, referenceMissing: ref.missing, unseenCategories: cur.otherCategories }
   if (sizes.currentSize === 0 || sizes.referenceSize === 0) return { name: feature, value: null, insufficient: `no ${sizes.currentSize === 0 ? 'current' : 'reference'} value of ${feature}`, detail: sizes }
   const currentCounts: Counts = { ...cur.counts }
@@ -222,14 +221,14 @@ function categoricalItem(context: MetricContext, feature: string, reference: Cou
 }
 
 async function summary(context: MetricContext, scope: PredictionScope, column: string): Promise<NumericSummary> {
-  return numericSummaryFromRows(await queryRows(context.store, numericSummaryQuery({ scope, column })))
+  return numericSummaryFromRows(await context.rows(numericSummaryQuery({ scope, column })))
 }
 
 /** Distinct finite values with their counts, ascending; null when there are more than `limit`. */
 async function valueCounts(context: MetricContext, scope: PredictionScope, column: string, limit: number): Promise<[number, number][] | null> {
   const bag = new ParamBag()
   const x = quoteIdentifier(column)
-  const rows = await queryRows<{ v: number; n: string }>(context.store, {
+  const rows = await context.rows<{ v: number; n: string }>({
     query: `SELECT ${x} AS v, count() AS n ${scopeClause(scope, bag)} AND isFinite(${x}) GROUP BY v ORDER BY v LIMIT ${limit + 1}`,
     params: bag.values,
   })
@@ -243,7 +242,7 @@ async function distinctUpTo(context: MetricContext, scopes: PredictionScope[], c
   let seen = new Set<number>()
   for (const scope of scopes) {
     const bag = new ParamBag()
-    const rows = await queryRows<{ v: number }>(context.store, {
+    const rows = await context.rows<{ v: number }>({
       query: `SELECT DISTINCT ${x} AS v ${scopeClause(scope, bag)} AND isFinite(${x}) LIMIT ${upTo}`,
       params: bag.values,
     })

@@ -2,7 +2,6 @@ import {
   confusionByGroupFromRows, confusionByGroupQuery, fairnessGroupsOf, fairnessMetricsFromCounts,
   type FairnessReport, type GroupMetrics, type RateName,
 } from '@aims-monitor/metrics'
-import { queryRows } from '../store-access.js'
 import { metricDefinition } from '@aims-monitor/controls'
 import { ParamBag, quoteIdentifier, scopeClause } from '@aims-monitor/metrics'
 import { InsufficientData, numberParam, stringParam, type MetricComputation, type MetricContext } from '../metric-context.js'
@@ -33,7 +32,7 @@ export async function runFairness(context: MetricContext): Promise<MetricComputa
   const positiveLabel = stringParam(control, 'positiveLabel', '1')
   const scoreThreshold = control.metric.params.scoreThreshold === undefined ? undefined : numberParam(control, 'scoreThreshold', 0.5)
   const selectionOnly = !metricDefinition(control.metric.kind, control.metric.name)!.needsOutcomes
-  const rows = selectionOnly ? await selectionRows(context, attribute, positiveLabel, scoreThreshold) : await queryRows(context.store, confusionByGroupQuery({
+  const rows = selectionOnly ? await selectionRows(context, attribute, positiveLabel, scoreThreshold) : await context.rows(confusionByGroupQuery({
     scope: context.scope,
     outcomesTable: context.store.table('outcomes'),
     project: context.project,
@@ -102,7 +101,7 @@ export async function runFairness(context: MetricContext): Promise<MetricComputa
 async function selectionRows(context: MetricContext, attribute: string, positiveLabel: string, scoreThreshold: number | undefined) {
   const bag = new ParamBag()
   const predicted = scoreThreshold !== undefined ? `output_score >= ${bag.float64('score_threshold', scoreThreshold)}` : `output_label = ${bag.bind('positive_label', 'String', positiveLabel)}`
-  return queryRows(context.store, {
+  return context.rows({
     query: `SELECT toString(${quoteIdentifier(`a:${attribute}`)}) AS grp, countIf(${predicted}) AS tp, toUInt64(0) AS fp, countIf(NOT (${predicted})) AS tn, toUInt64(0) AS fn,
                    count() AS predictions, count() AS labelled
             ${scopeClause(context.scope, bag)} GROUP BY grp ORDER BY grp`,

@@ -1,5 +1,4 @@
 import { ParamBag, scopeClause } from '@aims-monitor/metrics'
-import { queryRows } from '../store-access.js'
 import { InsufficientData, numberParam, type MetricComputation, type MetricContext } from '../metric-context.js'
 
 /**
@@ -13,7 +12,7 @@ export async function runOperational(context: MetricContext): Promise<MetricComp
   if (!(quantile > 0 && quantile < 1)) throw new RangeError(`control ${control.id}: metric.params.quantile must be in (0, 1)`)
   const bag = new ParamBag()
   const level = bag.float64('level', quantile)
-  const rows = await queryRows<{ n: string; errors: string; timed: string; latency: number | null }>(context.store, {
+  const rows = await context.rows<{ n: string; errors: string; timed: string; latency: number | null }>({
     query: `SELECT count() AS n, countIf(status = 'error') AS errors, countIf(isFinite(latency_ms)) AS timed,
                    quantileExactIf(${level})(latency_ms, isFinite(latency_ms)) AS latency
             ${scopeClause(context.scope, bag)}`,

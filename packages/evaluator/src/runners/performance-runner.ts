@@ -1,5 +1,4 @@
 import { confusionByGroupFromRows, confusionByGroupQuery, type ConfusionCounts } from '@aims-monitor/metrics'
-import { queryRows } from '../store-access.js'
 import { InsufficientData, numberParam, stringParam, type MetricComputation, type MetricContext } from '../metric-context.js'
 import { runScorePerformance } from './score-performance.js'
 
@@ -16,7 +15,7 @@ export async function runPerformance(context: MetricContext): Promise<MetricComp
   if (!FROM_CONFUSION.has(control.metric.name)) return runScorePerformance(context)
   const positiveLabel = stringParam(control, 'positiveLabel', '1')
   const scoreThreshold = control.metric.params.scoreThreshold === undefined ? undefined : numberParam(control, 'scoreThreshold', 0.5)
-  const rows = await queryRows(context.store, confusionByGroupQuery({
+  const rows = await context.rows(confusionByGroupQuery({
     scope: context.scope, outcomesTable: context.store.table('outcomes'), project: context.project, modelId: context.modelId,
     positiveLabel, positiveOutcomeLabel: stringParam(control, 'positiveOutcomeLabel'), scoreThreshold,
   }))

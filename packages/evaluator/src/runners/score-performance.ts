@@ -1,5 +1,4 @@
 import { LOG_LOSS_EPS, ParamBag, scopeParts } from '@aims-monitor/metrics'
-import { queryRows } from '../store-access.js'
 import { InsufficientData, numberParam, stringParam, type MetricComputation, type MetricContext } from '../metric-context.js'
 
 /** (ts, received) as one Int128, ordered like the tuple: the latest outcome of a prediction wins (see confusion-by-group.ts). */
@@ -51,7 +50,7 @@ export async function runScorePerformance(context: MetricContext): Promise<Metri
   const bin = `toUInt32(greatest(1, least(${m}, ceil(${confidence} * ${m}))) - 1)`
   const valued = 'matched AND isFinite(output_value) AND isFinite(actual_value)'
   const auc = name === 'roc_auc' ? `arrayROCAUC(groupArrayIf(score, ${scored}), groupArrayIf(toUInt8(actual), ${scored}))` : 'NULL'
-  const rows = await queryRows<ScoreRow>(context.store, {
+  const rows = await context.rows<ScoreRow>({
     query: `SELECT
   count() AS predictions,
   countIf(matched) AS labelled,

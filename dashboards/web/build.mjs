@@ -1,0 +1,17 @@
+// Type-checks the dashboard's sources, then bundles them with Vite into dist/. Run by the root
+// `pnpm build` and postinstall (after `tsc -b`), so a fresh install leaves the dashboard servable.
+import { spawnSync } from 'node:child_process'
+import { createRequire } from 'node:module'
+import path from 'node:path'
+import { build } from 'vite'
+
+const here = import.meta.dirname
+const require = createRequire(import.meta.url)
+const tsc = path.join(path.dirname(require.resolve('typescript/package.json')), 'bin', 'tsc')
+const check = spawnSync(process.execPath, [tsc, '-p', path.join(here, 'tsconfig.json')], { stdio: 'inherit' })
+if (check.status !== 0) {
+  console.error('dashboard-web: type errors (see above); not built')
+  process.exit(check.status ?? 1)
+}
+await build({ configFile: path.join(here, 'vite.config.js'), logLevel: 'warn' })
+console.log(`dashboard-web: built ${path.join(here, 'dist')}`)
