@@ -89,7 +89,7 @@ const countBy = <T>(items: T[], key: (t: T) => string) => items.reduce<Record<st
 
 let c: CollectorFixture
 let dir: string
-let evaluations: { control: string; evaluation: { id: string; window: { to: string }; outcome: string; breakdown: { items: { name: string; value: number | null; outcome: string }[] } } }[] = []
+let evaluations: { control: string; evaluation: { id: string; window: { to: string }; outcome: string; value: number | null; breakdown: { items: { name: string; value: number | null; outcome: string }[] } } }[] = []
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'aims-dashboard-'))
@@ -288,7 +288,7 @@ describe('aggregates', () => {
       expect(bin.reference).toBeCloseTo(share(referenceAges, i), 12)
       expect(bin.current).toBeCloseTo(share(day2.map((e) => e.age), i), 12)
     })
-    expect(body.bins[1].label).toBe(`[${edges[1]}, ${edges[2]})`)
+    expect(body.bins[1].label).toBe(`[${+edges[1]!.toPrecision(6)}, ${+edges[2]!.toPrecision(6)})`) // labels round to 6 digits
 
     const region = (await c.get(`/v1/dashboard/models/credit/distribution?feature=region&from=${D + DAY}&to=${D + 2 * DAY}`)).json
     expect(region.kind).toBe('str')
@@ -325,6 +325,7 @@ describe('aggregates', () => {
     const fair = evaluations.filter((e) => e.control === 'FAIR-FPR')
     expect(body.latest).toMatchObject({ controlId: 'FAIR-FPR', evaluationId: fair[1]!.evaluation.id, window: { to: new Date(D + 2 * DAY).toISOString() } })
     const labelled = credit.filter((e) => e.ts >= D + DAY && e.truth !== null)
+    const fprs: number[] = []
     for (const sex of ['female', 'male']) {
       const g = labelled.filter((e) => e.sex === sex)
       const tp = g.filter((e) => e.label === 'approve' && e.truth === '1').length
@@ -334,6 +335,7 @@ describe('aggregates', () => {
       const group = body.latest.groups.find((x: { group: string }) => x.group === sex)
       expect(group).toMatchObject({ count: g.length, insufficient: false })
       expect(group.fpr).toBeCloseTo(fp / (fp + tn), 12)
+      fprs.push(fp / (fp + tn))
       expect(group.tpr).toBeCloseTo(tp / (tp + fn), 12)
       expect(group.selectionRate).toBeCloseTo((tp + fp) / g.length, 12)
       expect(group.intervals.fpr.lower).toBeLessThan(group.fpr)
@@ -341,8 +343,9 @@ describe('aggregates', () => {
     }
     expect(body.series).toEqual([{
       controlId: 'FAIR-FPR', metric: 'false_positive_rate_difference', direction: 'above', warn: 0.05, breach: 0.1,
-      points: fair.map(({ evaluation: e }) => ({ windowTo: e.window.to, value: expect.anything(), outcome: e.outcome, evaluationId: e.id })),
+      points: fair.map(({ evaluation: e }) => ({ windowTo: e.window.to, value: e.value, outcome: e.outcome, evaluationId: e.id })),
     }])
+    expect(body.series[0].points[1].value).toBeCloseTo(Math.abs(fprs[0]! - fprs[1]!), 12)
     // A model without fairness evaluations.
     expect((await c.get(`/v1/dashboard/models/tiny/fairness?attribute=sex&${RANGE}`)).json).toMatchObject({ attribute: 'sex', latest: null, series: [] })
   })

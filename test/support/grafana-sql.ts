@@ -27,7 +27,7 @@
  *
  * @example
  *   grafanaSql('SELECT count() FROM ${database}.t WHERE $__timeFilter(ts)', {
- *     from: Date.parse('2026-11-25T00:00:00Z'), to: Date.parse('2026-11-26T00:00:00Z'), intervalMs: 60_000,
+ *     from: Date.parse('2025-11-25T00:00:00Z'), to: Date.parse('2025-11-26T00:00:00Z'), intervalMs: 60_000,
  *     variables: { database: { selected: ['aims'], options: ['aims'] } },
  *   })
  *   // 'SELECT count() FROM aims.t WHERE ts >= toDateTime(1764028800) AND ts <= toDateTime(1764115200)'

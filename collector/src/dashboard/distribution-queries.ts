@@ -103,7 +103,7 @@ interface Binned {
 
 async function numericBins(store: Store, column: string, sides: Sides, isBool: boolean): Promise<Binned> {
   let edges: number[]
-  if (isBool) edges = [0, 1] // bins [0, 1) and [1, 1]: false and true
+  if (isBool) edges = [0, 0.5, 1] // bins [0, 0.5) and [0.5, 1] (the last bin is closed): false (0) and true (1)
   else {
     // The reference is a fixed sample, sorted exactly; the range may hold millions of rows, sampled beyond 8192.
     const [scope, method]: [PredictionScope, QuantileMethod] = sides.reference ? [sides.reference, 'exactInclusive'] : [sides.current, 'approximate']

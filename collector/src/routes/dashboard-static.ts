@@ -27,7 +27,9 @@ export function dashboardStaticRoute(options: { distDir?: string } = {}): Router
     if (isBuilt() || (!asset && !req.accepts('html'))) return next()
     res.status(503).set({ 'Cache-Control': 'no-store', 'Retry-After': '30', ...SECURITY_HEADERS }).type('html').send(NOT_BUILT_PAGE)
   })
-  router.use('/assets', express.static(path.join(dir, 'assets'), { index: false, immutable: true, maxAge: '365d', fallthrough: true }))
+  const assetsDir = path.join(dir, 'assets')
+  router.use('/assets', precompressed(assetsDir))
+  router.use('/assets', express.static(assetsDir, { index: false, immutable: true, maxAge: '365d', fallthrough: true, setHeaders: (res) => res.setHeader('Vary', 'Accept-Encoding') }))
   router.use('/assets', (req: Request, _res: Response, next: NextFunction) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return next()
     next(new HttpError(404, 'not_found', `no dashboard asset ${req.path}: the page may be older than the running build; reload it`))
@@ -40,6 +42,27 @@ export function dashboardStaticRoute(options: { distDir?: string } = {}): Router
     })
   })
   return router
+}
+
+/** Asset names as Vite writes them: flat, no directories (so no path can climb out of assets/). */
+const ASSET_NAME = /^\/[A-Za-z0-9_-][A-Za-z0-9._-]*\.(js|css|svg)$/
+
+/**
+ * Sends the build's gzip copy of an asset (`index-abc.js.gz`, written by the dashboard's build)
+ * to clients that accept gzip; anything else goes on to express.static.
+ */
+function precompressed(assetsDir: string) {
+  const found = new Map<string, boolean>()
+  return (req: Request, res: Response, next: NextFunction) => {
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || !ASSET_NAME.test(req.path) || !req.acceptsEncodings('gzip')) return next()
+    const file = path.join(assetsDir, `${req.path.slice(1)}.gz`)
+    if (!found.has(file)) found.set(file, existsSync(file))
+    if (!found.get(file)) return next()
+    res.set({ 'Content-Encoding': 'gzip', 'Vary': 'Accept-Encoding', 'Cache-Control': 'public, max-age=31536000, immutable' }).type(path.extname(req.path))
+    res.sendFile(file, { cacheControl: false }, (error) => {
+      if (error) next(new HttpError(500, 'dashboard_unreadable', `the dashboard asset ${req.path} could not be read`, { cause: error }))
+    })
+  }
 }
 
 function isApiPath(p: string): boolean {

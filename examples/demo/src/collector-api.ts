@@ -17,7 +17,7 @@ export interface ControlStatus {
   severity: string
   scope: { model: string }
   metric: { kind: string; name: string }
-  latest: { outcome: ControlOutcome; value: number | null; reason?: string | null; window: { from: string; to: string } } | null
+  latest: { outcome: ControlOutcome; value: number | null; reason?: string | null; evaluatedAt: string; window: { from: string; to: string } } | null
   openAlerts: Array<{ id: string; state: string; level: string }>
 }
 

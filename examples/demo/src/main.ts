@@ -203,7 +203,8 @@ async function run(args: DemoArgs): Promise<number> {
     if (finishing) return
     try {
       const controls = await api.controls()
-      for (const c of controls) if (c.latest?.outcome === 'breach') breached.add(c.id)
+      // Only this run's evaluations: a store kept with --data remembers the breaches of earlier runs.
+      for (const c of controls) if (c.latest?.outcome === 'breach' && Date.parse(c.latest.evaluatedAt) >= started) breached.add(c.id)
       if (++polls % SUMMARY_EVERY_POLLS === 0) {
         const served = `served: ${bikeStream.progress.served} bike hours, ${creditStream.progress.served} credit decisions · alerts delivered: ${alerts.length}`
         for (const line of summaryLines(controls, elapsed(), served)) out.line(line)

@@ -35,8 +35,8 @@ export class Output {
 
   /** One setup step done (in any order: several run at once). */
   stepDone(step: (typeof SETUP_STEPS)[number], detail: string): void {
-    if (this.setup) this.setup.increment(1, { detail: `${step}: ${detail}` })
-    else this.line(`  ✓ ${step}: ${detail}`)
+    this.setup?.increment(1, { detail: step })
+    this.line(`  ✓ ${step}: ${detail}`)
   }
 
   /** The replay's first pass over February: `total` hours. */
@@ -50,6 +50,8 @@ export class Output {
 
   /** Ends the bars (the first pass is done, or the demo stops); later lines are plain. */
   stopLoading(): void {
+    // MultiBar.log only buffers until the next redraw, and stop() does not redraw: flush first.
+    this.bars?.update()
     this.bars?.stop()
     this.bars = undefined
     this.setup = undefined

@@ -1,3 +1,5 @@
+import type { SpanContext } from '@opentelemetry/api'
+import { FieldRing } from './field-ring.js'
 import { FieldShapes, type ShapeHint } from './field-shapes.js'
 import type { FieldMap, FieldValue, OutcomeInput, PredictionOutput } from './types.js'
 
@@ -21,81 +23,74 @@ export interface QueuedRecord {
   items: number
 }
 
-/** Field value kinds in `fieldKinds`. MISSING: null or undefined, left out at export. OTHER: not a field value (sanitized, counted and left out at export). */
-export const KIND_MISSING = 0
-export const KIND_NUMBER = 1
-export const KIND_STRING = 2
-export const KIND_TRUE = 3
-export const KIND_FALSE = 4
-export const KIND_OTHER = 5
+// Numbers of record i at i * NUMBERS + …: one row per record, so a record touches one cache line.
+export const N = 0
+export const TIME = 1
+export const LATENCY = 2
+export const ITEMS = 3
+/** Output score (predictions). */
+export const SCORE = 4
+/** Output value (predictions) or outcome value (outcomes). */
+export const VALUE = 5
+const NUMBERS = 6
 
-/** `featureShape` / `attributeShape`: no map given; the map is in the overflow column. */
+// Small integers of record i at i * META + …
+export const KIND = 0
+export const FEATURE_SHAPE = 1
+export const ATTRIBUTE_SHAPE = 2
+/** Start of the record's field values in the FieldRing (features, then attributes), or -1. */
+export const FIELDS = 3
+const META = 4
+
+export const KIND_PREDICTION = 0
+export const KIND_OUTCOME = 1
+
+/** Shape column values besides shape ids: no map given; the map kept as an object (overflow column). */
 export const NO_FIELDS = -1
 export const OVERFLOW = -2
 
 /**
- * A bounded FIFO of records waiting for export, stored as columns: numbers in typed arrays, field
- * values copied out of the extractor's object into preallocated slots, by position in the object's
- * shape (see FieldShapes). Why: keeping the application's objects (or boxed numbers) alive until
- * export made every one of them survive the young-generation collections and be promoted — measured
- * at 1-5 µs per call; copied, the extractor's object dies young and recording allocates nothing.
+ * A bounded FIFO of records waiting for export. Why columns and rows of numbers rather than
+ * objects: keeping the application's objects (or boxed numbers) alive until export made every one
+ * of them survive the young-generation collections and be promoted — measured at 1-5 µs per call;
+ * copied, the extractor's object dies young and recording allocates nothing. Each record's numbers
+ * are one row (48 bytes) and its flags another (16 bytes); field values are packed in a FieldRing
+ * by position in the object's shape (FieldShapes). References (ids, labels, errors, spans) have a
+ * column each, touched only when present.
  * `reserve` never blocks and never grows: when full it returns -1 and the caller counts a drop.
  */
 export class RecordQueue {
   private head = 0
   private count = 0
   readonly shapes = new FieldShapes()
-  // Per record.
-  readonly isOutcome: Uint8Array
-  readonly n: Float64Array
-  readonly timestampMs: Float64Array
-  readonly latencyMs: Float64Array
-  readonly items: Int32Array
-  readonly outputScore: Float64Array
-  readonly outputValue: Float64Array
-  readonly outcomeValue: Float64Array
-  /** Shape id of the record's features / attributes, NO_FIELDS or OVERFLOW. */
-  readonly featureShape: Int32Array
-  readonly attributeShape: Int32Array
+  readonly numbers: Float64Array
+  readonly meta: Int32Array
+  readonly fields: FieldRing
   readonly refs: {
     id: Array<string | undefined>
     outputLabel: Array<string | number | boolean | undefined>
     outcomeLabel: Array<string | number | boolean | undefined>
     errorType: Array<string | undefined>
     errorMessage: Array<string | undefined>
-    traceId: Array<string | undefined>
-    spanId: Array<string | undefined>
-    /** Maps that do not fit the inline slots (or new shapes past the shape table's bound), kept as given. */
+    span: Array<SpanContext | undefined>
+    /** Maps that do not fit the field ring (or new shapes past the shape table's bound), kept as given. */
     overflowFeatures: Array<FieldMap | undefined>
     overflowAttributes: Array<FieldMap | undefined>
   }
-  // Per field slot: record index × inlineFields + position (features first, then attributes).
-  readonly fieldKinds: Uint8Array
-  readonly fieldNumbers: Float64Array
-  readonly fieldRefs: Array<unknown>
 
+  /** `fieldsPerRecord`: field ring size per record, on average (wider records just take more). */
   constructor(
     readonly capacity: number,
-    readonly inlineFields = 32,
+    fieldsPerRecord = 32,
   ) {
-    this.isOutcome = new Uint8Array(capacity)
-    this.n = new Float64Array(capacity)
-    this.timestampMs = new Float64Array(capacity)
-    this.latencyMs = new Float64Array(capacity)
-    this.items = new Int32Array(capacity)
-    this.outputScore = new Float64Array(capacity)
-    this.outputValue = new Float64Array(capacity)
-    this.outcomeValue = new Float64Array(capacity)
-    this.featureShape = new Int32Array(capacity)
-    this.attributeShape = new Int32Array(capacity)
+    this.numbers = new Float64Array(capacity * NUMBERS)
+    this.meta = new Int32Array(capacity * META)
+    this.fields = new FieldRing(capacity * fieldsPerRecord)
     const refs = () => new Array(capacity).fill(undefined)
     this.refs = {
       id: refs(), outputLabel: refs(), outcomeLabel: refs(), errorType: refs(), errorMessage: refs(),
-      traceId: refs(), spanId: refs(), overflowFeatures: refs(), overflowAttributes: refs(),
+      span: refs(), overflowFeatures: refs(), overflowAttributes: refs(),
     }
-    this.fieldKinds = new Uint8Array(capacity * inlineFields)
-    this.fieldNumbers = new Float64Array(capacity * inlineFields)
-    this.fieldRefs = new Array(capacity * inlineFields).fill(undefined)
   }
 
   get size(): number {
@@ -106,112 +101,120 @@ export class RecordQueue {
     return this.count === this.capacity
   }
 
-  /** The index of a cleared record to fill, or -1 when the queue is full. */
-  reserve(): number {
+  /** The index of a record with default values (no fields, no output), or -1 when the queue is full. */
+  reserve(kind: number, n: number, timestampMs: number, latencyMs: number): number {
     if (this.count === this.capacity) return -1
     let i = this.head + this.count
     if (i >= this.capacity) i -= this.capacity
     this.count++
-    this.isOutcome[i] = 0
-    this.n[i] = -1
-    this.latencyMs[i] = NaN
-    this.items[i] = -1
-    this.outputScore[i] = NaN
-    this.outputValue[i] = NaN
-    this.outcomeValue[i] = NaN
-    this.featureShape[i] = NO_FIELDS
-    this.attributeShape[i] = NO_FIELDS
-    // The reference columns are cleared when a record is released (release), so a reserved slot is clean.
+    const r = i * NUMBERS
+    const numbers = this.numbers
+    numbers[r + N] = n
+    numbers[r + TIME] = timestampMs
+    numbers[r + LATENCY] = latencyMs
+    numbers[r + ITEMS] = -1
+    numbers[r + SCORE] = NaN
+    numbers[r + VALUE] = NaN
+    const m = i * META
+    const meta = this.meta
+    meta[m + KIND] = kind
+    meta[m + FEATURE_SHAPE] = NO_FIELDS
+    meta[m + ATTRIBUTE_SHAPE] = NO_FIELDS
+    meta[m + FIELDS] = -1
+    // The reference columns are cleared when a record is released, so a reserved record is clean.
     return i
   }
 
+  setNumber(i: number, column: number, value: number): void {
+    this.numbers[i * NUMBERS + column] = value
+  }
+
+  number(i: number, column: number): number {
+    return this.numbers[i * NUMBERS + column]!
+  }
+
+  metaOf(i: number, column: number): number {
+    return this.meta[i * META + column]!
+  }
+
   /**
-   * Copies features, then attributes, into record `i`'s field slots; a map that does not fit is
-   * kept as the object itself. Values are copied as they are; limits apply at export. The hints
-   * (one per extractor) make the common case — same keys as last time — a loop of comparisons.
+   * Copies features, then attributes, into record `i`'s field segment. The hints (one per
+   * extractor) make the common case — the same keys as last time — a loop of identity comparisons;
+   * a map that does not fit is kept as the object itself. Values are copied as they are; limits
+   * apply at export.
    */
   setFields(i: number, features: FieldMap | undefined, featureHint: ShapeHint, attributes: FieldMap | undefined, attributeHint: ShapeHint): void {
-    let used = 0
+    const featureLength = features === undefined ? 0 : featureHint.keys.length
+    const attributeLength = attributes === undefined ? 0 : attributeHint.keys.length
+    const ring = this.fields
+    const start = ring.alloc(featureLength + attributeLength)
+    if (start >= 0 && (features === undefined || copyKnown(ring, start, features, featureHint.keys)) && (attributes === undefined || copyKnown(ring, start + featureLength, attributes, attributeHint.keys))) {
+      const m = i * META
+      this.meta[m + FIELDS] = start
+      if (features !== undefined) this.meta[m + FEATURE_SHAPE] = featureHint.id
+      if (attributes !== undefined) this.meta[m + ATTRIBUTE_SHAPE] = attributeHint.id
+      return
+    }
+    // A new key list (or no room): give the segment back and take the slow path.
+    if (start >= 0) ring.cancelNewest(start)
+    this.setFieldsSlowly(i, features, featureHint, attributes, attributeHint)
+  }
+
+  /** Registers the maps' shapes (updating the hints), then copies; once per new key list. */
+  private setFieldsSlowly(i: number, features: FieldMap | undefined, featureHint: ShapeHint, attributes: FieldMap | undefined, attributeHint: ShapeHint): void {
+    const m = i * META
+    const featureShape = features === undefined ? NO_FIELDS : this.learn(features, featureHint)
+    const attributeShape = attributes === undefined ? NO_FIELDS : this.learn(attributes, attributeHint)
+    const featureLength = featureShape >= 0 ? this.shapes.keys[featureShape]!.length : 0
+    const attributeLength = attributeShape >= 0 ? this.shapes.keys[attributeShape]!.length : 0
+    const start = featureShape >= 0 || attributeShape >= 0 ? this.fields.alloc(featureLength + attributeLength) : -1
+    if (start < 0) {
+      // No room in the ring (or both shape tables full): keep the maps as they are.
+      if (features !== undefined) this.meta[m + FEATURE_SHAPE] = OVERFLOW
+      if (attributes !== undefined) this.meta[m + ATTRIBUTE_SHAPE] = OVERFLOW
+      this.refs.overflowFeatures[i] = features
+      this.refs.overflowAttributes[i] = attributes
+      return
+    }
+    this.meta[m + FIELDS] = start
     if (features !== undefined) {
-      const shape = this.copyFields(i, features, featureHint, 0)
-      this.featureShape[i] = shape
-      if (shape === OVERFLOW) this.refs.overflowFeatures[i] = features
-      else used = this.shapes.keys[shape]!.length
+      this.meta[m + FEATURE_SHAPE] = featureShape
+      if (featureShape >= 0) copyByKeys(this.fields, start, features, featureHint.keys)
+      else this.refs.overflowFeatures[i] = features
     }
     if (attributes !== undefined) {
-      const shape = this.copyFields(i, attributes, attributeHint, used)
-      this.attributeShape[i] = shape
-      if (shape === OVERFLOW) this.refs.overflowAttributes[i] = attributes
+      this.meta[m + ATTRIBUTE_SHAPE] = attributeShape
+      if (attributeShape >= 0) copyByKeys(this.fields, start + featureLength, attributes, attributeHint.keys)
+      else this.refs.overflowAttributes[i] = attributes
     }
   }
 
-  /** Copies `map`'s values from position `start`; returns its shape id, or OVERFLOW (nothing kept). */
-  private copyFields(i: number, map: FieldMap, hint: ShapeHint, start: number): number {
-    const keys = hint.keys
-    if (start + keys.length <= this.inlineFields) {
-      const base = i * this.inlineFields + start
-      let at = 0
-      for (const name in map) {
-        // Keys are interned strings: the same key list compares by identity, cheaply.
-        if (name !== keys[at]) return this.copyNewShape(i, map, hint, start)
-        this.store(base + at, map[name])
-        at++
-      }
-      if (at === keys.length) return hint.id
-    }
-    return this.copyNewShape(i, map, hint, start)
-  }
-
-  /** The slow path, once per new key list: registers the shape, remembers it in the hint, copies. */
-  private copyNewShape(i: number, map: FieldMap, hint: ShapeHint, start: number): number {
+  /** The shape id of `map`'s key list (the hint now names it), or OVERFLOW when the shape table is full. */
+  private learn(map: FieldMap, hint: ShapeHint): number {
     const keys: string[] = []
     for (const name in map) keys.push(name)
-    if (start + keys.length > this.inlineFields) return OVERFLOW
     const id = this.shapes.idOf(keys)
     if (id < 0) return OVERFLOW
     hint.keys = this.shapes.keys[id]!
     hint.id = id
-    const base = i * this.inlineFields + start
-    for (let at = 0; at < keys.length; at++) this.store(base + at, map[keys[at]!])
     return id
-  }
-
-  private store(slot: number, value: unknown): void {
-    switch (typeof value) {
-      case 'number':
-        this.fieldKinds[slot] = KIND_NUMBER
-        this.fieldNumbers[slot] = value
-        return
-      case 'string':
-        this.fieldKinds[slot] = KIND_STRING
-        this.fieldRefs[slot] = value
-        return
-      case 'boolean':
-        this.fieldKinds[slot] = value ? KIND_TRUE : KIND_FALSE
-        return
-      default:
-        if (value === null || value === undefined) {
-          this.fieldKinds[slot] = KIND_MISSING
-        } else {
-          this.fieldKinds[slot] = KIND_OTHER
-          this.fieldRefs[slot] = value
-        }
-    }
   }
 
   setOutput(i: number, output: PredictionOutput | undefined): void {
     if (output === undefined || output === null) return
     if (output.label !== undefined) this.refs.outputLabel[i] = output.label
-    if (output.score !== undefined) this.outputScore[i] = output.score
-    if (output.value !== undefined) this.outputValue[i] = output.value
+    const r = i * NUMBERS
+    if (output.score !== undefined) this.numbers[r + SCORE] = output.score
+    if (output.value !== undefined) this.numbers[r + VALUE] = output.value
   }
 
-  /** Hands the slot indices of up to `max` oldest records to `visit`, then frees their slots. */
+  /** Hands the indices of up to `max` oldest records to `visit` (which must not throw), then frees them. */
   drain(max: number, visit: (i: number) => void): number {
     const taken = Math.min(max, this.count)
     for (let k = 0; k < taken; k++) {
-      const i = (this.head + k) % this.capacity
-      visit(i) // must not throw (the recorder's visitors catch)
+      let i = this.head + k
+      if (i >= this.capacity) i -= this.capacity
+      visit(i)
       this.release(i)
     }
     this.head = (this.head + taken) % this.capacity
@@ -219,84 +222,101 @@ export class RecordQueue {
     return taken
   }
 
+  /** Key list of a record's features or attributes (by its shape column), or undefined. */
+  keysOf(i: number, column: typeof FEATURE_SHAPE | typeof ATTRIBUTE_SHAPE): readonly string[] | undefined {
+    const shape = this.meta[i * META + column]!
+    return shape >= 0 ? this.shapes.keys[shape] : undefined
+  }
+
   /** Record `i` rebuilt as an object (the official exporters' path, and tests). */
   view(i: number): QueuedRecord {
     const r = this.refs
-    const outcome = this.isOutcome[i] === 1
-    const hasOutput = r.outputLabel[i] !== undefined || !Number.isNaN(this.outputScore[i]!) || !Number.isNaN(this.outputValue[i]!)
-    const featureShape = this.featureShape[i]!
+    const outcome = this.metaOf(i, KIND) === KIND_OUTCOME
+    const score = this.number(i, SCORE)
+    const value = this.number(i, VALUE)
+    const hasOutput = r.outputLabel[i] !== undefined || !Number.isNaN(score) || !Number.isNaN(value)
+    const fieldStart = this.metaOf(i, FIELDS)
+    const featureKeys = this.keysOf(i, FEATURE_SHAPE)
     return {
       kind: outcome ? 'outcome' : 'prediction',
-      n: this.n[i]!,
+      n: this.number(i, N),
       id: r.id[i],
-      timestampMs: this.timestampMs[i]!,
-      latencyMs: this.latencyMs[i]!,
-      features: featureShape === OVERFLOW ? r.overflowFeatures[i] : this.fieldsOf(i, featureShape, 0),
-      attributes: this.attributeShape[i] === OVERFLOW ? r.overflowAttributes[i] : this.fieldsOf(i, this.attributeShape[i]!, this.featureCount(i)),
-      output: hasOutput
-        ? {
-            ...(r.outputLabel[i] !== undefined ? { label: r.outputLabel[i] } : {}),
-            ...(!Number.isNaN(this.outputScore[i]!) ? { score: this.outputScore[i]! } : {}),
-            ...(!Number.isNaN(this.outputValue[i]!) ? { value: this.outputValue[i]! } : {}),
-          }
-        : undefined,
+      timestampMs: this.number(i, TIME),
+      latencyMs: this.number(i, LATENCY),
+      features: this.metaOf(i, FEATURE_SHAPE) === OVERFLOW ? r.overflowFeatures[i] : this.mapOf(featureKeys, fieldStart),
+      attributes: this.metaOf(i, ATTRIBUTE_SHAPE) === OVERFLOW ? r.overflowAttributes[i] : this.mapOf(this.keysOf(i, ATTRIBUTE_SHAPE), fieldStart + (featureKeys?.length ?? 0)),
+      output:
+        !outcome && hasOutput
+          ? {
+              ...(r.outputLabel[i] !== undefined ? { label: r.outputLabel[i] } : {}),
+              ...(!Number.isNaN(score) ? { score } : {}),
+              ...(!Number.isNaN(value) ? { value } : {}),
+            }
+          : undefined,
       outcome: outcome
         ? {
             ...(r.outcomeLabel[i] !== undefined ? { label: r.outcomeLabel[i] } : {}),
-            ...(!Number.isNaN(this.outcomeValue[i]!) ? { value: this.outcomeValue[i]! } : {}),
+            ...(!Number.isNaN(value) ? { value } : {}),
           }
         : undefined,
       errorType: r.errorType[i],
       errorMessage: r.errorMessage[i],
-      traceId: r.traceId[i],
-      spanId: r.spanId[i],
-      items: this.items[i]!,
+      traceId: r.span[i]?.traceId,
+      spanId: r.span[i]?.spanId,
+      items: this.number(i, ITEMS),
     }
   }
 
-  /** Inline slots the record's features use (its attributes start there). */
-  featureCount(i: number): number {
-    const shape = this.featureShape[i]!
-    return shape >= 0 ? this.shapes.keys[shape]!.length : 0
-  }
-
-  /** Slot `at` of record `i` as a field value (undefined when missing). */
-  valueAt(i: number, at: number): unknown {
-    const slot = i * this.inlineFields + at
-    switch (this.fieldKinds[slot]) {
-      case KIND_NUMBER:
-        return this.fieldNumbers[slot]
-      case KIND_TRUE:
-        return true
-      case KIND_FALSE:
-        return false
-      case KIND_MISSING:
-        return undefined
-      default:
-        return this.fieldRefs[slot]
-    }
-  }
-
-  private fieldsOf(i: number, shape: number, start: number): FieldMap | undefined {
-    if (shape < 0) return undefined
-    const keys = this.shapes.keys[shape]!
+  private mapOf(keys: readonly string[] | undefined, start: number): FieldMap | undefined {
+    if (keys === undefined) return undefined
     const map: Record<string, FieldValue> = {}
     for (let at = 0; at < keys.length; at++) {
-      const value = this.valueAt(i, start + at)
-      if (value !== undefined) map[keys[at]!] = value as FieldValue
+      const value = this.fields.valueAt(start + at)
+      if (value !== undefined && value !== null) map[keys[at]!] = value as FieldValue
     }
     return map
   }
 
-  /** Lets the application's values go once a record is exported, and leaves the slot clean for reserve. */
+  /** Lets the application's values go once a record is exported. */
   private release(i: number): void {
-    const base = i * this.inlineFields
-    let used = this.featureCount(i)
-    const attributeShape = this.attributeShape[i]!
-    if (attributeShape >= 0) used += this.shapes.keys[attributeShape]!.length
-    for (let at = 0; at < used; at++) this.fieldRefs[base + at] = undefined
+    const start = this.metaOf(i, FIELDS)
+    if (start >= 0) this.fields.free(start, (this.keysOf(i, FEATURE_SHAPE)?.length ?? 0) + (this.keysOf(i, ATTRIBUTE_SHAPE)?.length ?? 0))
     const r = this.refs
-    r.id[i] = r.outputLabel[i] = r.outcomeLabel[i] = r.errorType[i] = r.errorMessage[i] = r.traceId[i] = r.spanId[i] = undefined
+    r.id[i] = r.outputLabel[i] = r.outcomeLabel[i] = r.errorType[i] = r.errorMessage[i] = undefined
+    r.span[i] = undefined
     r.overflowFeatures[i] = r.overflowAttributes[i] = undefined
+  }
+}
+
+/**
+ * Copies `map`'s values into the ring from `start`, in the order of `keys`, when `map` has exactly
+ * those keys in that order (false otherwise: the caller takes the slow path). One copy loop for all
+ * maps, but the comparison is by identity and the values go into two arrays.
+ */
+function copyKnown(ring: FieldRing, start: number, map: FieldMap, keys: readonly string[]): boolean {
+  const numbers = ring.numbers
+  let at = 0
+  for (const name in map) {
+    if (name !== keys[at]) return false
+    const value = map[name]
+    if (typeof value === 'number' && value === value) numbers[start + at] = value
+    else {
+      numbers[start + at] = NaN
+      ring.others[start + at] = value
+    }
+    at++
+  }
+  return at === keys.length
+}
+
+/** The slow path's copy: every key of the shape, looked up by name (a getter may have changed the map). */
+function copyByKeys(ring: FieldRing, start: number, map: FieldMap, keys: readonly string[]): void {
+  for (let at = 0; at < keys.length; at++) {
+    const value = map[keys[at]!]
+    if (typeof value === 'number' && value === value) ring.numbers[start + at] = value
+    else {
+      ring.numbers[start + at] = NaN
+      ring.others[start + at] = value
+    }
   }
 }

@@ -61,7 +61,8 @@ export function driftHeatmapOption(drift: Drift, controlId: string): EChartsOpti
     },
     grid: { left: 16, right: 16, top: 16, bottom: 64, containLabel: true },
     xAxis: { type: 'category', data: windows.map((w) => formatTime(w)), name: 'window end', nameLocation: 'middle', nameGap: 32, splitArea: { show: true } },
-    yAxis: { type: 'category', data: features, splitArea: { show: true } },
+    // Features read top-down in the order given (a category y axis runs bottom-up by default).
+    yAxis: { type: 'category', data: features, inverse: true, splitArea: { show: true } },
     visualMap: {
       type: 'piecewise', dimension: 3, orient: 'horizontal', left: 'center', bottom: 0,
       pieces: OUTCOMES.map((o, i) => ({ value: i, label: OUTCOME_LABEL[o], color: OUTCOME_COLOR[o] })),
@@ -104,8 +105,8 @@ export function groupRatesOption(groups: FairnessGroup[], rate: GroupRate): ECha
     return interval ? [i, interval.lower, interval.upper] : null
   }).filter((x): x is [number, number, number] => x !== null)
   return {
-    tooltip: { trigger: 'item' },
-    grid: { ...GRID, bottom: 72 },
+    tooltip: { trigger: 'item', valueFormatter: (v: unknown) => (typeof v === 'number' ? formatValue(v) : '—') },
+    grid: { ...GRID, bottom: 16 },
     xAxis: { type: 'category', data: names, axisLabel: { interval: 0, rotate: groups.length > 4 ? 30 : 0 } },
     yAxis: { type: 'value', name: RATE_LABEL[rate], min: 0, max: 1 },
     series: [
@@ -115,7 +116,6 @@ export function groupRatesOption(groups: FairnessGroup[], rate: GroupRate): ECha
           value: g[rate],
           itemStyle: g.insufficient ? { color: '#d1d5db', borderColor: '#6b7280', borderType: 'dashed', borderWidth: 1 } : { color: '#2563eb' },
         })),
-        label: { show: true, position: 'insideBottom', formatter: (p: { value: number | null }) => (typeof p.value === 'number' ? formatValue(p.value) : '—'), color: '#111' },
       },
       {
         name: '95 % interval', type: 'custom', data: intervals, z: 10,
@@ -153,7 +153,7 @@ export function thresholdTrendOption(name: string, points: ThresholdPoint[], thr
   return {
     tooltip: { trigger: 'item', formatter: (p: { data: { value: [string, number | null]; outcome: Outcome } }) => `${formatTime(p.data.value[0])}: ${formatValue(p.data.value[1])} (${OUTCOME_LABEL[p.data.outcome]})` },
     grid: { ...GRID, right: 96 },
-    xAxis: { type: 'time', name: 'window end' },
+    xAxis: { type: 'time' },
     // Thresholds always in view, even when every value sits far from them.
     yAxis: {
       type: 'value', name,
@@ -171,10 +171,11 @@ export function thresholdTrendOption(name: string, points: ThresholdPoint[], thr
 
 function niceBound(value: number, way: 'up' | 'down'): number {
   if (!Number.isFinite(value)) return 0
-  const pad = Math.abs(value) * 0.1 || 0.05
-  const padded = way === 'up' ? value + pad : value - pad
-  const magnitude = 10 ** Math.floor(Math.log10(Math.abs(padded) || 1) - 1)
-  const bound = way === 'up' ? Math.ceil(padded / magnitude) * magnitude : Math.floor(padded / magnitude) * magnitude
-  // Rates and distances never go below zero: do not show negative space for them.
-  return way === 'down' && value >= 0 ? Math.max(0, bound) : bound
+  // Rates and distances never go below zero: the axis starts at 0 for them.
+  if (way === 'down' && value >= 0) return 0
+  const size = Math.abs(value)
+  if (size === 0) return way === 'up' ? 1 : 0
+  const magnitude = 10 ** Math.floor(Math.log10(size))
+  const rounded = Math.ceil((size * 1.05) / magnitude) * magnitude
+  return value < 0 ? -rounded : rounded
 }

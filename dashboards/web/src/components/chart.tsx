@@ -33,8 +33,9 @@ export function Chart({ option, label, height = 280, id, onClick }: {
   }, [])
 
   useEffect(() => {
-    instance.current?.setOption({ animation: false, aria: { enabled: true }, ...option }, { notMerge: true })
-  }, [option])
+    // ECharts' aria module writes the container's aria-label: give it our sentence, not its generated one.
+    instance.current?.setOption({ animation: false, aria: { enabled: true, label: { description: label } }, ...option }, { notMerge: true })
+  }, [option, label])
 
   return <div ref={element} id={id} class="chart" style={{ height: `${height}px` }} role="img" aria-label={label} data-chart="echarts" />
 }

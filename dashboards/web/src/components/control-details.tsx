@@ -4,9 +4,11 @@ import type { PolicyControl } from '../api/types.js'
 import { formatDuration, formatValue } from '../lib/format.js'
 import { ReferenceList } from './references.js'
 
-export function ControlDetails({ control }: { control: PolicyControl }) {
+/** `direction`: the one an evaluation was held to, for controls that leave it to the metric's default. */
+export function ControlDetails({ control, direction: judged }: { control: PolicyControl; direction?: 'above' | 'below' | undefined }) {
   const t = control.thresholds
-  const direction = t.direction === 'below' ? 'lower is worse' : t.direction === 'above' ? 'higher is worse' : 'the metric\'s default direction'
+  const effective = t.direction ?? judged
+  const direction = effective === 'below' ? 'lower is worse' : effective === 'above' ? 'higher is worse' : 'the metric\'s default direction'
   const reference = control.window.reference
   return (
     <dl class="facts">

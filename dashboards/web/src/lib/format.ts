@@ -48,3 +48,15 @@ export function toLocalInput(iso: string): string {
   const d = new Date(iso)
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`
 }
+
+/** A length of time in words, rounded: "18 hours", "30 minutes", "2 days". */
+export function formatSpan(ms: number): string {
+  const units: [number, string][] = [[86_400_000, 'day'], [3_600_000, 'hour'], [60_000, 'minute'], [1000, 'second']]
+  for (const [size, unit] of units) {
+    if (ms >= size) {
+      const n = Math.round((ms / size) * 10) / 10
+      return `${n} ${unit}${n === 1 ? '' : 's'}`
+    }
+  }
+  return `${ms} ms`
+}

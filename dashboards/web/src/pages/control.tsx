@@ -56,7 +56,7 @@ export function ControlPage({ controlId }: { location: Location; controlId: stri
             <StatusBadge outcome={control.latest?.outcome} /> <SeverityTag severity={control.severity} /> version {control.version} · {control.status}
             {control.latest && <> · {control.latest.reason}</>}
           </p>
-          <ControlDetails control={control} />
+          <ControlDetails control={control} direction={history[0]?.thresholds.direction} />
         </>
       )}
       <section aria-labelledby="history-heading">

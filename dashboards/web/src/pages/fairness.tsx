@@ -87,7 +87,7 @@ function FairnessView({ fairness, rate }: { fairness: Fairness; rate: GroupRate 
               Latest evaluation (<Link href={`/evaluations/${latest.evaluationId}`}>{latest.controlId}</Link>, window {formatWindow(latest.window)}); bars are rates, whiskers 95 % confidence intervals.
               {latest.groups.some((g) => g.insufficient) && ' Grey dashed bars are groups too small to compare.'}
             </figcaption>
-            <Chart id="fairness-chart" option={option} label={`${RATE_LABEL[rate]} per ${fairness.attribute} group with 95 % confidence intervals`} />
+            <Chart id="fairness-chart" option={option} height={340} label={`${RATE_LABEL[rate]} per ${fairness.attribute} group with 95 % confidence intervals`} />
             <GroupTable groups={latest.groups} />
           </figure>
         )}

@@ -11,7 +11,7 @@ import { ModelTabs } from '../components/model-tabs.js'
 import { RangePicker } from '../components/range-picker.js'
 import { Empty, ErrorMessage, Loading } from '../components/states.js'
 import { StatusBadge } from '../components/status-badge.js'
-import { formatCount, formatTime, formatValue } from '../lib/format.js'
+import { formatCount, formatSpan, formatTime, formatValue } from '../lib/format.js'
 import { Link, navigate, withQuery, type Location } from '../lib/router.js'
 import { useRange } from '../lib/use-range.js'
 
@@ -53,8 +53,8 @@ function Activity({ ts }: { ts: Timeseries }) {
   const hasLatency = ts.buckets.some((b) => typeof b.latencyMs?.p50 === 'number')
   return (
     <>
-      <p class="muted">{formatCount(total)} predictions, buckets of {Math.round(ts.bucketMs / 60_000)} min.</p>
-      <Chart id="volume-chart" option={volume} label={`Predictions per ${Math.round(ts.bucketMs / 60_000)} minutes by output label, with errors`} />
+      <p class="muted">{formatCount(total)} predictions; each bar is {formatSpan(ts.bucketMs)}.</p>
+      <Chart id="volume-chart" option={volume} label={`Predictions per ${formatSpan(ts.bucketMs)} by output label, with errors`} />
       <h3>Latency percentiles</h3>
       {hasLatency
         ? <Chart id="latency-chart" option={latency} label="Latency p50, p95 and p99 per bucket, in milliseconds" height={240} />

@@ -71,7 +71,7 @@ function Models({ location, models }: { location: Location; models: OverviewMode
                   <td class="num">{formatCount(m.predictions)}</td>
                   <td class="num">{formatPercent(m.errorRate, 2)} <span class="muted">({formatCount(m.errors)})</span></td>
                   <td class="num">{formatMs(m.latencyMs?.p50)} / {formatMs(m.latencyMs?.p95)} / {formatMs(m.latencyMs?.p99)}</td>
-                  <td><Sparkline values={m.series.map((b) => b.predictions)} label={`${m.id}: ${formatCount(m.predictions)} predictions over the range`} /></td>
+                  <td>{m.predictions > 0 ? <Sparkline values={m.series.map((b) => b.predictions)} label={`${m.id}: ${formatCount(m.predictions)} predictions over the range`} /> : <span class="muted">none in range</span>}</td>
                   <td title={m.lastEventAt ?? undefined}>{formatTime(m.lastEventAt)}</td>
                 </tr>
               ))}

@@ -47,7 +47,9 @@ export async function runScorePerformance(context: MetricContext): Promise<Metri
   const scored = 'matched AND isFinite(score) AND score >= 0 AND score <= 1'
   const clipped = `least(greatest(score, ${eps}), 1 - ${eps})`
   const confidence = 'if(score > 0.5, score, 1 - score)'
-  const bin = `toUInt32(greatest(1, least(${m}, ceil(${confidence} * ${m}))) - 1)`
+  // The bin is computed for every row, sumMapIf's condition notwithstanding: a prediction without a
+  // score (NaN: a regression model, or a label-only classifier) must not reach toUInt32 as NaN.
+  const bin = `toUInt32(greatest(1, least(${m}, ceil(if(isFinite(score), ${confidence}, 0) * ${m}))) - 1)`
   const valued = 'matched AND isFinite(output_value) AND isFinite(actual_value)'
   const auc = name === 'roc_auc' ? `arrayROCAUC(groupArrayIf(score, ${scored}), groupArrayIf(toUInt8(actual), ${scored}))` : 'NULL'
   const rows = await context.rows<ScoreRow>({
