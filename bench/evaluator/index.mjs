@@ -7,7 +7,7 @@
 //   rows, drift in f0, f1, f2, f5); outcomes for the even rows (half of each day).
 // - Timed: only `evaluator.evaluate({ at })`; the baseline only its computations (not the load).
 // - Checked: the evaluator's values against pandas/scipy's, within stated tolerances, before the figures.
-// Options: --rows N (default 10,000,000), --no-baseline, --no-final (Evaluator exactDedup: false, to
+// Options: --rows N (default 10,000,000), --no-baseline, --keep (leave the filled store in bench/.work for experiments), --no-final (Evaluator exactDedup: false, to
 // measure what reading the predictions with FINAL costs).
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, rmSync } from 'node:fs'
@@ -19,7 +19,7 @@ import { PredictionTables, attributeColumn, featureColumn, openStore, storeConfi
 import { MODEL } from './policy.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
-const { values: opts } = parseArgs({ options: { rows: { type: 'string', default: '10000000' }, 'no-baseline': { type: 'boolean', default: false }, 'no-final': { type: 'boolean', default: false } } })
+const { values: opts } = parseArgs({ options: { rows: { type: 'string', default: '10000000' }, 'no-baseline': { type: 'boolean', default: false }, 'no-final': { type: 'boolean', default: false }, keep: { type: 'boolean', default: false } } })
 const N = Number(opts.rows)
 const HALF = Math.floor(N / 2)
 const PYTHON = '/usr/bin/python3' // Debian's interpreter: the pyenv python3 first on PATH has no pandas
@@ -123,7 +123,8 @@ if (!opts['no-baseline']) {
   log(`pandas ${baseline.versions.pandas} / scipy ${baseline.versions.scipy}: load ${baseline.loadSeconds.toFixed(2)} s (not timed), metrics ${baseline.seconds.toFixed(2)} s`)
   compare(records, baseline.values)
 }
-rmSync(work, { recursive: true, force: true })
+if (opts.keep) log(`store kept in ${join(work, 'store')} (evaluation time ${at})`)
+else rmSync(work, { recursive: true, force: true })
 
 /** Evaluator vs pandas/scipy, each with its tolerance (why in the comment). */
 function compare(records, expected) {

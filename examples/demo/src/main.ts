@@ -67,12 +67,12 @@ async function run(args: DemoArgs): Promise<number> {
   // 2. `aims up` with the demo policy, as a child process; meanwhile, read the data and train.
   const policyFile = await policyFileFor(receiver.url, workDir)
   const port = args.port ?? ((await isPortFree(4318)) ? 4318 : 0)
+  // Settled into a value: it is awaited only after training, and a failure meanwhile must not be an unhandled rejection.
   const collectorStarting = startCollectorProcess({
     port, dataDir, policyFile,
     env: { AIMS_INIT_API_KEY: apiKey, [WEBHOOK_SECRET_ENV]: secret },
     onLog: (line) => out.line(`[collector] ${collectorLogText(line)}`),
-  })
-  collectorStarting.catch(() => {}) // awaited below; this only keeps an early failure from being "unhandled" while training runs
+  }).then((process) => ({ process }), (error: unknown) => ({ error }))
   const hours = await readBikeHours(path.join(DATA, 'bike-sharing/hour.csv'))
   const january = monthOf(hours, '2011-01')
   const february = monthOf(hours, '2011-02')
@@ -85,15 +85,14 @@ async function run(args: DemoArgs): Promise<number> {
   const bike = trainBikeModel(january)
   out.stepDone('bike model trained', `hour-of-day + temperature regression on ${january.length} January 2011 hours, MAE ${bike.mae(january).toFixed(1)} rentals/h`)
 
-  let collector: CollectorProcess
-  try {
-    collector = await collectorStarting
-  } catch (error) {
+  const launch = await collectorStarting
+  if ('error' in launch) {
     out.stopLoading()
     await receiver.close()
     await cleanUp(workDir, args.dataDir ? undefined : dataDir)
-    throw error
+    throw launch.error
   }
+  const collector: CollectorProcess = launch.process
   out.stepDone('collector (aims up)', `${collector.url}, store in ${dataDir}`)
   const api = new CollectorApi(collector.url, apiKey)
   let reference

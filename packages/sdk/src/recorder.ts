@@ -6,7 +6,7 @@ import { FieldSanitizer } from './field-sanitizer.js'
 import { ShapeHint } from './field-shapes.js'
 import { exportBatch } from './log-export.js'
 import { PredictionIds, inSample, sampleHash } from './prediction-ids.js'
-import { RecordQueue } from './record-queue.js'
+import { ITEMS, KIND_OUTCOME, KIND_PREDICTION, RecordQueue, VALUE } from './record-queue.js'
 import { toLogRecord } from './to-log-record.js'
 import { ActiveSpanContext } from './trace-context.js'
 import type { FieldMap, MonitorStats, OutcomeInput, PredictionOutput } from './types.js'
@@ -128,18 +128,12 @@ export class Recorder {
   ): void {
     try {
       const q = this.queue
-      const i = q.reserve()
+      const i = q.reserve(KIND_PREDICTION, n, this.timeOrigin + start, performance.now() - start)
       if (i < 0) return this.drop()
-      q.n[i] = n
-      q.timestampMs[i] = this.timeOrigin + start
-      q.latencyMs[i] = performance.now() - start
-      q.items[i] = items
+      if (items >= 0) q.setNumber(i, ITEMS, items)
       q.setFields(i, features, featureHint, attributes, attributeHint)
       q.setOutput(i, output)
-      if (span) {
-        q.refs.traceId[i] = span.traceId
-        q.refs.spanId[i] = span.spanId
-      }
+      if (span !== undefined) q.refs.span[i] = span
       if (error !== NO_ERROR) {
         q.refs.errorType[i] = error instanceof Error ? error.name || 'Error' : typeof error
         q.refs.errorMessage[i] = error instanceof Error ? error.message : undefined
@@ -166,22 +160,16 @@ export class Recorder {
       if (!this.active) return id
       if (!(params.id === undefined ? this.admit(n) : this.idSampled(id))) return id
       const q = this.queue
-      const i = q.reserve()
+      const i = q.reserve(KIND_PREDICTION, n, params.timestampMs, params.latencyMs)
       if (i < 0) {
         this.drop()
         return id
       }
-      q.n[i] = n
       q.refs.id[i] = params.id
-      q.timestampMs[i] = params.timestampMs
-      q.latencyMs[i] = params.latencyMs
       q.setFields(i, params.features, this.manualFeatureHint, params.attributes, this.manualAttributeHint)
       q.setOutput(i, params.output)
       const span = this.activeSpan()
-      if (span) {
-        q.refs.traceId[i] = span.traceId
-        q.refs.spanId[i] = span.spanId
-      }
+      if (span !== undefined) q.refs.span[i] = span
       if (params.error) {
         q.refs.errorType[i] = params.error.type
         q.refs.errorMessage[i] = params.error.message
@@ -207,13 +195,11 @@ export class Recorder {
         return
       }
       const q = this.queue
-      const i = q.reserve()
+      const i = q.reserve(KIND_OUTCOME, -1, timestampMs, NaN)
       if (i < 0) return this.drop()
-      q.isOutcome[i] = 1
       q.refs.id[i] = predictionId
-      q.timestampMs[i] = timestampMs
       if (hasLabel) q.refs.outcomeLabel[i] = outcome.label
-      if (hasValue) q.outcomeValue[i] = outcome.value!
+      if (hasValue) q.setNumber(i, VALUE, outcome.value!)
       this.queued()
     } catch (internal) {
       this.warnOnce('internal', () => `could not record an outcome: ${(internal as Error).message}`)

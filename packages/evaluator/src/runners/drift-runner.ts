@@ -18,6 +18,9 @@ export const EXACT_MAX_SAMPLE = 20_000
 
 type Counts = Record<string, number>
 
+/** Metrics over reference-quantile bins: the same numbers from bin counts whatever the sample size. */
+const BINNED_EXACTLY = new Set(['psi', 'jensen_shannon', 'hellinger'])
+
 /** Drift of every selected feature between the reference and the current window. */
 export async function runDrift(context: MetricContext): Promise<MetricComputation> {
   const reference = context.reference
@@ -52,6 +55,11 @@ export async function runDrift(context: MetricContext): Promise<MetricComputatio
 
 async function numericFeature(context: MetricContext, referenceScope: PredictionScope, feature: string, column: string, isBool: boolean, methods: Set<string>): Promise<MetricItem> {
   const name = context.control.metric.name
+  if (!isBool && BINNED_EXACTLY.has(name)) {
+    // Counts in reference-quantile bins are exact at any size: no summary, no small-sample path.
+    const result = await binnedNumericValue(context, referenceScope, column, null, null, name, methods)
+    return { name: feature, ...result }
+  }
   const [cur, ref] = await Promise.all([summary(context, context.scope, column), summary(context, referenceScope, column)])
   const sizes = { currentSize: cur.count, referenceSize: ref.count, currentMissing: cur.total - cur.count, referenceMissing: ref.total - ref.count }
   if (cur.count === 0 || ref.count === 0) {
@@ -118,8 +126,9 @@ async function binnedNumeric(context: MetricContext, referenceScope: PredictionS
   return binnedNumericValue(context, referenceScope, column, ref, cur, test, methods)
 }
 
-async function binnedNumericValue(context: MetricContext, referenceScope: PredictionScope, column: string, ref: NumericSummary, cur: NumericSummary, name: string, methods: Set<string>): Promise<Omit<MetricItem, 'name'>> {
+async function binnedNumericValue(context: MetricContext, referenceScope: PredictionScope, column: string, ref: NumericSummary | null, cur: NumericSummary | null, name: string, methods: Set<string>): Promise<Omit<MetricItem, 'name'>> {
   if (name === 'ks' || name === 'ks_statistic' || name === 'wasserstein' || name === 'wasserstein_normed') {
+    if (ref === null || cur === null) throw new TypeError(`${name} needs both samples' summaries`)
     const grid = fineGrid(Math.min(ref.min, cur.min), Math.max(ref.max, cur.max))
     const [refHist, curHist] = await Promise.all([
       context.rows(fineHistogramQuery({ scope: referenceScope, column, grid })).then((rows) => fineHistogramFromRows(rows, grid)),
@@ -147,7 +156,12 @@ async function binnedNumericValue(context: MetricContext, referenceScope: Predic
     context.rows(binCountsQuery({ scope: context.scope, column, edges })).then((rows) => binCountsFromRows(rows, edges)),
   ])
   methods.add(`${bins} reference-quantile bins (numpy linear quantiles, open outer edges)`)
-  return binDistance(context, refBins.counts, curBins.counts, edges)
+  const sizes = { currentSize: curBins.total - curBins.nan, referenceSize: refBins.total - refBins.nan, currentMissing: curBins.nan, referenceMissing: refBins.nan }
+  if (sizes.currentSize === 0 || sizes.referenceSize === 0) {
+    return { value: null, insufficient: `no ${sizes.currentSize === 0 ? 'current' : 'reference'} value`, detail: sizes }
+  }
+  const result = binDistance(context, refBins.counts, curBins.counts, edges)
+  return { ...result, detail: { ...sizes, ...result.detail } }
 }
 
 function binDistance(context: MetricContext, reference: number[], current: number[], edges: number[]): Omit<MetricItem, 'name'> {
