@@ -276,6 +276,19 @@ describe('the web dashboard in headless Chromium', () => {
     await shot('07-control')
   })
 
+  it('signs out, and a read-only key can read alerts but is told it cannot acknowledge them', async () => {
+    const created = await call('POST', '/v1/keys', { name: 'auditor', scopes: ['read'] })
+    expect(created.status, created.text).toBe(201)
+    await page.getByRole('button', { name: 'Sign out' }).click()
+    await page.getByLabel('API key').fill(created.json.key)
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.getByText('auditor · project default').waitFor()
+    await page.goto(`${collector.url}/alerts?state=`)
+    await page.getByTestId('alert-list').waitFor()
+    expect(await page.locator('main').textContent()).toContain('acknowledging and resolving need an admin key')
+    expect(await page.getByRole('button', { name: /^(Acknowledge|Resolve)$/ }).count()).toBe(0)
+  })
+
   it('is keyboard reachable and logged no console errors beyond the expected 401 answers', async () => {
     await page.goto(`${collector.url}/`)
     await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor()

@@ -73,6 +73,10 @@ describe('the dashboard static route', () => {
     expect(asset.headers['content-type']).toMatch(/json/)
     const post = await request(a).post('/somewhere').set('accept', 'text/html')
     expect(post.status).toBe(404)
+    // Scripts and API clients (Accept */*) get the JSON 404 for a path that does not exist.
+    const script = await request(a).get('/v2/events').set('accept', '*/*')
+    expect(script.status).toBe(404)
+    expect(script.body.error.code).toBe('not_found')
   })
 
   it('answers a 503 page that says how to build when the dashboard was not built', async () => {

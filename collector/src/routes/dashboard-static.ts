@@ -9,7 +9,7 @@ import { HttpError } from '../http/http-error.js'
  * `/`. Wired last, before the not-found handler, so it never shadows an API route:
  * - `/assets/*` are content-hashed: cached for a year as immutable; a missing one is a 404 (never
  *   index.html, which a browser would try to run as a script);
- * - any other GET that accepts HTML and is not under `/v1` gets index.html (the dashboard routes in
+ * - any other GET that asks for text/html and is not under `/v1` gets index.html (the dashboard routes in
  *   the browser, so shared links such as `/models/credit-risk?range=7d` open directly), never cached;
  * - when the dashboard was not built, a 503 page says how to build it.
  */
@@ -24,7 +24,7 @@ export function dashboardStaticRoute(options: { distDir?: string } = {}): Router
   router.use((req: Request, res: Response, next: NextFunction) => {
     if ((req.method !== 'GET' && req.method !== 'HEAD') || isApiPath(req.path)) return next()
     const asset = req.path.startsWith('/assets/')
-    if (isBuilt() || (!asset && !req.accepts('html'))) return next()
+    if (isBuilt() || (!asset && !wantsPage(req))) return next()
     res.status(503).set({ 'Cache-Control': 'no-store', 'Retry-After': '30', ...SECURITY_HEADERS }).type('html').send(NOT_BUILT_PAGE)
   })
   const assetsDir = path.join(dir, 'assets')
@@ -35,7 +35,7 @@ export function dashboardStaticRoute(options: { distDir?: string } = {}): Router
     next(new HttpError(404, 'not_found', `no dashboard asset ${req.path}: the page may be older than the running build; reload it`))
   })
   router.use((req: Request, res: Response, next: NextFunction) => {
-    if ((req.method !== 'GET' && req.method !== 'HEAD') || isApiPath(req.path) || !req.accepts('html')) return next()
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || isApiPath(req.path) || !wantsPage(req)) return next()
     res.set({ 'Cache-Control': 'no-cache', ...SECURITY_HEADERS })
     res.sendFile(indexFile, { cacheControl: false }, (error) => {
       if (error) next(new HttpError(500, 'dashboard_unreadable', `the dashboard's index.html could not be read from ${dir}`, { cause: error }))
@@ -63,6 +63,14 @@ function precompressed(assetsDir: string) {
       if (error) next(new HttpError(500, 'dashboard_unreadable', `the dashboard asset ${req.path} could not be read`, { cause: error }))
     })
   }
+}
+
+/**
+ * A browser loading a page names text/html in Accept; API clients and scripts (any type, JSON) keep
+ * getting the JSON 404 for a path that does not exist, rather than a page that looks like success.
+ */
+function wantsPage(req: Request): boolean {
+  return (req.headers.accept ?? '').includes('text/html')
 }
 
 function isApiPath(p: string): boolean {

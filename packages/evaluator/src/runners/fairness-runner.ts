@@ -66,7 +66,10 @@ export async function runFairness(context: MetricContext): Promise<MetricComputa
   if (Object.keys(groups).length === 0) throw new InsufficientData(`no value of ${attribute} left to compare`, sizes)
   const report = fairnessMetricsFromCounts({ groups, minGroupSize: control.guard.minPerGroup })
   for (const excluded of report.excludedGroups) {
-    excludedGroups.push({ group: excluded.group, size: excluded.count, reason: excluded.reason })
+    // A whole group below minPerGroup, or only one rate of a sufficient group (e.g. its precision,
+    // when it has few predicted positives): the latter says which rate, the group itself is compared.
+    const reason = excluded.rate === 'all' ? excluded.reason : `only its ${excluded.rate} is left out of comparisons: ${excluded.reason}`
+    excludedGroups.push({ group: excluded.group, size: excluded.count, reason })
   }
   const value = VALUE_OF[control.metric.name]!(report)
   const byGroup = Object.fromEntries(Object.entries(report.byGroup).map(([group, metrics]) => [group, groupDetail(metrics, confusion.byGroup[group]!, selectionOnly)]))
