@@ -1,6 +1,7 @@
 import type { SpanContext } from '@opentelemetry/api'
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs'
 import type { Resource } from '@opentelemetry/resources'
+import { now, timeOrigin } from './clock.js'
 import type { ResolvedMonitorOptions } from './config.js'
 import { FieldSanitizer } from './field-sanitizer.js'
 import { ShapeHint } from './field-shapes.js'
@@ -32,7 +33,6 @@ export class Recorder {
   private readonly manualFeatureHint = new ShapeHint()
   private readonly manualAttributeHint = new ShapeHint()
   private readonly sanitizer: FieldSanitizer
-  private readonly timeOrigin = performance.timeOrigin
   private readonly counters = { recorded: 0, sampledOut: 0, dropped: 0, exported: 0, failed: 0, extractorErrors: 0 }
   private readonly warned = new Set<string>()
   private readonly inFlight = new Set<Promise<void>>()
@@ -128,7 +128,7 @@ export class Recorder {
   ): void {
     try {
       const q = this.queue
-      const i = q.reserve(KIND_PREDICTION, n, this.timeOrigin + start, performance.now() - start)
+      const i = q.reserve(KIND_PREDICTION, n, timeOrigin + start, now() - start)
       if (i < 0) return this.drop()
       if (items >= 0) q.setNumber(i, ITEMS, items)
       q.setFields(i, features, featureHint, attributes, attributeHint)

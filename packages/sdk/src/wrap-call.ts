@@ -1,3 +1,4 @@
+import { now } from './clock.js'
 import { ShapeHint } from './field-shapes.js'
 import { NO_ERROR, type Recorder } from './recorder.js'
 import type { FieldMap, PredictionOutput } from './types.js'
@@ -37,7 +38,7 @@ export function wrapCall<F extends (...args: any[]) => any>(fn: F, options: Wrap
     const features = options.features ? recorder.extract(options.features, args) : undefined
     const attributes = options.attributes ? recorder.extract(options.attributes, args) : undefined
     const span = recorder.activeSpan()
-    const start = performance.now()
+    const start = now()
     let result: unknown
     try {
       result = fn.apply(this, args)
