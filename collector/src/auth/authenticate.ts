@@ -35,7 +35,7 @@ export function requireScope(keys: ApiKeyRepository, scope: ApiKeyScope) {
   return (req: Request, _res: Response, next: NextFunction) => {
     const header = req.headers.authorization
     let key: ApiKeyRecord | undefined
-    if (header !== undefined) {
+    if (header !== undefined && header !== '') {
       const match = /^Bearer\s+(\S+)\s*$/i.exec(header)
       if (!match) return next(new HttpError(401, 'unauthenticated', 'the Authorization header must be "Bearer <key>"', { headers: { 'WWW-Authenticate': 'Bearer' } }))
       key = keys.authenticate(match[1]!)

@@ -7,8 +7,12 @@ import { HttpError } from '../http/http-error.js'
 import { changeSchema, parseOr400 } from './governance-request.js'
 
 const listSchema = z.strictObject({
+  /** Checked by requireScope (the key's own project only); accepted here so that it is not an unknown key. */
+  project: z.string().optional(),
   state: z.enum(['open', 'acknowledged', 'resolved']).optional(),
   control: z.string().min(1).optional(),
+  model: z.string().min(1).optional(),
+  severity: z.enum(['low', 'medium', 'high', 'critical']).optional(),
   limit: z.coerce.number().int().min(1).max(10_000).default(100),
 })
 
@@ -32,7 +36,8 @@ export function alertsRoute(deps: { keys: ApiKeyRepository; evaluator: () => Eva
   }
   router.get('/v1/alerts', requireScope(deps.keys, 'read'), async (req, res) => {
     const query = parseOr400(listSchema, req.query, 'invalid_alerts_query')
-    res.json({ alerts: await evaluatorOr409().alerts.list({ project: req.project!, state: query.state, controlId: query.control, limit: query.limit }) })
+    const alerts = await evaluatorOr409().alerts.list({ project: req.project!, state: query.state, controlId: query.control, modelId: query.model, severity: query.severity, limit: query.limit })
+    res.json({ alerts })
   })
   router.get('/v1/alerts/:id', requireScope(deps.keys, 'read'), async (req, res) => {
     const evaluator = evaluatorOr409()

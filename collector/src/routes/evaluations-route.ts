@@ -7,6 +7,8 @@ import { HttpError } from '../http/http-error.js'
 import { parseOr400, queryTimeSchema } from './governance-request.js'
 
 const listSchema = z.strictObject({
+  /** Checked by requireScope (the key's own project only); accepted here so that it is not an unknown key. */
+  project: z.string().optional(),
   control: z.string().min(1).optional(),
   model: z.string().min(1).optional(),
   outcome: z.enum(['pass', 'warn', 'breach', 'insufficient_data', 'error']).optional(),

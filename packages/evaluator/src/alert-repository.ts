@@ -43,6 +43,8 @@ export interface AlertFilter {
   readonly project?: string | undefined
   readonly controlId?: string | undefined
   readonly state?: AlertStateName | undefined
+  readonly modelId?: string | undefined
+  readonly severity?: string | undefined
   readonly limit?: number | undefined
 }
 
@@ -103,8 +105,13 @@ export class AlertRepository {
     const params: Record<string, unknown> = {}
     if (filter.project !== undefined) { conditions.push('project = {project:String}'); params.project = filter.project }
     if (filter.controlId !== undefined) { conditions.push('control_id = {control_id:String}'); params.control_id = filter.controlId }
-    const alerts = await this.select(conditions.join(' AND ') || '1', params, Math.min(Math.max(filter.limit ?? 100, 1), 10_000))
-    return filter.state === undefined ? alerts : alerts.filter((alert) => alert.state === filter.state)
+    if (filter.modelId !== undefined) { conditions.push('model_id = {model_id:String}'); params.model_id = filter.modelId }
+    const alerts = await this.select(conditions.join(' AND ') || '1', params, Number.MAX_SAFE_INTEGER)
+    // State and severity change between versions: filtered on the latest version of each alert,
+    // before the limit, so that old resolved alerts never crowd out open ones.
+    return alerts
+      .filter((alert) => (filter.state === undefined || alert.state === filter.state) && (filter.severity === undefined || alert.severity === filter.severity))
+      .slice(0, Math.min(Math.max(filter.limit ?? 100, 1), 10_000))
   }
 
   async recordDelivery(attempt: DeliveryAttempt, event: string): Promise<void> {
