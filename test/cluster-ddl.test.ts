@@ -74,6 +74,14 @@ describe('cluster DDL (AIMS_CLICKHOUSE_CLUSTER)', () => {
       const formatted = await parsed(sql).catch((error: Error) => {
         throw new Error(`${where} does not parse:\n${sql}\n${error.message}`)
       })
+      // A backfill (INSERT … SELECT, migration 0005) is data, not DDL: INSERT takes no ON CLUSTER. On the
+      // supported single-shard cluster it runs on the node that migrates, and replication carries it to
+      // the other replicas; its target must be a table the migrations create ON CLUSTER.
+      const insert = /^INSERT INTO aims\.(\w+)/.exec(formatted)
+      if (insert) {
+        expect(statements.some((s) => new RegExp(`^CREATE TABLE IF NOT EXISTS \`aims\`\\.\`?${insert[1]}\`?\\s.*ON CLUSTER`, 's').test(s.sql)), where).toBe(true)
+        continue
+      }
       expect(formatted, where).toMatch(/\bON CLUSTER aims_cluster\b/)
       if (/^CREATE TABLE/i.test(formatted)) {
         expect(formatted, where).toMatch(/ENGINE = Replicated\w*MergeTree\('\/clickhouse\/tables\/\{shard\}\/\{database\}\/\{table\}', '\{replica\}'/)
@@ -81,7 +89,7 @@ describe('cluster DDL (AIMS_CLICKHOUSE_CLUSTER)', () => {
     }
     const tables = statements.filter(({ sql }) => /^CREATE TABLE/i.test(sql))
     expect(tables.map(({ sql }) => /CREATE TABLE IF NOT EXISTS `aims`\.`?(\w+)/.exec(sql)?.[1])).toEqual(
-      expect.arrayContaining(['schema_migrations', 'meta', 'models', 'outcomes', 'api_keys']),
+      expect.arrayContaining(['schema_migrations', 'meta', 'models', 'outcomes', 'outcomes_latest', 'api_keys']),
     )
   })
 

@@ -276,6 +276,7 @@ describe('backpressure', () => {
     const spool = await Spool.open({ dir: spoolDir, maxBytes: 0, sealAfterMs: 60_000, maxSegmentRows: 1000, maxSegmentBytes: 1 << 20, maxColumnsPerModel: 100 }, metrics)
     const app = createApp({
       store: collector.store,
+      audit: collector.audit,
       keys: collector.keys,
       ingest: new IngestService(spool, metrics),
       barrier: undefined as never, // only GET /v1/models uses it

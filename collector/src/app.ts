@@ -1,6 +1,8 @@
 import express, { type Express } from 'express'
-import type { ApiKeyRepository, Store } from '@aims-monitor/store'
+import type { ApiKeyRepository, AuditLog, Store } from '@aims-monitor/store'
 import { errorHandler, notFoundHandler } from './http/error-handler.js'
+import { auditRecorder } from './audit-recorder.js'
+import { auditRoute } from './routes/audit-route.js'
 import type { IngestService } from './ingest/ingest-service.js'
 import type { NativeBatchProcessor } from './ingest/native-batch-processor.js'
 import type { Logger } from './logger.js'
@@ -16,6 +18,7 @@ import { alertsRoute } from './routes/alerts-route.js'
 import { controlsRoute } from './routes/controls-route.js'
 import { evaluationsRoute } from './routes/evaluations-route.js'
 import { nonconformitiesRoute } from './routes/nonconformities-route.js'
+import { governanceRoute } from './routes/governance-route.js'
 import { referencesRoute } from './routes/references-route.js'
 import { sessionAuthentication } from './auth/session-cookie.js'
 import { SessionStore } from './auth/session-store.js'
@@ -25,6 +28,8 @@ import { dashboardStaticRoute } from './routes/dashboard-static.js'
 
 export interface AppDependencies {
   store: Store
+  /** The hash-chained log administrative actions are recorded in. */
+  audit: AuditLog
   keys: ApiKeyRepository
   ingest: IngestService
   batches: NativeBatchProcessor
@@ -48,7 +53,7 @@ export function createApp(deps: AppDependencies): Express {
   const app = express()
   app.disable('x-powered-by')
   app.set('etag', false)
-  const audit = (action: string, details: Record<string, unknown>) => deps.logger.info({ audit: action, ...details }, action)
+  const audit = auditRecorder(deps.audit, deps.logger)
   const sessions = deps.sessions ?? new SessionStore(deps.keys)
   app.use(sessionAuthentication(sessions))
   app.use(healthRoutes({ metrics: deps.metrics, readiness: deps.readiness }))
@@ -56,11 +61,13 @@ export function createApp(deps: AppDependencies): Express {
   app.use(otlpLogsRoute({ keys: deps.keys, ingest: deps.ingest, metrics: deps.metrics, maxBodyBytes: deps.maxBodyBytes }))
   app.use(modelsRoute({ keys: deps.keys, store: deps.store, barrier: deps.barrier }))
   app.use(keysRoute({ keys: deps.keys, audit }))
-  app.use(referencesRoute({ keys: deps.keys, references: deps.references, maxReferenceBytes: deps.maxReferenceBytes }))
+  app.use(referencesRoute({ keys: deps.keys, references: deps.references, maxReferenceBytes: deps.maxReferenceBytes, audit }))
   app.use(controlsRoute({ keys: deps.keys, evaluator: deps.evaluator }))
+  app.use(auditRoute({ keys: deps.keys, audit: deps.audit, store: deps.store }))
   app.use(evaluationsRoute({ keys: deps.keys, evaluator: deps.evaluator }))
   app.use(alertsRoute({ keys: deps.keys, evaluator: deps.evaluator, audit }))
-  app.use(nonconformitiesRoute({ keys: deps.keys, evaluator: deps.evaluator }))
+  app.use(nonconformitiesRoute({ keys: deps.keys, evaluator: deps.evaluator, audit }))
+  app.use(governanceRoute({ keys: deps.keys, store: deps.store, barrier: deps.barrier, evaluator: deps.evaluator, audit }))
   app.use(sessionRoute({ keys: deps.keys, sessions, trustProxy: deps.trustProxy ?? false }))
   app.use(dashboardRoute({ keys: deps.keys, store: deps.store, evaluator: deps.evaluator, references: deps.references }))
   // Last: the web dashboard's files and its index.html for any other page path (never under /v1).

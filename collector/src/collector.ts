@@ -1,6 +1,6 @@
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { acquireDataDirLock, ApiKeyRepository, API_KEY_SCOPES, openStore, type DataDirLock, type Store } from '@aims-monitor/store'
+import { acquireDataDirLock, ApiKeyRepository, API_KEY_SCOPES, AuditLog, openStore, type DataDirLock, type Store } from '@aims-monitor/store'
 import { createApp } from './app.js'
 import type { CollectorConfig } from './config.js'
 import { IngestService } from './ingest/ingest-service.js'
@@ -12,7 +12,8 @@ import { SpoolBarrier } from './spool/spool-barrier.js'
 import { SpoolDrainer } from './spool/spool-drainer.js'
 import { spoolDirectory } from './spool/spool-recovery.js'
 import { formatProblems, loadPolicyFile } from '@aims-monitor/controls'
-import { Evaluator, ReferenceDatasets } from '@aims-monitor/evaluator'
+import { Evaluator, PolicyHistory, ReferenceDatasets } from '@aims-monitor/evaluator'
+import { hostname } from 'node:os'
 
 export interface RunningCollector {
   /** e.g. http://127.0.0.1:4318 */
@@ -20,6 +21,8 @@ export interface RunningCollector {
   readonly port: number
   readonly store: Store
   readonly keys: ApiKeyRepository
+  /** The hash-chained audit log of administrative actions. */
+  readonly audit: AuditLog
   /** The evaluator of the policy given with --policy / AIMS_POLICY_FILE. */
   readonly evaluator: Evaluator | undefined
   /** Stops taking requests, commits the spool, inserts what it can within shutdownDrainMs, closes the store. */
@@ -52,6 +55,7 @@ export async function startCollector(config: CollectorConfig, options: { logger?
   let keysForCleanup: ApiKeyRepository | undefined
   let batchesForCleanup: NativeBatchProcessor | undefined
   let evaluator: Evaluator | undefined
+  const audit = new AuditLog(store)
   try {
     if (config.policyFile) {
       const loaded = await loadPolicyFile(config.policyFile)
@@ -68,7 +72,8 @@ export async function startCollector(config: CollectorConfig, options: { logger?
           deliveryAttempt: (attempt) => metrics.alertDeliveryAttempts.inc({ notifier: attempt.notifier, result: attempt.ok ? 'ok' : attempt.willRetry ? 'retry' : 'failed' }),
         },
       })
-      logger.info({ policy: loaded.policy.metadata.name, version: loaded.policy.metadata.version, sha256: loaded.sha256, controls: loaded.policy.controls.length }, 'control policy loaded')
+      const history = await new PolicyHistory(store, audit).recordLoad(loaded, `collector ${hostname()}/${process.pid}`)
+      logger.info({ policy: loaded.policy.metadata.name, version: loaded.policy.metadata.version, sha256: loaded.sha256, controls: loaded.policy.controls.length, newVersion: history.recorded }, 'control policy loaded')
     }
     const keys = new ApiKeyRepository(store)
     keysForCleanup = keys
@@ -76,6 +81,7 @@ export async function startCollector(config: CollectorConfig, options: { logger?
     keys.startRefresh(config.keyRefreshMs, (error) => logger.warn({ err: error }, 'could not reload API keys; keeping the ones loaded before'))
     if (config.initApiKey && !keys.hasSecret(config.initApiKey)) {
       const created = await keys.create({ project: 'default', name: 'AIMS_INIT_API_KEY', scopes: [...API_KEY_SCOPES], secret: config.initApiKey })
+      await audit.append({ project: 'default', actor: 'AIMS_INIT_API_KEY (collector start)', action: 'api_key.created', target: created.record.id, details: { name: created.record.name, scopes: created.record.scopes } })
       logger.info({ key: created.record.id, keyPrefix: created.record.keyPrefix }, 'created the AIMS_INIT_API_KEY key on project default')
     }
     const spool = await Spool.open(
@@ -97,6 +103,7 @@ export async function startCollector(config: CollectorConfig, options: { logger?
     batchesForCleanup = batches
     const app = createApp({
       store,
+      audit,
       keys,
       ingest: new IngestService(spool, metrics),
       batches,
@@ -128,6 +135,7 @@ export async function startCollector(config: CollectorConfig, options: { logger?
       port,
       store,
       keys,
+      audit,
       evaluator,
       close() {
         closing ??= (async () => {

@@ -4,6 +4,7 @@ import type { Evaluator } from '@aims-monitor/evaluator'
 import type { ApiKeyRepository } from '@aims-monitor/store'
 import { requireScope } from '../auth/authenticate.js'
 import { HttpError } from '../http/http-error.js'
+import type { AuditRecorder } from '../audit-recorder.js'
 import { changeSchema, parseOr400 } from './governance-request.js'
 
 const listSchema = z.strictObject({
@@ -22,7 +23,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
  * Alerts (read scope to list and read, with their history and delivery attempts; admin scope to
  * acknowledge or resolve, saying who and why).
  */
-export function alertsRoute(deps: { keys: ApiKeyRepository; evaluator: () => Evaluator | undefined; audit: (action: string, details: Record<string, unknown>) => void }): Router {
+export function alertsRoute(deps: { keys: ApiKeyRepository; evaluator: () => Evaluator | undefined; audit: AuditRecorder }): Router {
   const router = Router()
   const evaluatorOr409 = (): Evaluator => {
     const evaluator = deps.evaluator()
@@ -56,7 +57,7 @@ export function alertsRoute(deps: { keys: ApiKeyRepository; evaluator: () => Eva
       const by = body.by ?? req.apiKey!.name
       try {
         const alert = action === 'acknowledge' ? await evaluator.acknowledge(id, by, body.note) : await evaluator.resolve(id, by, body.note)
-        deps.audit(`alert.${action}d`, { alert: id, by, key: req.apiKey!.id })
+        await deps.audit(req, `alert.${action}d`, id, { by, note: body.note, control: current.controlId })
         res.json({ alert })
       } catch (error) {
         const status = (error as { status?: unknown }).status

@@ -1,6 +1,6 @@
 import { Router, json } from 'express'
 import { z } from 'zod'
-import { UnknownControlError, type Evaluator } from '@aims-monitor/evaluator'
+import { PolicyHistory, UnknownControlError, type Evaluator } from '@aims-monitor/evaluator'
 import type { ApiKeyRepository } from '@aims-monitor/store'
 import { requireScope } from '../auth/authenticate.js'
 import { HttpError } from '../http/http-error.js'
@@ -40,6 +40,10 @@ export function controlsRoute(deps: { keys: ApiKeyRepository; evaluator: () => E
         }
       })
     res.json({ policy: { name: policy.metadata.name, version: policy.metadata.version, sha256 }, controls })
+  })
+  router.get('/v1/controls/history', requireScope(deps.keys, 'read'), async (_req, res) => {
+    const evaluator = evaluatorOr409()
+    res.json({ versions: await new PolicyHistory(evaluator.store).versions(evaluator.policy.policy.metadata.name) })
   })
   router.post('/v1/controls/evaluate', requireScope(deps.keys, 'admin'), json({ limit: '64kb' }), async (req, res) => {
     const evaluator = evaluatorOr409()

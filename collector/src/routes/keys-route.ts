@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { API_KEY_SCOPES, type ApiKeyRecord, type ApiKeyRepository } from '@aims-monitor/store'
 import { requireScope } from '../auth/authenticate.js'
 import { HttpError } from '../http/http-error.js'
+import type { AuditRecorder } from '../audit-recorder.js'
 
 const createKeySchema = z.strictObject({
   name: z.string().min(1).max(200),
@@ -23,7 +24,7 @@ function canManage(key: ApiKeyRecord, project: string): boolean {
  * Key management over HTTP (admin scope), so `aims keys` works while a collector owns the data
  * directory. The secret of a new key is in the creation response only.
  */
-export function keysRoute(deps: { keys: ApiKeyRepository; audit: (action: string, details: Record<string, unknown>) => void }): Router {
+export function keysRoute(deps: { keys: ApiKeyRepository; audit: AuditRecorder }): Router {
   const router = Router()
   const admin = requireScope(deps.keys, 'admin')
   router.get('/v1/keys', admin, (req, res) => {
@@ -39,7 +40,7 @@ export function keysRoute(deps: { keys: ApiKeyRepository; audit: (action: string
     const project = parsed.data.project ?? req.project!
     if (!canManage(req.apiKey!, project)) throw new HttpError(403, 'forbidden', `an admin key of project "${req.project}" cannot create keys for project "${project}"`)
     const created = await deps.keys.create({ project, name: parsed.data.name, scopes: parsed.data.scopes })
-    deps.audit('api_key.created', { by: req.apiKey!.id, key: created.record.id, project: created.record.project, scopes: created.record.scopes })
+    await deps.audit(req, 'api_key.created', created.record.id, { name: created.record.name, project: created.record.project, scopes: created.record.scopes })
     res.status(201).json({ key: created.key, record: created.record })
   })
   router.delete('/v1/keys/:id', admin, async (req, res) => {
@@ -48,7 +49,7 @@ export function keysRoute(deps: { keys: ApiKeyRepository; audit: (action: string
     if (target && !canManage(req.apiKey!, target.project)) throw new HttpError(403, 'forbidden', `key ${id} belongs to project "${target.project}", not "${req.project}"`)
     const revoked = target ? await deps.keys.revoke(id) : undefined
     if (!revoked) throw new HttpError(404, 'key_not_found', `no API key with id ${id}`)
-    deps.audit('api_key.revoked', { by: req.apiKey!.id, key: id })
+    await deps.audit(req, 'api_key.revoked', id, { name: revoked.name, project: revoked.project })
     res.json({ record: revoked })
   })
   return router

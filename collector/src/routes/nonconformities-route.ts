@@ -1,9 +1,10 @@
 import { Router, json } from 'express'
 import { z } from 'zod'
-import type { Evaluator } from '@aims-monitor/evaluator'
+import { withAgeing, type Evaluator } from '@aims-monitor/evaluator'
 import type { ApiKeyRepository } from '@aims-monitor/store'
 import { requireScope } from '../auth/authenticate.js'
 import { HttpError } from '../http/http-error.js'
+import type { AuditRecorder } from '../audit-recorder.js'
 import { changeSchema, parseOr400 } from './governance-request.js'
 
 const updateSchema = z.strictObject({
@@ -15,11 +16,14 @@ const updateSchema = z.strictObject({
   dueDate: z.iso.date().optional(),
 }).refine((u) => Object.keys(u).some((k) => k !== 'by'), 'give at least one of containment, rootCause, correctiveAction, owner, dueDate')
 
+/** Closing; `review` is the effectiveness review of a nonconformity opened by hand without a control. */
+const closeSchema = changeSchema.extend({ review: z.string().trim().min(10, 'expected an effectiveness review of at least 10 characters').max(8000).optional() })
+
 /**
  * Nonconformity records (ISO/IEC 42001 clause 10.2) opened by breaches: list and read (read scope,
  * with every version), record containment, root cause and corrective action, close (admin scope).
  */
-export function nonconformitiesRoute(deps: { keys: ApiKeyRepository; evaluator: () => Evaluator | undefined }): Router {
+export function nonconformitiesRoute(deps: { keys: ApiKeyRepository; evaluator: () => Evaluator | undefined; audit: AuditRecorder }): Router {
   const router = Router()
   const evaluatorOr409 = (): Evaluator => {
     const evaluator = deps.evaluator()
@@ -39,25 +43,27 @@ export function nonconformitiesRoute(deps: { keys: ApiKeyRepository; evaluator: 
   }
   router.get('/v1/nonconformities', requireScope(deps.keys, 'read'), async (req, res) => {
     const status = parseOr400(z.enum(['open', 'action_taken', 'closed']).optional(), req.query.status, 'invalid_nonconformities_query')
-    res.json({ nonconformities: await evaluatorOr409().nonconformities.list({ project: req.project!, status }) })
+    const now = Date.now()
+    res.json({ nonconformities: (await evaluatorOr409().nonconformities.list({ project: req.project!, status })).map((record) => withAgeing(record, now)) })
   })
   router.get('/v1/nonconformities/:id', requireScope(deps.keys, 'read'), async (req, res) => {
     const evaluator = evaluatorOr409()
     const record = await load(evaluator, String(req.params.id), req.project!)
-    res.json({ nonconformity: record, history: await evaluator.nonconformities.history(record.id) })
+    res.json({ nonconformity: withAgeing(record), history: await evaluator.nonconformities.history(record.id) })
   })
   router.post('/v1/nonconformities/:id', requireScope(deps.keys, 'admin'), json({ limit: '64kb' }), async (req, res) => {
     const evaluator = evaluatorOr409()
     const record = await load(evaluator, String(req.params.id), req.project!)
     const { by, ...changes } = parseOr400(updateSchema, req.body ?? {}, 'invalid_nonconformity_update')
     const updated = await evaluator.nonconformities.update(record.id, changes, by ?? req.apiKey!.name).catch(conflict)
+    await deps.audit(req, 'nonconformity.updated', record.id, { changes, status: updated.status })
     res.json({ nonconformity: updated })
   })
   router.post('/v1/nonconformities/:id/close', requireScope(deps.keys, 'admin'), json({ limit: '16kb' }), async (req, res) => {
     const evaluator = evaluatorOr409()
     const record = await load(evaluator, String(req.params.id), req.project!)
-    const body = parseOr400(changeSchema, req.body ?? {}, 'invalid_close_request')
-    res.json({ nonconformity: await evaluator.nonconformities.close(record.id, body.by ?? req.apiKey!.name, body.note).catch(conflict) })
+    const body = parseOr400(closeSchema, req.body ?? {}, 'invalid_close_request')
+    res.json({ nonconformity: await evaluator.nonconformities.close(record.id, body.by ?? req.apiKey!.name, body.note, Date.now(), body.review).catch(conflict) })
   })
   return router
 }

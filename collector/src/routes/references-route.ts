@@ -9,6 +9,7 @@ import { ReferenceImportError, type ReferenceDatasets, type ReferenceImportError
 import type { ApiKeyRepository } from '@aims-monitor/store'
 import { requireScope } from '../auth/authenticate.js'
 import { HttpError } from '../http/http-error.js'
+import type { AuditRecorder } from '../audit-recorder.js'
 import { parseOr400 } from './governance-request.js'
 
 const list = z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
@@ -37,7 +38,7 @@ const FORMAT_OF: Record<string, 'csv' | 'parquet'> = {
  * streamed to a temporary file and read from there, so its size is bounded by disk, not memory)
  * and list (read scope).
  */
-export function referencesRoute(deps: { keys: ApiKeyRepository; references: ReferenceDatasets; maxReferenceBytes: number }): Router {
+export function referencesRoute(deps: { keys: ApiKeyRepository; references: ReferenceDatasets; maxReferenceBytes: number; audit: AuditRecorder }): Router {
   const router = Router()
   router.get('/v1/models/:model/references', requireScope(deps.keys, 'read'), async (req, res) => {
     res.json({ references: await deps.references.list(req.project!, String(req.params.model)) })
@@ -66,6 +67,7 @@ export function referencesRoute(deps: { keys: ApiKeyRepository; references: Refe
         if (error instanceof ReferenceImportError) throw new HttpError(STATUS_OF[error.code], error.code, error.message, { cause: error })
         throw error
       })
+      await deps.audit(req, 'reference.imported', dataset.id, { model: dataset.modelId, sha256: dataset.sha256, rows: dataset.rowCount })
       res.status(201).json({ reference: dataset })
     } finally {
       await rm(dir, { recursive: true, force: true })

@@ -14,6 +14,10 @@ import { ModelPage } from './pages/model.js'
 import { NotFoundPage } from './pages/not-found.js'
 import { OverviewPage } from './pages/overview.js'
 import { SignInPage } from './pages/sign-in.js'
+import { CoveragePage } from './pages/coverage.js'
+import { NonconformitiesPage } from './pages/nonconformities.js'
+import { NonconformityPage } from './pages/nonconformity.js'
+import { RegisterPage } from './pages/register.js'
 
 export function App() {
   const location = useLocation()
@@ -80,6 +84,9 @@ function Shell({ location, session, onSignOut }: { location: Location; session: 
     { href: '/', label: 'Overview', active: location.path === '/' || location.path.startsWith('/models') },
     { href: '/controls', label: 'Controls', active: location.path.startsWith('/controls') || location.path.startsWith('/evaluations') },
     { href: '/alerts', label: 'Alerts', active: location.path.startsWith('/alerts') },
+    { href: '/nonconformities', label: 'Nonconformities', active: location.path.startsWith('/nonconformities') },
+    { href: '/register', label: 'Register', active: location.path.startsWith('/register') },
+    { href: '/coverage', label: 'Coverage', active: location.path.startsWith('/coverage') },
   ]
   return (
     <>
@@ -117,5 +124,9 @@ function Route({ location, session }: { location: Location; session: Session }) 
   if (segments[0] === 'controls' && segments.length === 2) return <ControlPage location={location} controlId={segments[1]!} />
   if (segments[0] === 'evaluations' && segments.length === 2) return <EvaluationPage location={location} evaluationId={segments[1]!} />
   if (path === '/alerts') return <AlertsPage location={location} session={session} />
+  if (path === '/nonconformities') return <NonconformitiesPage location={location} session={session} />
+  if (segments[0] === 'nonconformities' && segments.length === 2) return <NonconformityPage location={location} id={segments[1]!} session={session} />
+  if (path === '/register') return <RegisterPage location={location} />
+  if (path === '/coverage') return <CoveragePage location={location} />
   return <NotFoundPage location={location} />
 }

@@ -27,14 +27,24 @@ export async function openKeyManager(options: KeyManagerOptions): Promise<KeyMan
   const dataDir = path.resolve(options.data)
   const url = options.url ?? (process.env.AIMS_CLICKHOUSE_URL ? undefined : liveCollectorUrl(dataDir))
   if (url) return httpKeyManager(url, options.apiKey ?? process.env.AIMS_API_KEY)
-  const { ApiKeyRepository, openStore, storeConfigFromEnv } = await import('@aims-monitor/store')
+  const { ApiKeyRepository, AuditLog, openStore, storeConfigFromEnv } = await import('@aims-monitor/store')
   const store = await openStore(storeConfigFromEnv(process.env, { dataDir }))
   const repository = new ApiKeyRepository(store)
+  const audit = new AuditLog(store)
+  const actor = `cli:${process.env.USER ?? 'unknown'}`
   await repository.load()
   return {
-    create: (params) => repository.create(params),
+    async create(params) {
+      const created = await repository.create(params)
+      await audit.append({ project: params.project, actor, action: 'api_key.created', target: created.record.id, details: { name: params.name, scopes: params.scopes } })
+      return created
+    },
     list: async (project) => repository.list(project),
-    revoke: (id) => repository.revoke(id),
+    async revoke(id) {
+      const revoked = await repository.revoke(id)
+      if (revoked) await audit.append({ project: revoked.project, actor, action: 'api_key.revoked', target: id, details: { name: revoked.name } })
+      return revoked
+    },
     close: () => store.close(),
   }
 }

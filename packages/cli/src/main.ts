@@ -5,6 +5,10 @@ import { registerEvaluateCommand } from './commands/evaluate.js'
 import { registerReferenceCommand } from './commands/reference.js'
 import { registerKeysCommand } from './commands/keys.js'
 import { registerUpCommand } from './commands/up.js'
+import { registerVerifyCommand } from './commands/verify.js'
+import { registerNonconformitiesCommand } from './commands/nonconformities.js'
+import { registerRegisterCommand } from './commands/register.js'
+import { registerCoverageCommand } from './commands/coverage.js'
 import { CliError } from './cli-error.js'
 
 /** `aims <command>`: run from the repository root as `pnpm aims <command>`. */
@@ -16,9 +20,13 @@ const program = new Command()
 
 registerUpCommand(program)
 registerKeysCommand(program)
+registerVerifyCommand(program)
 registerControlsCommand(program)
 registerEvaluateCommand(program)
 registerReferenceCommand(program)
+registerNonconformitiesCommand(program)
+registerRegisterCommand(program)
+registerCoverageCommand(program)
 
 try {
   await program.parseAsync(process.argv)

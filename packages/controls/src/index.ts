@@ -30,6 +30,18 @@ export {
   type FrameworkDefinition,
   type FrameworkName,
 } from './framework-registry.js'
+export {
+  LIFECYCLE_STAGES,
+  RISK_CLASSES,
+  applicabilitySchema,
+  modelEntrySchema,
+  modelRegisterSchema,
+  type Applicability,
+  type LifecycleStage,
+  type ModelEntry,
+  type RiskClass,
+} from './policy-governance-schema.js'
+export { citesReference, frameworkOfReference, isRegistryRow } from './reference-coverage.js'
 export { CRON_MODE, cronProblem, timezoneProblem } from './cron.js'
 export {
   PolicyFileError,

@@ -216,7 +216,7 @@ describe('loadPolicy problems', () => {
 
   it('refuses an unknown top-level key, with the keys allowed and a close one', () => {
     const text = `notifers: {}\n${VALID}`
-    expect(refused(text)).toEqual([{ path: 'notifers', line: 1, column: 1, message: 'unknown key "notifers" (did you mean notifiers?): expected one of apiVersion, kind, metadata, notifiers, controls' }])
+    expect(refused(text)).toEqual([{ path: 'notifers', line: 1, column: 1, message: 'unknown key "notifers" (did you mean notifiers?): expected one of apiVersion, kind, metadata, notifiers, controls, models, applicability' }])
   })
 
   it('refuses unknown keys inside controls, each on its own line', () => {

@@ -15,6 +15,8 @@ export interface PolicyLoaded {
   readonly sha256: string
   /** Control id → hex SHA-256 of the canonical JSON of its parsed form (see `controlHash`). */
   readonly controlHashes: Readonly<Record<string, string>>
+  /** The file's text as loaded (kept in the policy history, diffed against the previous version). */
+  readonly text: string
 }
 
 export interface PolicyRejected {
@@ -46,7 +48,7 @@ export class PolicyFileError extends Error {
  * if (!result.ok) console.error(formatProblems(result.problems, result.source))
  */
 export function loadPolicy(text: string, source = '<policy>'): PolicyLoadResult {
-  const yaml = readYaml(text, { numbersAsWrittenUnder: ['references'] })
+  const yaml = readYaml(text, { numbersAsWrittenUnder: ['references', 'exclusions'] })
   if (yaml.fatal) return { ok: false, source, problems: sortProblems(yaml.problems) }
   if (yaml.data === null || yaml.data === undefined) {
     return { ok: false, source, problems: [{ path: '', line: 1, column: 1, message: `empty policy: expected a mapping with apiVersion, kind, metadata, notifiers and controls` }] }
@@ -55,7 +57,7 @@ export function loadPolicy(text: string, source = '<policy>'): PolicyLoadResult 
   const problems = [...yaml.problems, ...(parsed.success ? [] : issuesToProblems(parsed.error.issues, yaml, policySchema))]
   if (!parsed.success || problems.length > 0) return { ok: false, source, problems: sortProblems(problems) }
   const controlHashes = Object.fromEntries(parsed.data.controls.map((control) => [control.id, controlHash(control)]))
-  return { ok: true, source, policy: parsed.data, sha256: sha256Hex(text), controlHashes }
+  return { ok: true, source, policy: parsed.data, sha256: sha256Hex(text), controlHashes, text }
 }
 
 /**

@@ -3,6 +3,7 @@ import { unknownReferenceMessage, type FrameworkName } from './framework-registr
 import { METRIC_CATALOG, metricDefinition, type MetricKind } from './metric-catalog.js'
 import { durationSchema } from './duration.js'
 import { cronProblem, timezoneProblem } from './cron.js'
+import { applicabilityIssues, applicabilitySchema, modelRegisterSchema } from './policy-governance-schema.js'
 
 /**
  * The policy file: named notifiers and the AIMS operational controls governance declares (see
@@ -256,11 +257,16 @@ export const policySchema = z.strictObject({
   }),
   notifiers: z.record(identifier, notifierSchema).default({}),
   controls: z.array(controlSchema).min(1, 'expected at least one control'),
+  /** The model register: model id → owner, intended use (A.9.4), risk class, life-cycle stage. */
+  models: modelRegisterSchema.default({}),
+  /** Statement-of-Applicability decisions: references deliberately not covered, with why. */
+  applicability: applicabilitySchema,
 }).superRefine((policy, ctx) => {
   // Runs even when other parts failed (see `when`), so the value may be only partly parsed: every
   // access below is checked rather than trusted to the types.
   const value: unknown = policy
   if (!isRecord(value) || !Array.isArray(value.controls)) return
+  for (const issue of applicabilityIssues(value)) ctx.addIssue({ code: 'custom', ...issue })
   const notifiers = isRecord(value.notifiers) ? value.notifiers : value.notifiers === undefined ? {} : undefined
   const seen = new Map<string, number>()
   value.controls.forEach((control: unknown, index) => {

@@ -1,7 +1,7 @@
 import type { Store } from '@aims-monitor/store'
 import { epochMsToDateTime64Param } from '@aims-monitor/metrics'
 import type { DeliveryAttempt } from '@aims-monitor/notify'
-import { insertRow, queryRows } from './store-access.js'
+import { insertRow, queryRows } from '@aims-monitor/store'
 
 export type AlertStateName = 'open' | 'acknowledged' | 'resolved'
 export type AlertLevel = 'warn' | 'breach' | 'insufficient_data'

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { Store } from '@aims-monitor/store'
 import { epochMsToDateTime64Param } from '@aims-monitor/metrics'
-import { insertRow, queryRows } from './store-access.js'
+import { insertRow, queryRows } from '@aims-monitor/store'
 
 /** How long a claim holds before another evaluator may take the evaluation over. */
 export const DEFAULT_CLAIM_LEASE_MS = 10 * 60_000

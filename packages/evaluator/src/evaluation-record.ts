@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto'
-import canonicalize from 'canonicalize'
 import type { ControlOutcome, MetricKind, ThresholdDirection } from '@aims-monitor/controls'
 
 /**
@@ -59,25 +58,8 @@ export interface EvaluationRecord {
   readonly durationMs: number
 }
 
-export const GENESIS_HASH = '0'.repeat(64)
-
-/** RFC 8785 canonical JSON of a record (what is stored and hashed). */
-export function canonicalJson(value: unknown): string {
-  const text = canonicalize(value)
-  if (text === undefined) throw new TypeError('canonicalJson: value has no JSON form')
-  return text
-}
-
-/**
- * A link of the chain: sha256 over the previous link's hash, a newline and the record's canonical
- * JSON, in hex. Changing any stored record, or removing or reordering one, breaks every later link.
- *
- * @example
- * chainHash(GENESIS_HASH, '{"a":1}') // 64 hex characters
- */
-export function chainHash(previousHash: string, canonicalRecord: string): string {
-  return createHash('sha256').update(previousHash).update('\n').update(canonicalRecord).digest('hex')
-}
+// The chain's hash, genesis and canonical JSON are the store's (shared with the audit log).
+export { canonicalJson, chainHash, GENESIS_HASH } from '@aims-monitor/store'
 
 /**
  * A UUID derived from a key (the layout of an RFC 9562 version-8 UUID over sha256 of the key), so

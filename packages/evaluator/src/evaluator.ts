@@ -109,6 +109,10 @@ export class Evaluator {
     this.scheduler = new ControlScheduler((control, at) => this.runScheduled(control, at))
   }
 
+  get store(): Store {
+    return this.options.store
+  }
+
   get policy(): LoadedPolicy {
     return this.policyState
   }

@@ -1,5 +1,5 @@
 import type { Store } from '@aims-monitor/store'
-import { queryRows } from './store-access.js'
+import { queryRows } from '@aims-monitor/store'
 
 /** A model's predictions table and its columns, or null when the model has never sent a prediction. */
 export async function modelTable(store: Store, project: string, modelId: string): Promise<{ table: string; columns: Set<string> } | null> {

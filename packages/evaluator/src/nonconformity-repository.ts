@@ -1,12 +1,14 @@
+import { randomUUID } from 'node:crypto'
 import type { Store } from '@aims-monitor/store'
 import { epochMsToDateTime64Param } from '@aims-monitor/metrics'
-import { insertRow, queryRows } from './store-access.js'
+import { insertRow, queryRows } from '@aims-monitor/store'
 
 export type NonconformityStatus = 'open' | 'action_taken' | 'closed'
 
 /**
  * A nonconformity record (ISO/IEC 42001 clause 10.2: react, evaluate the need for action, act,
- * review effectiveness, keep documented information), opened by a breach.
+ * review effectiveness, keep documented information), opened by a breach or by hand (`openManual`:
+ * no alert behind it, `alertId` and `evaluationId` are the nil UUID, `controlId` may be '').
  */
 export interface Nonconformity {
   readonly id: string
@@ -23,8 +25,12 @@ export interface Nonconformity {
   readonly containment: string | null
   readonly rootCause: string | null
   readonly correctiveAction: string | null
-  /** A later passing evaluation of the same control after the action: evidence the action worked. */
-  readonly effectivenessCheck: { readonly evaluationId: string; readonly at: string } | null
+  /**
+   * A later passing evaluation of the same control after the action: evidence the action worked.
+   * For a nonconformity opened by hand without a control, a person's review instead (`evaluationId`
+   * the nil UUID, with `by` and `note`).
+   */
+  readonly effectivenessCheck: { readonly evaluationId: string; readonly at: string; readonly by?: string; readonly note?: string } | null
   readonly closed: { readonly at: string; readonly by: string; readonly note: string } | null
   readonly changedAt: string
   readonly changedBy: string
@@ -42,6 +48,21 @@ export interface NonconformityUpdate {
 /** Days from opening to the default due date of the corrective action. */
 export const DEFAULT_NONCONFORMITY_DUE_DAYS = 30
 
+/** alertId and evaluationId of a nonconformity opened by hand: nothing automatic stands behind it. */
+export const NIL_UUID = '00000000-0000-0000-0000-000000000000'
+
+/** What a person gives to open a nonconformity by hand (an audit finding, a complaint, an incident). */
+export interface ManualNonconformity {
+  readonly project: string
+  /** The control it concerns, if any: its later passing evaluation then serves as the effectiveness check. */
+  readonly controlId?: string | undefined
+  readonly description: string
+  readonly owner: string
+  /** ISO 8601 date or time; DEFAULT_NONCONFORMITY_DUE_DAYS after opening when omitted. */
+  readonly dueDate?: string | undefined
+  readonly by: string
+}
+
 export class NonconformityRepository {
   constructor(private readonly store: Store) {}
 
@@ -57,6 +78,19 @@ export class NonconformityRepository {
       actor: { type: 'String', value: record.changedBy },
       state_json: { type: 'String', value: JSON.stringify(record) },
     }, `nonconformity-${record.id}-v${record.version}`)
+  }
+
+  /** Opens a nonconformity by hand (no alert): version 1, status open. */
+  async openManual(input: ManualNonconformity, now = Date.now()): Promise<Nonconformity> {
+    const at = new Date(now).toISOString()
+    const record: Nonconformity = {
+      id: randomUUID(), version: 1, project: input.project, controlId: input.controlId ?? '', alertId: NIL_UUID, evaluationId: NIL_UUID,
+      status: 'open', description: input.description, owner: input.owner, openedAt: at,
+      dueDate: input.dueDate ?? new Date(now + DEFAULT_NONCONFORMITY_DUE_DAYS * 86_400_000).toISOString(),
+      containment: null, rootCause: null, correctiveAction: null, effectivenessCheck: null, closed: null, changedAt: at, changedBy: input.by,
+    }
+    await this.save(record)
+    return record
   }
 
   async get(id: string): Promise<Nonconformity | null> {
@@ -101,16 +135,39 @@ export class NonconformityRepository {
     await this.save({ ...current, version: current.version + 1, effectivenessCheck: { evaluationId, at }, changedAt: at, changedBy: 'aims-evaluator' })
   }
 
-  /** Closure needs a root cause, a corrective action and an effectiveness check on record. */
-  async close(id: string, by: string, note: string, now = Date.now()): Promise<Nonconformity> {
+  /**
+   * Closure needs a root cause, a corrective action and an effectiveness check on record. When none
+   * is recorded yet (the alert was resolved by hand, or there was no alert), the first passing
+   * evaluation of the control evaluated after the corrective action serves; a nonconformity opened
+   * by hand without a control takes the person's `review` of effectiveness instead.
+   */
+  async close(id: string, by: string, note: string, now = Date.now(), review?: string): Promise<Nonconformity> {
     const current = await this.require(id)
     if (current.status === 'closed') throw new NonconformityStateError(`nonconformity ${id} is already closed`)
-    const missing = [current.rootCause ? null : 'rootCause', current.correctiveAction ? null : 'correctiveAction', current.effectivenessCheck ? null : 'an effectiveness check (a passing evaluation after the action)'].filter(Boolean)
-    if (missing.length) throw new NonconformityStateError(`nonconformity ${id} cannot be closed without ${missing.join(', ')}`)
+    if (review !== undefined && current.controlId !== '') throw new NonconformityStateError(`nonconformity ${id} concerns control ${current.controlId}: its effectiveness check is a passing evaluation of that control after the corrective action, not a review by hand`)
     const at = new Date(now).toISOString()
-    const next: Nonconformity = { ...current, version: current.version + 1, status: 'closed', closed: { at, by, note }, changedAt: at, changedBy: by }
+    const check = current.effectivenessCheck ?? (current.correctiveAction === null ? null
+      : current.controlId === '' ? (review === undefined ? null : { evaluationId: NIL_UUID, at, by, note: review })
+        : await this.passAfterAction(current))
+    const expected = current.controlId === '' ? 'an effectiveness review (review)' : `an effectiveness check (a passing evaluation of ${current.controlId} after the corrective action)`
+    const missing = [current.rootCause ? null : 'rootCause', current.correctiveAction ? null : 'correctiveAction', check ? null : expected].filter(Boolean)
+    if (missing.length) throw new NonconformityStateError(`nonconformity ${id} cannot be closed without ${missing.join(', ')}`)
+    const next: Nonconformity = { ...current, version: current.version + 1, status: 'closed', effectivenessCheck: check, closed: { at, by, note }, changedAt: at, changedBy: by }
     await this.save(next)
     return next
+  }
+
+  /** The first passing evaluation of the record's control evaluated after its corrective action was first recorded. */
+  private async passAfterAction(record: Nonconformity): Promise<{ evaluationId: string; at: string } | null> {
+    const actedAt = (await this.history(record.id)).find((version) => version.correctiveAction !== null)?.changedAt
+    if (actedAt === undefined) return null
+    const rows = await queryRows<{ id: string; evaluated_at_ms: string }>(this.store, {
+      query: `SELECT id, toUnixTimestamp64Milli(evaluated_at) AS evaluated_at_ms FROM ${this.store.table('evaluations')}
+              WHERE project = {project:String} AND control_id = {control:String} AND outcome = 'pass' AND evaluated_at > {after:DateTime64(3)}
+              ORDER BY seq LIMIT 1`,
+      params: { project: record.project, control: record.controlId, after: epochMsToDateTime64Param(Date.parse(actedAt), 'actedAt') },
+    })
+    return rows[0] ? { evaluationId: rows[0].id, at: new Date(Number(rows[0].evaluated_at_ms)).toISOString() } : null
   }
 
   private async require(id: string): Promise<Nonconformity> {

@@ -1,5 +1,5 @@
 import type { Store } from '@aims-monitor/store'
-import { queryRows } from './store-access.js'
+import { queryRows } from '@aims-monitor/store'
 
 /**
  * Rows of read queries, each distinct statement (text and bound values) run once per evaluation

@@ -1,6 +1,6 @@
 import { parseColumnName, type FeatureKind, type Store } from '@aims-monitor/store'
 import { ReferenceImportError } from './reference-errors.js'
-import { queryRows } from './store-access.js'
+import { queryRows } from '@aims-monitor/store'
 
 /** What a model's predictions table declares, to map a reference file's columns by name. */
 export interface ModelColumns {

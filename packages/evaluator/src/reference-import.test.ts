@@ -12,7 +12,7 @@ import { ReferenceDatasets } from './reference-datasets.js'
 import { ReferenceImportError } from './reference-errors.js'
 import { importReferenceDataset, referenceRowsTableName } from './reference-import.js'
 import { referenceBinEdges } from './reference-profile.js'
-import { queryRows } from './store-access.js'
+import { queryRows } from '@aims-monitor/store'
 
 // One embedded store for the whole file: chDB holds one data directory per process.
 const DATA = fileURLToPath(new URL('../../../data/', import.meta.url))

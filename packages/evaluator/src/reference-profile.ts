@@ -11,7 +11,7 @@ import {
 } from '@aims-monitor/metrics'
 import type { Store } from '@aims-monitor/store'
 import { REFERENCE_ALL_TIME, type CategoricalColumnProfile, type NumericColumnProfile, type ReferenceProfile } from './reference-dataset.js'
-import { queryRows } from './store-access.js'
+import { queryRows } from '@aims-monitor/store'
 
 /** Decile levels 0.1 … 0.9: the inner edges of ten equal-frequency bins. */
 export const REFERENCE_DECILES: readonly number[] = Array.from({ length: 9 }, (_, i) => (i + 1) / 10)

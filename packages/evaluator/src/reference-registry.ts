@@ -1,7 +1,7 @@
 import { epochMsToDateTime64Param } from '@aims-monitor/metrics'
 import type { Store } from '@aims-monitor/store'
 import type { ReferenceDataset, ReferenceProfile } from './reference-dataset.js'
-import { insertRow, queryRows } from './store-access.js'
+import { insertRow, queryRows } from '@aims-monitor/store'
 
 /** The registry table (migration 0011): one row per (project, model, id), read FINAL. */
 export const REFERENCE_REGISTRY_TABLE = 'reference_datasets'

@@ -3,7 +3,7 @@ import type { ClickHouseSettings } from '@clickhouse/client'
 import { quoteIdentifier, tableEngine, type FeatureKind, type Store } from '@aims-monitor/store'
 import type { FileColumn } from './reference-columns.js'
 import { ReferenceImportError } from './reference-errors.js'
-import { queryRows } from './store-access.js'
+import { queryRows } from '@aims-monitor/store'
 
 /**
  * The staging step of an import: the file's columns land as text in a staging table (`c<index>

@@ -8,6 +8,8 @@
 export class FieldShapes {
   /** Key lists by id. */
   readonly keys: string[][] = []
+  /** Copiers by id (see compileCopier); undefined when the shape cannot have one. */
+  readonly copiers: Array<FieldCopier | undefined> = []
   private readonly ids = new Map<string, number>()
 
   constructor(private readonly maxShapes = 1024) {}
@@ -19,6 +21,7 @@ export class FieldShapes {
       if (this.keys.length === this.maxShapes) return -1
       id = this.keys.length
       this.keys.push(keys)
+      this.copiers.push(compileCopier(keys))
       this.ids.set(signature, id)
     }
     return id
@@ -32,5 +35,34 @@ export class FieldShapes {
  */
 export class ShapeHint {
   keys: readonly string[] = []
+  copier: FieldCopier | undefined = undefined
   id = -1
+}
+
+/** Copies a map's values, in its shape's key order, into a field segment (see FieldRing). */
+export type FieldCopier = (numbers: Float64Array, others: unknown[], start: number, map: Record<string, unknown>) => void
+
+const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/
+const MAX_COMPILED_KEYS = 64
+
+/**
+ * A copier specialised to one key list: `map.age`, `map.income`, … as named property loads.
+ * Why: a generic loop reads values by computed key (for-in), which V8 serves through a slower
+ * path and, for fields holding doubles, boxes each value — measured ~5 ns per field on the bench
+ * machine, against ~1 ns for a named load. Only for keys that are plain identifiers (so the
+ * generated source is exactly `map.<key>`, nothing else), and only where the runtime allows code
+ * generation (not under --disallow-code-generation-from-strings or a policy that forbids it):
+ * otherwise undefined, and the generic loop copies.
+ */
+export function compileCopier(keys: readonly string[]): FieldCopier | undefined {
+  if (keys.length === 0 || keys.length > MAX_COMPILED_KEYS || !keys.every((key) => IDENTIFIER.test(key))) return undefined
+  const body = keys
+    .map((key, at) => `v = map.${key}; if (typeof v === 'number' && v === v) numbers[start + ${at}] = v; else { numbers[start + ${at}] = NaN; others[start + ${at}] = v }`)
+    .join('\n')
+  try {
+    return new Function('numbers', 'others', 'start', 'map', `'use strict'\nlet v\n${body}`) as FieldCopier
+  } catch {
+    // Code generation is disabled in this process: the generic loop does the same work.
+    return undefined
+  }
 }

@@ -148,7 +148,7 @@ export class RecordQueue {
     const attributeLength = attributes === undefined ? 0 : attributeHint.keys.length
     const ring = this.fields
     const start = ring.alloc(featureLength + attributeLength)
-    if (start >= 0 && (features === undefined || copyKnown(ring, start, features, featureHint.keys)) && (attributes === undefined || copyKnown(ring, start + featureLength, attributes, attributeHint.keys))) {
+    if (start >= 0 && (features === undefined || copyKnown(ring, start, features, featureHint)) && (attributes === undefined || copyKnown(ring, start + featureLength, attributes, attributeHint))) {
       const m = i * META
       this.meta[m + FIELDS] = start
       if (features !== undefined) this.meta[m + FEATURE_SHAPE] = featureHint.id
@@ -196,6 +196,7 @@ export class RecordQueue {
     const id = this.shapes.idOf(keys)
     if (id < 0) return OVERFLOW
     hint.keys = this.shapes.keys[id]!
+    hint.copier = this.shapes.copiers[id]
     hint.id = id
     return id
   }
@@ -289,13 +290,25 @@ export class RecordQueue {
 }
 
 /**
- * Copies `map`'s values into the ring from `start`, in the order of `keys`, when `map` has exactly
- * those keys in that order (false otherwise: the caller takes the slow path). One copy loop for all
- * maps, but the comparison is by identity and the values go into two arrays.
+ * Copies `map`'s values into the ring from `start`, in the order of `hint.keys`, when `map` has
+ * exactly those keys in that order (false otherwise: the caller takes the slow path). The keys are
+ * compared by identity (interned strings); the values are read by the shape's compiled copier
+ * when it has one, by key otherwise.
  */
-function copyKnown(ring: FieldRing, start: number, map: FieldMap, keys: readonly string[]): boolean {
-  const numbers = ring.numbers
+function copyKnown(ring: FieldRing, start: number, map: FieldMap, hint: ShapeHint): boolean {
+  const keys = hint.keys
+  const copier = hint.copier
   let at = 0
+  if (copier !== undefined) {
+    for (const name in map) {
+      if (name !== keys[at]) return false
+      at++
+    }
+    if (at !== keys.length) return false
+    copier(ring.numbers, ring.others, start, map)
+    return true
+  }
+  const numbers = ring.numbers
   for (const name in map) {
     if (name !== keys[at]) return false
     const value = map[name]

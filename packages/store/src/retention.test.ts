@@ -18,6 +18,7 @@ describe('retention', () => {
     const store = await openStore(storeConfigFromEnv({ AIMS_RETENTION_DAYS: '200' }, { dataDir: dir }))
     try {
       expect(await tableTtl(store, 'outcomes')).toMatch(/toIntervalDay\(200\)/)
+      expect(await tableTtl(store, 'outcomes_latest')).toMatch(/toIntervalDay\(200\)/)
       const table = await new PredictionTables(store).ensure('default', 'm1', BASE_PREDICTION_COLUMNS)
       expect(await tableTtl(store, table)).toMatch(/toIntervalDay\(200\)/)
       expect(await applyRetention(store)).toBeUndefined() // unchanged: nothing to do
@@ -25,6 +26,7 @@ describe('retention', () => {
       ;(store.config as { retentionDays: number }).retentionDays = 400
       expect(await applyRetention(store)).toEqual({ changedFrom: 200 })
       expect(await tableTtl(store, 'outcomes')).toMatch(/toIntervalDay\(400\)/)
+      expect(await tableTtl(store, 'outcomes_latest')).toMatch(/toIntervalDay\(400\)/)
       expect(await tableTtl(store, table)).toMatch(/toIntervalDay\(400\)/)
       expect(await applyRetention(store)).toBeUndefined()
     } finally {

@@ -25,7 +25,8 @@ export async function applyRetention(store: Store): Promise<{ changedFrom: numbe
       })
     ).json<{ predictions_table: string }>()
     const onCluster = store.config.cluster ? ` ON CLUSTER ${quoteIdentifier(store.config.cluster)}` : ''
-    for (const table of ['outcomes', ...tables.map((t) => t.predictions_table)]) {
+    // outcomes_latest (migration 0005) holds the same outcomes, so it keeps them exactly as long.
+    for (const table of ['outcomes', 'outcomes_latest', ...tables.map((t) => t.predictions_table)]) {
       await store.client.command({
         query: `ALTER TABLE ${qualifiedTable(store.config.database, table)}${onCluster} MODIFY TTL toDateTime(ts) + toIntervalDay(${days})`,
       })

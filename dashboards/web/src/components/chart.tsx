@@ -35,6 +35,8 @@ export function Chart({ option, label, height = 280, id, onClick }: {
   useEffect(() => {
     // ECharts' aria module writes the container's aria-label: give it our sentence, not its generated one.
     instance.current?.setOption({ animation: false, aria: { enabled: true, label: { description: label } }, ...option }, { notMerge: true })
+    // setOption draws synchronously (no lazyUpdate): the chart is on screen now (the page-ready signal, README).
+    element.current?.setAttribute('data-drawn', 'true')
   }, [option, label])
 
   return <div ref={element} id={id} class="chart" style={{ height: `${height}px` }} role="img" aria-label={label} data-chart="echarts" />

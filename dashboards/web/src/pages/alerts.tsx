@@ -29,7 +29,7 @@ export function AlertsPage({ location, session }: { location: Location; session:
   const set = (name: string, value: string) => navigate(withQuery(location, { [name]: value, id: undefined }), { replace: true })
 
   return (
-    <section>
+    <section data-ready={String(!alerts.loading && !controls.loading)}>
       <div class="page-head"><h1 tabIndex={-1}>Alerts</h1></div>
       <form class="filters" aria-label="Filter alerts" onSubmit={(e) => e.preventDefault()}>
         <label>State <select value={state} onChange={(e) => set('state', (e.target as HTMLSelectElement).value || '')} data-testid="filter-state">

@@ -43,7 +43,7 @@ export function ControlPage({ controlId }: { location: Location; controlId: stri
   }, [history.length, first.data, control])
 
   return (
-    <section>
+    <section data-ready={String(!controls.loading && !first.loading)}>
       <div class="page-head">
         <h1 tabIndex={-1}>Control <code>{controlId}</code>{control && <span class="title"> {control.title}</span>}</h1>
       </div>

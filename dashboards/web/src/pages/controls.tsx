@@ -11,7 +11,7 @@ export function ControlsPage(_props: { location: Location }) {
   const controls = useApi<ControlsResponse>('/v1/controls')
   const list = [...(controls.data?.controls ?? [])].sort((a, b) => OUTCOME_ORDER.indexOf(a.latest?.outcome ?? 'none') - OUTCOME_ORDER.indexOf(b.latest?.outcome ?? 'none') || a.id.localeCompare(b.id))
   return (
-    <section>
+    <section data-ready={String(!controls.loading)}>
       <div class="page-head"><h1 tabIndex={-1}>Controls</h1></div>
       {controls.error && <ErrorMessage error={controls.error} what="the controls" onRetry={controls.reload} />}
       {!controls.data && controls.loading && <Loading what="the controls" />}

@@ -13,7 +13,7 @@ export function EvaluationPage({ evaluationId }: { location: Location; evaluatio
   const evaluation = useApi<Evaluation>(`/v1/evaluations/${encodeURIComponent(evaluationId)}`)
   const e = evaluation.data
   return (
-    <section>
+    <section data-ready={String(!evaluation.loading)}>
       <div class="page-head">
         <h1 tabIndex={-1}>Evaluation {e ? <>#{e.seq} of <code>{e.control.id}</code></> : <code>{evaluationId}</code>}</h1>
       </div>

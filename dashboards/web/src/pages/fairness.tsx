@@ -38,7 +38,7 @@ export function FairnessPage({ location, model }: { location: Location; model: s
   const rate = rateParam && RATES.includes(rateParam) ? rateParam : rateOfMetric(fairness.data?.series[0]?.metric)
 
   return (
-    <section>
+    <section data-ready={String(!controls.loading && !fairness.loading)}>
       <div class="page-head">
         <h1 tabIndex={-1}>Fairness of <code>{model}</code></h1>
         <RangePicker location={location} range={range} onRefresh={() => { refresh(); fairness.reload() }} />

@@ -21,8 +21,9 @@ export function ModelPage({ location, model }: { location: Location; model: stri
   const ts = useApi<Timeseries>(`${base}/timeseries${query({ from: range.from, to: range.to, buckets: 48 })}`)
   const drift = useApi<Drift>(`${base}/drift${query({ from: range.from, to: range.to })}`)
   const reload = () => { refresh(); ts.reload(); drift.reload() }
+  const settled = !ts.loading && !drift.loading
   return (
-    <section>
+    <section data-ready={String(settled)}>
       <div class="page-head">
         <h1 tabIndex={-1}>Model <code>{model}</code></h1>
         <RangePicker location={location} range={range} onRefresh={reload} />
@@ -40,7 +41,7 @@ export function ModelPage({ location, model }: { location: Location; model: stri
         {!drift.data && drift.loading && <Loading what="drift" />}
         {drift.data && <DriftHeatmaps drift={drift.data} />}
       </section>
-      <FeatureDistribution location={location} base={base} range={range} ts={ts.data} drift={drift.data} />
+      <FeatureDistribution location={location} base={base} range={range} ts={ts.data} drift={drift.data} settled={settled} />
     </section>
   )
 }
@@ -116,14 +117,14 @@ function DriftHeatmap({ drift, controlId }: { drift: Drift; controlId: string })
   )
 }
 
-function FeatureDistribution({ location, base, range, ts, drift }: { location: Location; base: string; range: { from: string; to: string }; ts?: Timeseries; drift?: Drift }) {
+function FeatureDistribution({ location, base, range, ts, drift, settled }: { location: Location; base: string; range: { from: string; to: string }; ts?: Timeseries; drift?: Drift; settled: boolean }) {
   const features = [...new Set([...(drift?.features ?? []), ...(ts?.features.map((f) => f.name) ?? [])])]
   const chosen = location.query.get('feature') ?? features[0]
   const reference = location.query.get('reference') ?? undefined
   const dist = useApi<Distribution>(chosen ? `${base}/distribution${query({ feature: chosen, from: range.from, to: range.to, reference })}` : null)
   const option = useMemo(() => (dist.data ? distributionOption(dist.data) : undefined), [dist.data])
   return (
-    <section aria-labelledby="distribution-heading">
+    <section aria-labelledby="distribution-heading" data-ready={String(settled && !dist.loading)}>
       <h2 id="distribution-heading">Reference versus current distribution</h2>
       {features.length === 0 ? (
         (ts || drift) && <Empty title="No features recorded for this model.">Predictions carry features as <code>features: {'{…}'}</code>.</Empty>

@@ -16,7 +16,7 @@ export function OverviewPage({ location }: { location: Location }) {
   const [range, refresh] = useRange(location)
   const overview = useApi<Overview>(`/v1/dashboard/overview${query({ from: range.from, to: range.to })}`)
   return (
-    <section>
+    <section data-ready={String(!overview.loading)}>
       <div class="page-head">
         <h1 tabIndex={-1}>Overview</h1>
         <RangePicker location={location} range={range} onRefresh={() => { refresh(); overview.reload() }} />

@@ -58,13 +58,14 @@ export function registerEvaluateCommand(program: Command): void {
 
 async function evaluateDirectly(dataDir: string, options: EvaluateOptions, at: number | undefined): Promise<ResultView[]> {
   const { formatProblems, loadPolicyFile } = await import('@aims-monitor/controls')
-  const { Evaluator } = await import('@aims-monitor/evaluator')
+  const { Evaluator, PolicyHistory } = await import('@aims-monitor/evaluator')
   const { openStore, storeConfigFromEnv } = await import('@aims-monitor/store')
   const policyFile = options.policy ?? process.env.AIMS_POLICY_FILE
   if (!policyFile) throw new CliError('no collector is running on this data directory: pass --policy <file> to evaluate directly on the store')
   const loaded = await loadPolicyFile(policyFile)
   if (!loaded.ok) throw new CliError(`the control policy is invalid:\n${formatProblems(loaded.problems, loaded.source)}`, 2)
   const store = await openStore(storeConfigFromEnv(process.env, { dataDir }))
+  await new PolicyHistory(store).recordLoad(loaded, `cli:${process.env.USER ?? 'unknown'}`)
   const evaluator = new Evaluator({ store, policy: loaded })
   try {
     const results = await evaluator.evaluate({ controls: options.control, at })

@@ -51,7 +51,8 @@ export function registerUpCommand(program: Command): void {
       if (collector.keys.list().length === 0) {
         // First start with no key and no AIMS_INIT_API_KEY: without a key nothing can be sent or read,
         // so make one for the operator at this terminal (the collector listens on loopback by default).
-        const { key } = await collector.keys.create({ project: 'default', name: 'first start', scopes: [...API_KEY_SCOPES] })
+        const { key, record } = await collector.keys.create({ project: 'default', name: 'first start', scopes: [...API_KEY_SCOPES] })
+        await collector.audit.append({ project: 'default', actor: `cli:${process.env.USER ?? 'unknown'} (first start)`, action: 'api_key.created', target: record.id, details: { name: record.name, scopes: record.scopes } })
         process.stdout.write(`  first start: created an API key with every scope on project default:\n\n    ${key}\n\n  Store it now: it is not shown again (\`pnpm aims keys\` manages keys).\n`)
       }
       await signalled

@@ -1,8 +1,8 @@
 import type { ConfusionCounts } from '../performance/index.js'
-import { assertTableExpression, quoteIdentifier } from './identifiers.js'
+import { quoteIdentifier } from './identifiers.js'
+import { outcomeJoin, type OutcomeJoinOptions } from './outcome-join.js'
 import { ParamBag, type SqlQuery } from './params.js'
 import { assertRows, countCell, stringCell, type ResultRow } from './rows.js'
-import { scopeParts, type PredictionScope } from './scope.js'
 
 /** A binary confusion matrix of one group, over the predictions that have an outcome. */
 export interface GroupConfusion {
@@ -24,13 +24,7 @@ export interface ConfusionByGroup {
   readonly overall: GroupConfusion
 }
 
-export interface ConfusionByGroupOptions {
-  readonly scope: PredictionScope
-  /** `database`.`outcomes` (see {@link qualifiedTable}). */
-  readonly outcomesTable: string
-  /** The outcomes table holds every model: these select this model's rows. */
-  readonly project: string
-  readonly modelId: string
+export interface ConfusionByGroupOptions extends OutcomeJoinOptions {
   /** Attribute name (column `a:<name>`) to group by; omitted: one group ''. */
   readonly groupBy?: string | undefined
   /** The predicted label (`output_label`) that counts as positive. */
@@ -43,67 +37,34 @@ export interface ConfusionByGroupOptions {
    * positiveLabel` (a NaN score is then predicted negative).
    */
   readonly scoreThreshold?: number | undefined
-  /**
-   * Aggregate only the outcomes of predictions in the scope (`prediction_id IN (SELECT id …)`),
-   * default true: the outcomes table holds the model's whole retention, and a day's evaluation
-   * should not aggregate a year of outcomes. The result is the same either way (only those
-   * outcomes can join). Measured over 10M outcomes: a 12-hour window of 2.5M predictions 1.5 s
-   * with, 3.2 s without; a window holding the whole table 6.7 s with, 4.6 s without (pass false
-   * when the window covers most of the table).
-   */
-  readonly preFilterOutcomes?: boolean | undefined
 }
-
-/** (ts, received) as one Int128 (see {@link confusionByGroupQuery}); 2^64 is a constant, not a value. */
-const LATEST_KEY = "toInt128(toUnixTimestamp64Milli(ts)) * toInt128('18446744073709551616') + toUnixTimestamp64Milli(received)"
 
 /**
  * Confusion matrices per group: predictions in the window joined with the latest outcome of each
- * prediction, grouped by an attribute column.
+ * prediction ({@link outcomeJoin}: pass `latestOutcomesTable`, the store's `outcomes_latest`, for
+ * the fast sorted merge join, or `outcomesTable` for `argMax` over every outcome event), grouped by
+ * an attribute column.
  *
- * The latest outcome is the `argMax` of the label per `prediction_id` by (ts, received): a
- * corrected outcome (later `ts`) wins; between rows with the same `ts` (a retry not yet merged
- * away) the later receipt wins, as ReplacingMergeTree(received) would keep it. The pair is packed
- * into one Int128, ts·2^64 + received (milliseconds), which orders exactly like the tuple for any
- * Int64 values: `argMax` over a tuple was 3-10× slower over 10M outcomes here (7-21 s against
- * 2.3-2.6 s for the aggregation alone, docs/metrics.md). The join is a LEFT join, so
- * predictions without an outcome are counted in `predictions` but in no cell of the matrix; the
- * `matched` marker tells them apart without Nullable columns. `final` applies to the predictions
- * table only: the argMax already collapses duplicate outcomes.
+ * The latest outcome: a corrected outcome (later `ts`) wins; between rows with the same `ts` (a
+ * retry not yet merged away) the later receipt wins. The join is a LEFT join, so predictions
+ * without an outcome are counted in `predictions` but in no cell of the matrix. `final` applies to
+ * the predictions table only: the outcome side is always collapsed to one row per prediction.
+ * Several attributes over one join: {@link labelledScoresQuery} with `groupBy: [...]`.
  *
  * @example
  * const { query, params } = confusionByGroupQuery({
- *   scope, outcomesTable: store.table('outcomes'), project: 'default', modelId: 'credit-risk',
+ *   scope, latestOutcomesTable: store.table('outcomes_latest'), project: 'default', modelId: 'credit-risk',
  *   groupBy: 'sex', positiveLabel: 'approve',
  * })
  * const { byGroup, overall } = confusionByGroupFromRows(rows) // byGroup.female = { tp, fp, tn, fn, predictions, labelled, coverage }
- * @throws {TypeError} for a bad table expression or a non-string label.
+ * @throws {TypeError} for a bad table expression, a non-string label, or not exactly one outcomes table.
  * @throws {RangeError} for a NaN `scoreThreshold`.
  */
 export function confusionByGroupQuery(options: ConfusionByGroupOptions): SqlQuery {
-  const outcomes = assertTableExpression(options.outcomesTable, 'outcomesTable')
-  for (const key of ['project', 'modelId', 'positiveLabel'] as const) {
-    if (typeof options[key] !== 'string') throw new TypeError(`${key}: expected a string`)
-  }
-  if (options.positiveOutcomeLabel !== undefined && typeof options.positiveOutcomeLabel !== 'string') throw new TypeError('positiveOutcomeLabel: expected a string')
   const bag = new ParamBag()
-  let predicted: string
-  if (options.scoreThreshold !== undefined) {
-    if (typeof options.scoreThreshold !== 'number' || Number.isNaN(options.scoreThreshold)) throw new RangeError('scoreThreshold: expected a number')
-    predicted = `p.output_score >= ${bag.float64('score_threshold', options.scoreThreshold)}`
-  } else {
-    predicted = `p.output_label = ${bag.bind('positive_label', 'String', options.positiveLabel)}`
-  }
-  const actual = `argMax(label, ${LATEST_KEY}) = ${bag.bind('positive_outcome_label', 'String', options.positiveOutcomeLabel ?? options.positiveLabel)}`
+  const { predicted, actual } = binaryOutcomeExpressions(options, bag)
   const group = options.groupBy === undefined ? "''" : `toString(p.${quoteIdentifier(`a:${options.groupBy}`)})`
-  const project = bag.bind('project', 'String', options.project)
-  const modelId = bag.bind('model_id', 'String', options.modelId)
-  const scope = scopeParts(options.scope, bag, 'p')
-  const preFilter = options.preFilterOutcomes !== false
-  const window = preFilter ? `\n      AND prediction_id IN (SELECT p.id FROM ${scope.from} WHERE ${scope.where})` : ''
-  // Not through the primary key: ClickHouse would otherwise analyse the key against the whole id
-  // set, which took 30 s instead of 7 for a 10M-id set here (and random UUIDs skip no granule).
-  const settings = preFilter ? '\nSETTINGS use_index_for_in_with_subqueries = 0' : ''
+  const join = outcomeJoin(options, bag)
   const query = `SELECT
   grp,
   countIf(matched AND predicted AND actual) AS tp,
@@ -114,20 +75,36 @@ export function confusionByGroupQuery(options: ConfusionByGroupOptions): SqlQuer
   countIf(matched) AS labelled
 FROM
 (
-  SELECT ${group} AS grp, ${predicted} AS predicted, o.actual AS actual, o.matched AS matched
-  FROM ${scope.from}
-  LEFT JOIN
-  (
-    SELECT prediction_id, ${actual} AS actual, toUInt8(1) AS matched
-    FROM ${outcomes}
-    WHERE project = ${project} AND model_id = ${modelId}${window}
-    GROUP BY prediction_id
-  ) AS o ON o.prediction_id = p.id
-  WHERE ${scope.where}
+  SELECT ${group} AS grp, ${predicted} AS predicted, ${actual} AS actual, o.matched AS matched
+  FROM ${join.from}
+  WHERE ${join.where}
 )
 GROUP BY grp
-ORDER BY grp${settings}`
+ORDER BY grp
+${join.settings}`
   return { query, params: bag.values }
+}
+
+/**
+ * The `predicted` and `actual` booleans of a binary outcome metric, every value bound: predicted
+ * from `output_label` (or `output_score >= scoreThreshold`), actual from the outcome label.
+ * @throws {TypeError} for non-string labels; {@link RangeError} for a NaN threshold.
+ */
+export function binaryOutcomeExpressions(
+  options: Pick<ConfusionByGroupOptions, 'positiveLabel' | 'positiveOutcomeLabel' | 'scoreThreshold'>,
+  bag: ParamBag,
+): { predicted: string; actual: string } {
+  if (typeof options.positiveLabel !== 'string') throw new TypeError('positiveLabel: expected a string')
+  if (options.positiveOutcomeLabel !== undefined && typeof options.positiveOutcomeLabel !== 'string') throw new TypeError('positiveOutcomeLabel: expected a string')
+  let predicted: string
+  if (options.scoreThreshold !== undefined) {
+    if (typeof options.scoreThreshold !== 'number' || Number.isNaN(options.scoreThreshold)) throw new RangeError('scoreThreshold: expected a number')
+    predicted = `p.output_score >= ${bag.float64('score_threshold', options.scoreThreshold)}`
+  } else {
+    predicted = `p.output_label = ${bag.bind('positive_label', 'String', options.positiveLabel)}`
+  }
+  const actual = `o.label = ${bag.bind('positive_outcome_label', 'String', options.positiveOutcomeLabel ?? options.positiveLabel)}`
+  return { predicted, actual }
 }
 
 /**

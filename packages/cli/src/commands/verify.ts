@@ -1,0 +1,49 @@
+import path from 'node:path'
+import type { Command } from 'commander'
+import type { ChainVerification } from '@aims-monitor/store'
+import { callCollector } from '../collector-client.js'
+import { liveCollectorUrl } from '../key-manager.js'
+
+/**
+ * `aims verify`: recomputes every hash chain the store keeps (evaluation records, audit log) from
+ * its first record. Exit 0 when every chain holds; 5 when one is broken, naming the table and the
+ * first broken record, so an auditor knows where to look.
+ */
+export function registerVerifyCommand(program: Command): void {
+  program
+    .command('verify')
+    .description('check the hash chains of the evaluation records and the audit log; name the first broken record')
+    .option('-d, --data <dir>', 'data directory of the embedded store', '.aims')
+    .option('--url <url>', 'a running collector to verify through')
+    .option('--api-key <key>', 'read key for the collector (default: AIMS_API_KEY)')
+    .option('--json', 'print JSON')
+    .action(async (options: { data: string; url?: string; apiKey?: string; json?: boolean }) => {
+      const dataDir = path.resolve(options.data)
+      const url = options.url ?? (process.env.AIMS_CLICKHOUSE_URL ? undefined : liveCollectorUrl(dataDir))
+      const chains = url
+        ? (await callCollector<{ chains: ChainVerification[] }>(url, options.apiKey ?? process.env.AIMS_API_KEY, 'GET', '/v1/verify')).chains
+        : await verifyDirectly(dataDir)
+      if (options.json) process.stdout.write(JSON.stringify({ ok: chains.every((c) => c.ok), chains }) + '\n')
+      else {
+        for (const chain of chains) {
+          if (chain.ok) process.stdout.write(`${chain.table}: ok, ${chain.checked} records, head #${chain.headSeq ?? 0} ${chain.headHash}\n`)
+          else {
+            process.stdout.write(`${chain.table}: BROKEN at record #${chain.firstBroken} (${chain.problems.length} problem${chain.problems.length === 1 ? '' : 's'})\n`)
+            for (const p of chain.problems.slice(0, 20)) process.stdout.write(`  #${p.seq}: ${p.problem}\n`)
+          }
+        }
+      }
+      process.exitCode = chains.every((c) => c.ok) ? 0 : 5
+    })
+}
+
+async function verifyDirectly(dataDir: string): Promise<ChainVerification[]> {
+  const { AuditLog, openStore, storeConfigFromEnv } = await import('@aims-monitor/store')
+  const { EvaluationRepository } = await import('@aims-monitor/evaluator')
+  const store = await openStore(storeConfigFromEnv(process.env, { dataDir }))
+  try {
+    return [await new EvaluationRepository(store).verifyChain(), await new AuditLog(store).verify()]
+  } finally {
+    await store.close()
+  }
+}
