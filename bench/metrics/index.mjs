@@ -137,7 +137,7 @@ const result = {
   scipy: scipy ? roundAll(scipy.seconds) : null,
   clickhouse: clickhouse ? roundAll(clickhouse.seconds) : null,
   ...(clickhouse?.binForms ? { binForms: clickhouse.binForms } : {}),
-  note: 'clickhouseSeconds = PSI bin counts + summaries + fine histograms (KS, Wasserstein) + confusion by group with the outcome join; reference quantile edges (computed once per reference) and the join without outcome pre-filter are reported apart',
+  note: 'clickhouseSeconds = PSI bin counts + summaries + fine histograms (KS, Wasserstein) + confusion by group with the outcome join (outcomes_latest, merge join); reference quantile edges (computed once per reference) and the argMax join over every outcome (with and without pre-filter) are reported apart; bench/metrics/outcome-join.mjs compares the join variants',
   loadAverage: { start: loadAtStart, end: load() },
   machine: `${os.cpus().length}x ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}${scipy ? `, scipy ${scipy.versions.scipy}, numpy ${scipy.versions.numpy}` : ''}`,
 }

@@ -39,6 +39,10 @@ export function RegisterPage(_props: { location: Location }) {
   )
 }
 
+function plural(n: number, word: string): string {
+  return `${formatCount(n)} ${word}${n === 1 ? '' : 's'}`
+}
+
 function countFlag(models: RegisterEntry[], flag: RegisterFlag): number {
   return models.filter((m) => m.flags.includes(flag)).length
 }
@@ -56,7 +60,7 @@ function RegisterCard({ model }: { model: RegisterEntry }) {
         <div><dt>Owner</dt><dd>{model.owner ? <>{model.owner.accountable} (accountable) · {model.owner.responsible} (responsible)</> : '—'}</dd></div>
         <div><dt>Intended use</dt><dd data-testid="intended-use">{model.intendedUse ?? '— (not registered)'}</dd></div>
         {model.description && <div><dt>Description</dt><dd>{model.description}</dd></div>}
-        <div><dt>Events</dt><dd>{model.seen ? <>{formatCount(model.predictionCount)} predictions, {formatCount(model.outcomeCount)} outcomes, {formatTime(model.firstEventAt)} → {formatTime(model.lastEventAt)}</> : 'none'}</dd></div>
+        <div><dt>Events</dt><dd>{model.seen ? <>{plural(model.predictionCount, 'prediction')}, {plural(model.outcomeCount, 'outcome')}, {formatTime(model.firstEventAt)} → {formatTime(model.lastEventAt)}</> : 'none'}</dd></div>
       </dl>
       {model.versions.length > 0 && (
         <div class="table-wrap">
