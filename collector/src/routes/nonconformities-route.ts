@@ -63,7 +63,9 @@ export function nonconformitiesRoute(deps: { keys: ApiKeyRepository; evaluator: 
     const evaluator = evaluatorOr409()
     const record = await load(evaluator, String(req.params.id), req.project!)
     const body = parseOr400(closeSchema, req.body ?? {}, 'invalid_close_request')
-    res.json({ nonconformity: await evaluator.nonconformities.close(record.id, body.by ?? req.apiKey!.name, body.note, Date.now(), body.review).catch(conflict) })
+    const closed = await evaluator.nonconformities.close(record.id, body.by ?? req.apiKey!.name, body.note, Date.now(), body.review).catch(conflict)
+    await deps.audit(req, 'nonconformity.closed', record.id, { by: closed.closed?.by, note: body.note })
+    res.json({ nonconformity: closed })
   })
   return router
 }
