@@ -60,7 +60,15 @@ function precompressed(assetsDir: string) {
     if (!found.get(file)) return next()
     res.set({ 'Content-Encoding': 'gzip', 'Vary': 'Accept-Encoding', 'Cache-Control': 'public, max-age=31536000, immutable' }).type(path.extname(req.path))
     res.sendFile(file, { cacheControl: false }, (error) => {
-      if (error) next(new HttpError(500, 'dashboard_unreadable', `the dashboard asset ${req.path} could not be read`, { cause: error }))
+      if (!error) return
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT' && !res.headersSent) {
+        // Rebuilt since it was seen: forget it, and let the request end as a missing asset (404).
+        found.delete(file)
+        res.removeHeader('Content-Encoding')
+        res.removeHeader('Cache-Control')
+        return next()
+      }
+      next(new HttpError(500, 'dashboard_unreadable', `the dashboard asset ${req.path} could not be read`, { cause: error }))
     })
   }
 }
