@@ -19,6 +19,7 @@ import { controlsRoute } from './routes/controls-route.js'
 import { evaluationsRoute } from './routes/evaluations-route.js'
 import { nonconformitiesRoute } from './routes/nonconformities-route.js'
 import { governanceRoute } from './routes/governance-route.js'
+import { reportRoute } from './routes/report-route.js'
 import { referencesRoute } from './routes/references-route.js'
 import { sessionAuthentication } from './auth/session-cookie.js'
 import { SessionStore } from './auth/session-store.js'
@@ -68,6 +69,7 @@ export function createApp(deps: AppDependencies): Express {
   app.use(alertsRoute({ keys: deps.keys, evaluator: deps.evaluator, audit }))
   app.use(nonconformitiesRoute({ keys: deps.keys, evaluator: deps.evaluator, audit }))
   app.use(governanceRoute({ keys: deps.keys, store: deps.store, barrier: deps.barrier, evaluator: deps.evaluator, audit }))
+  app.use(reportRoute({ keys: deps.keys, store: deps.store, evaluator: deps.evaluator }))
   app.use(sessionRoute({ keys: deps.keys, sessions, trustProxy: deps.trustProxy ?? false }))
   app.use(dashboardRoute({ keys: deps.keys, store: deps.store, evaluator: deps.evaluator, references: deps.references }))
   // Last: the web dashboard's files and its index.html for any other page path (never under /v1).

@@ -1,12 +1,13 @@
-import { ParamBag, quantilesFromRows, quantilesQuery, scopeClause, type PredictionScope } from '@aims-monitor/metrics'
+import { ParamBag } from '@aims-monitor/metrics'
 import type { Evaluator } from '@aims-monitor/evaluator'
-import type { Store } from '@aims-monitor/store'
-import { bucketExpression, bucketStarts, type BucketPlan } from './buckets.js'
+import { ROLLUP_LATENCY_LEVELS, type Store } from '@aims-monitor/store'
+import { bucketStarts, type BucketPlan } from './buckets.js'
 import { finiteOrNull, num, queryRows } from './query-rows.js'
+import { rollupOf, rollupPartialsSql } from './rollup-scan.js'
 import { iso, type TimeRange } from './time-range.js'
 
-/** Latency percentiles shown everywhere: median and the tails. */
-export const LATENCY_LEVELS = [0.5, 0.95, 0.99] as const
+/** Latency percentiles shown everywhere: median and the tails (the levels the rollup's t-digest state is built for). */
+export const LATENCY_LEVELS = ROLLUP_LATENCY_LEVELS
 
 /** Versions listed per model at most (a model that sends a new version per deployment has many). */
 const MAX_VERSIONS = 100
@@ -29,27 +30,31 @@ export interface ModelOverview {
 }
 
 /**
- * One model's volume, errors, latency and versions over the range, in three aggregate queries on
- * its predictions table: counts per bucket (the totals are their sums), latency quantiles
- * (ClickHouse's `quantiles`, exact up to 8192 values, a reservoir sample beyond), and the last
- * event ever (shown when the range is empty). Read without FINAL: a retried batch counts twice
- * until the background merge collapses it, which a page that must stay fast accepts; evaluations
- * read exactly.
+ * One model's volume, errors, latency and versions over the range, read from its minute rollup
+ * (rollup-scan.ts: exact counts, minutes cut by the range read from the raw rows): counts and
+ * versions per bucket (the totals are their sums), the latency percentiles over the whole range
+ * (t-digest estimates, merged from the minutes' states), and the last event ever (shown when the
+ * range is empty). Counts match the raw table read without FINAL: a retried event counts twice
+ * (in the rollup for good), which a page that must stay fast accepts; evaluations read exactly.
  */
 export async function modelOverview(store: Store, model: { id: string; table: string }, range: TimeRange, plan: BucketPlan): Promise<ModelOverview> {
-  const scope: PredictionScope = { table: model.table, window: range }
-  const bag = new ParamBag()
-  const bucket = bucketExpression(plan, bag)
+  const tables = { predictions: model.table, rollup: rollupOf(model.table) }
+  const seriesBag = new ParamBag()
   const seriesQuery = {
-    query: `SELECT ${bucket} AS bucket, count() AS predictions, countIf(status = 'error') AS errors,
-                   groupUniqArray(${MAX_VERSIONS})(model_version) AS versions
-            ${scopeClause(scope, bag)}
+    query: `SELECT bucket, sum(predictions) AS predictions, sum(errors) AS errors, groupUniqArray(${MAX_VERSIONS})(model_version) AS versions
+            FROM (${rollupPartialsSql(tables, range, plan, seriesBag)})
             GROUP BY bucket ORDER BY bucket`,
-    params: bag.values,
+    params: seriesBag.values,
+  }
+  const latencyBag = new ParamBag()
+  const latencyQuery = {
+    query: `SELECT quantilesTDigestMerge(${LATENCY_LEVELS.join(', ')})(latency) AS latency, sum(latency_n) AS latency_n
+            FROM (${rollupPartialsSql(tables, range, plan, latencyBag)})`,
+    params: latencyBag.values,
   }
   const [seriesRows, latencyRows, lastRows] = await Promise.all([
     queryRows<{ bucket: string; predictions: string; errors: string; versions: string[] }>(store, seriesQuery),
-    queryRows(store, quantilesQuery({ scope, column: 'latency_ms', levels: LATENCY_LEVELS, method: 'approximate' })),
+    queryRows<{ latency: (number | string | null)[]; latency_n: string }>(store, latencyQuery),
     queryRows<{ n: string; last: string }>(store, { query: `SELECT count() AS n, toUnixTimestamp64Milli(max(ts)) AS last FROM ${model.table}`, params: {} }),
   ])
   const byBucket = new Map(seriesRows.map((r) => [num(r.bucket), r]))
@@ -61,7 +66,8 @@ export async function modelOverview(store: Store, model: { id: string; table: st
   })
   const predictions = series.reduce((s, b) => s + b.predictions, 0)
   const errors = series.reduce((s, b) => s + b.errors, 0)
-  const latency = quantilesFromRows(latencyRows, LATENCY_LEVELS)
+  const latencyRow = latencyRows[0]
+  const latency = (k: number) => (latencyRow && num(latencyRow.latency_n) > 0 ? finiteOrNull(num(latencyRow.latency[k])) : null)
   const last = lastRows[0]
   return {
     id: model.id,
@@ -69,7 +75,7 @@ export async function modelOverview(store: Store, model: { id: string; table: st
     predictions,
     errors,
     errorRate: predictions > 0 ? errors / predictions : null,
-    latencyMs: { p50: finiteOrNull(latency.values[0]!), p95: finiteOrNull(latency.values[1]!), p99: finiteOrNull(latency.values[2]!) },
+    latencyMs: { p50: latency(0), p95: latency(1), p99: latency(2) },
     lastEventAt: last && num(last.n) > 0 ? iso(num(last.last)) : null,
     series,
   }

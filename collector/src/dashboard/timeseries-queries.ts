@@ -1,9 +1,10 @@
-import { categoryCountsFromRows, categoryCountsQuery, ParamBag, scopeClause, type PredictionScope } from '@aims-monitor/metrics'
+import { ParamBag } from '@aims-monitor/metrics'
 import type { Store } from '@aims-monitor/store'
-import { bucketExpression, bucketStarts, type BucketPlan } from './buckets.js'
+import { bucketStarts, type BucketPlan } from './buckets.js'
 import type { DashboardModel } from './model-catalog.js'
 import { LATENCY_LEVELS, type LatencyPercentiles } from './overview-queries.js'
 import { finiteOrNull, num, queryRows } from './query-rows.js'
+import { rollupOf, rollupPartialsSql } from './rollup-scan.js'
 import { iso, type TimeRange } from './time-range.js'
 
 /** Output labels kept by name over the range; the rest are summed under OTHER_LABEL. */
@@ -26,41 +27,47 @@ interface BucketRow {
   errors: string
   latency: (number | null | string)[]
   latency_n: string
-  mean_score: number | null | string
+  labels: [string[], (string | number)[]]
+  score_sum: number | string | null
   score_n: string
 }
 
 /**
- * A model's volume, errors, latency percentiles, output labels and mean score per bucket, in two
- * aggregate queries: the most frequent labels over the whole range (`categoryCountsQuery`), then one
- * scan that computes every per-bucket figure, with a `countIf` per kept label and one for the rest
- * (measured: half the CPU of a separate label GROUP BY). Rows without a label (regression models)
- * are not in `outputLabels`.
+ * A model's volume, errors, latency percentiles (t-digest estimates), output labels and mean score
+ * per bucket, in one query on its minute rollup (rollup-scan.ts): the labels of each bucket come as
+ * one sumMap, and the most frequent over the range (ties by name, as `categoryCountsQuery` orders
+ * them) are kept by name, the rest summed under OTHER_LABEL. Rows without a label (regression
+ * models) are not in `outputLabels`. Counts are exact (as the raw table without FINAL).
  */
 export async function modelTimeseries(store: Store, model: DashboardModel, range: TimeRange, plan: BucketPlan) {
-  const scope: PredictionScope = { table: model.table, window: range }
-  const top = categoryCountsFromRows(await queryRows(store, categoryCountsQuery({ scope, column: 'output_label', topK: TOP_LABELS })))
-  const kept = Object.keys(top.counts)
   const bag = new ParamBag()
-  const bucket = bucketExpression(plan, bag)
-  const labelCounts = kept.map((label, i) => `countIf(output_label = ${bag.bind('label', 'String', label)}) AS label_${i}`)
-  if (top.other > 0) labelCounts.push(`countIf(output_label != '' AND NOT has(${bag.bind('labels', 'Array(String)', kept)}, toString(output_label))) AS label_other`)
-  const bucketRows = await queryRows<BucketRow & Record<string, unknown>>(store, {
-    query: `SELECT ${bucket} AS bucket, count() AS predictions, countIf(status = 'error') AS errors,
-                   quantilesIf(${LATENCY_LEVELS.join(', ')})(latency_ms, isFinite(latency_ms)) AS latency, countIf(isFinite(latency_ms)) AS latency_n,
-                   avgIf(output_score, isFinite(output_score)) AS mean_score, countIf(isFinite(output_score)) AS score_n${labelCounts.map((c) => `,
-                   ${c}`).join('')}
-            ${scopeClause(scope, bag)}
+  const partials = rollupPartialsSql({ predictions: model.table, rollup: rollupOf(model.table) }, range, plan, bag)
+  const bucketRows = await queryRows<BucketRow>(store, {
+    query: `SELECT bucket, sum(predictions) AS predictions, sum(errors) AS errors,
+                   quantilesTDigestMerge(${LATENCY_LEVELS.join(', ')})(latency) AS latency, sum(latency_n) AS latency_n,
+                   sumMap(labels) AS labels, sum(score_sum) AS score_sum, sum(score_n) AS score_n
+            FROM (${partials})
             GROUP BY bucket ORDER BY bucket`,
     params: bag.values,
   })
-  const labelsOf = (row: Record<string, unknown>): Record<string, number> => {
+  const countsOf = (row: BucketRow): Map<string, number> => new Map(row.labels[0].map((label, i) => [label, num(row.labels[1][i])]))
+  const totals = new Map<string, number>()
+  for (const row of bucketRows) for (const [label, n] of countsOf(row)) totals.set(label, (totals.get(label) ?? 0) + n)
+  const kept = new Set(
+    [...totals]
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+      .slice(0, TOP_LABELS)
+      .map(([label]) => label),
+  )
+  const labelsOf = (row: BucketRow): Record<string, number> => {
     const labels: Record<string, number> = {}
-    kept.forEach((label, i) => {
-      const n = num(row[`label_${i}`])
-      if (n > 0) labels[label] = n
-    })
-    if (top.other > 0 && num(row.label_other) > 0) labels[OTHER_LABEL] = num(row.label_other)
+    let other = 0
+    for (const [label, n] of countsOf(row)) {
+      if (n <= 0) continue
+      if (kept.has(label)) labels[label] = n
+      else other += n
+    }
+    if (other > 0) labels[OTHER_LABEL] = other
     return labels
   }
   const byBucket = new Map(bucketRows.map((r) => [num(r.bucket), r]))
@@ -74,7 +81,7 @@ export async function modelTimeseries(store: Store, model: DashboardModel, range
       errors: row ? num(row.errors) : 0,
       latencyMs: { p50: quantile(0), p95: quantile(1), p99: quantile(2) },
       outputLabels: row ? labelsOf(row) : {},
-      meanScore: row && num(row.score_n) > 0 ? finiteOrNull(num(row.mean_score)) : null,
+      meanScore: row && num(row.score_n) > 0 ? finiteOrNull(num(row.score_sum) / num(row.score_n)) : null,
     }
   })
   return {

@@ -9,6 +9,7 @@ import { registerVerifyCommand } from './commands/verify.js'
 import { registerNonconformitiesCommand } from './commands/nonconformities.js'
 import { registerRegisterCommand } from './commands/register.js'
 import { registerCoverageCommand } from './commands/coverage.js'
+import { registerReportCommand } from './commands/report.js'
 import { CliError } from './cli-error.js'
 
 /** `aims <command>`: run from the repository root as `pnpm aims <command>`. */
@@ -27,6 +28,7 @@ registerReferenceCommand(program)
 registerNonconformitiesCommand(program)
 registerRegisterCommand(program)
 registerCoverageCommand(program)
+registerReportCommand(program)
 
 try {
   await program.parseAsync(process.argv)

@@ -38,3 +38,16 @@ export { dueAt, nonconformityAgeing, withAgeing } from './governance/nonconformi
 export type { NonconformityAgeing } from './governance/nonconformity-ageing.js'
 export { PolicyHistory } from './policy-history.js'
 export type { PolicyVersion } from './policy-history.js'
+export { buildEvidenceReport, ReportPeriodError } from './report/build-evidence-report.js'
+export type { EvidenceReportOptions } from './report/build-evidence-report.js'
+export { reportContentHash } from './report/content-hash.js'
+export { renderMarkdown } from './report/render-markdown.js'
+export { renderHtml } from './report/render-html.js'
+export { renderPdf, DEFAULT_CHROMIUM } from './report/render-pdf.js'
+export { scheduledWindows, MAX_WINDOWS_PER_CONTROL } from './report/scheduled-windows.js'
+export { summaryRows } from './report/report-summary.js'
+export type {
+  BreakdownRow, ControlResults, ControlSchedule, IntegrityAnnex, ManagementReview, ReportAlert, ReportAlertEvent, ReportAlerts, ReportControl,
+  ReportControlChange, ReportData, ReportNonconformities, ReportNonconformity, ReportPolicyVersion, ReportProgress, ReportSchedule, ReportScope,
+  ScheduledWindow, TrendPoint,
+} from './report/report-data.js'
