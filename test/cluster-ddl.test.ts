@@ -6,6 +6,9 @@ import type { ClickHouseClient } from '@clickhouse/client'
 import {
   addColumnsSql,
   attributeColumn,
+  backfillRollupSql,
+  createRollupTableSql,
+  createRollupViewSql,
   createPredictionsTableSql,
   featureColumn,
   loadMigrations,
@@ -102,6 +105,17 @@ describe('cluster DDL (AIMS_CLICKHOUSE_CLUSTER)', () => {
     expect(alter).toMatch(new RegExp(`^ALTER TABLE aims\\.${table} ON CLUSTER aims_cluster`))
     for (const column of newColumns) expect(alter).toContain(`ADD COLUMN IF NOT EXISTS \`${column.name}\``)
   })
+
+  it('the minute rollup, its materialized view and its backfill parse, on the cluster', async () => {
+    const rollup = await parsed(createRollupTableSql(table, cluster))
+    expect(rollup).toMatch(new RegExp(`^CREATE TABLE IF NOT EXISTS aims\\.rollup_${table} ON CLUSTER aims_cluster`))
+    expect(rollup).toMatch(/ENGINE = ReplicatedAggregatingMergeTree\('\/clickhouse\/tables\/\{shard\}\/\{database\}\/\{table\}', '\{replica\}'\)/)
+    expect(rollup).toMatch(/TTL minute \+ toIntervalDay\(365\)/)
+    const view = await parsed(createRollupViewSql(table, cluster))
+    expect(view).toMatch(new RegExp(`^CREATE MATERIALIZED VIEW IF NOT EXISTS aims\\.rollup_${table}_mv ON CLUSTER aims_cluster TO aims\\.rollup_${table}`))
+    // The backfill is data (INSERT … SELECT: no ON CLUSTER); replication carries it to the replicas.
+    expect(await parsed(backfillRollupSql(table, cluster))).toMatch(new RegExp(`^INSERT INTO aims\\.rollup_${table}`))
+  })
 })
 
 describe('single-node DDL (the default)', () => {
@@ -119,6 +133,9 @@ describe('single-node DDL (the default)', () => {
     expect(create).toMatch(/ENGINE = ReplacingMergeTree\(received\)/)
     const alter = await parsed(addColumnsSql(table, newColumns, single))
     for (const sql of [create, alter]) expect(sql).not.toMatch(/ON CLUSTER|Replicated/)
+    const rollup = await parsed(createRollupTableSql(table, single))
+    expect(rollup).toMatch(/ENGINE = AggregatingMergeTree/)
+    for (const sql of [rollup, await parsed(createRollupViewSql(table, single))]) expect(sql).not.toMatch(/ON CLUSTER|Replicated/)
   })
 })
 

@@ -28,15 +28,25 @@ export class FieldSanitizer {
     for (const name in map) {
       const raw = map[name]
       if (raw === undefined || raw === null) continue // missing: the documented way to say so
-      if (taken === max || name.length > LIMITS.maxNameLength || !NAME_PATTERN.test(name)) {
+      if (taken === max || !this.nameAllowed(name)) {
         this.truncated++
         continue
       }
-      const value = this.hashed.has(name) ? this.hash(raw) : this.value(raw)
+      const value = this.isHashed(name) ? this.hash(raw) : this.value(raw)
       if (value === undefined) continue
       out[keys.of(name)] = value
       taken++
     }
+  }
+
+  /** Whether the collector takes `name` as a feature or attribute name. */
+  nameAllowed(name: string): boolean {
+    return name.length <= LIMITS.maxNameLength && NAME_PATTERN.test(name)
+  }
+
+  /** Whether `name`'s values are replaced by their salted hash. */
+  isHashed(name: string): boolean {
+    return this.hashed.has(name)
   }
 
   /** A value the wire format takes, cut to its limit, or undefined (counted) when it takes none. */
@@ -66,7 +76,8 @@ export class FieldSanitizer {
     return raw.slice(0, max)
   }
 
-  private hash(raw: unknown): string | undefined {
+  /** The salted hash of a value the wire format takes (undefined, counted, otherwise). */
+  hash(raw: unknown): string | undefined {
     if (this.value(raw) === undefined) return undefined
     return createHmac('sha256', this.hashSalt!).update(String(raw)).digest('hex').slice(0, 16)
   }

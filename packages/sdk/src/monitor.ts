@@ -1,7 +1,7 @@
 import { resourceFromAttributes } from '@opentelemetry/resources'
 import { AIMS_ATTRIBUTES } from '@aims-monitor/schema'
 import { resolveMonitorOptions, type MonitorOptions } from './config.js'
-import { createLogExporter } from './log-export.js'
+import { createLogTransport } from './log-export.js'
 import { Recorder } from './recorder.js'
 import type { FieldMap, MonitorStats, OutcomeInput, PredictionOutput } from './types.js'
 import { wrapCall, type WrapOptions } from './wrap-call.js'
@@ -70,7 +70,7 @@ export function createMonitor(options: MonitorOptions): Monitor {
     [AIMS_ATTRIBUTES.modelVersion]: resolved.model.version,
     ...(resolved.environment ? { 'deployment.environment.name': resolved.environment } : {}),
   })
-  const recorder = new Recorder(resolved, on ? createLogExporter(resolved) : undefined, resource)
+  const recorder = new Recorder(resolved, resource, on ? (context) => createLogTransport(resolved, context) : undefined)
   let lastCall: number | undefined
   const remember = (n: number) => {
     lastCall = n

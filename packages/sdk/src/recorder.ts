@@ -1,14 +1,13 @@
 import type { SpanContext } from '@opentelemetry/api'
-import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs'
 import type { Resource } from '@opentelemetry/resources'
-import { now, timeOrigin } from './clock.js'
+import { WallClock, now } from './clock.js'
 import type { ResolvedMonitorOptions } from './config.js'
 import { FieldSanitizer } from './field-sanitizer.js'
 import { ShapeHint } from './field-shapes.js'
-import { exportBatch } from './log-export.js'
+import type { LogTransport, TransportContext } from './log-export.js'
 import { PredictionIds, inSample, sampleHash } from './prediction-ids.js'
 import { ITEMS, KIND_OUTCOME, KIND_PREDICTION, RecordQueue, VALUE } from './record-queue.js'
-import { toLogRecord } from './to-log-record.js'
+import { SCOPE } from './to-log-record.js'
 import { ActiveSpanContext } from './trace-context.js'
 import type { FieldMap, MonitorStats, OutcomeInput, PredictionOutput } from './types.js'
 
@@ -29,6 +28,7 @@ export class Recorder {
   private readonly queue: RecordQueue
   private readonly ids = new PredictionIds()
   private readonly spans = new ActiveSpanContext()
+  private readonly wallClock = new WallClock()
   /** Shape hints for logPrediction's maps (wrapped functions have their own). */
   private readonly manualFeatureHint = new ShapeHint()
   private readonly manualAttributeHint = new ShapeHint()
@@ -36,18 +36,21 @@ export class Recorder {
   private readonly counters = { recorded: 0, sampledOut: 0, dropped: 0, exported: 0, failed: 0, extractorErrors: 0 }
   private readonly warned = new Set<string>()
   private readonly inFlight = new Set<Promise<void>>()
+  private readonly transport: LogTransport | undefined
   private timer: NodeJS.Timeout | undefined
   private exportSoon = false
   private lastExportFailed = false
 
+  /** Without a transport (unconfigured or disabled), a working no-op. */
   constructor(
     private readonly options: ResolvedMonitorOptions,
-    private readonly exporter: LogRecordExporter | undefined,
-    private readonly resource: Resource,
+    resource: Resource,
+    createTransport: ((context: TransportContext) => LogTransport) | undefined,
   ) {
-    this.active = exporter !== undefined
-    this.queue = new RecordQueue(options.maxQueueSize)
+    this.queue = new RecordQueue(createTransport ? options.maxQueueSize : 16)
     this.sanitizer = new FieldSanitizer(options.hashFields, options.hashSalt)
+    this.transport = createTransport?.({ resource, scope: SCOPE, ids: this.ids, sanitizer: this.sanitizer, shapes: this.queue.shapes })
+    this.active = this.transport !== undefined
     if (this.active) {
       this.timer = setInterval(() => this.exportQueued(), options.exportIntervalMs)
       this.timer.unref()
@@ -128,7 +131,7 @@ export class Recorder {
   ): void {
     try {
       const q = this.queue
-      const i = q.reserve(KIND_PREDICTION, n, timeOrigin + start, now() - start)
+      const i = q.reserve(KIND_PREDICTION, n, this.wallClock.offset + start, now() - start)
       if (i < 0) return this.drop()
       if (items >= 0) q.setNumber(i, ITEMS, items)
       q.setFields(i, features, featureHint, attributes, attributeHint)
@@ -270,19 +273,22 @@ export class Recorder {
 
   /** Starts exports for what is queued, as far as the in-flight bound allows. */
   exportQueued(): void {
-    if (!this.exporter) return
+    const transport = this.transport
+    if (!transport) return
+    this.wallClock.resync()
     while (this.queue.size > 0 && this.inFlight.size < this.options.maxConcurrentExports) {
-      const batch: ReadableLogRecord[] = []
+      const batch = transport.batch(Math.min(this.queue.size, this.options.maxBatchSize))
       this.queue.drain(this.options.maxBatchSize, (i) => {
         try {
-          batch.push(toLogRecord(this.queue.view(i), this.ids, this.resource, this.sanitizer))
+          batch.add(this.queue, i)
         } catch (internal) {
           this.counters.failed++
           this.warnOnce('encode', () => `could not encode a record: ${(internal as Error).message}`)
         }
       })
-      if (batch.length === 0) continue
-      const exporting: Promise<void> = exportBatch(this.exporter, batch).then((result) => {
+      const records = batch.size
+      if (records === 0) continue
+      const exporting: Promise<void> = batch.send().then((result) => {
         this.inFlight.delete(exporting)
         // Keep the pipe full: a finished export starts the next while records wait.
         if (result.ok && this.queue.size >= this.options.maxBatchSize && !this.exportSoon) {
@@ -292,9 +298,9 @@ export class Recorder {
             this.exportQueued()
           }).unref()
         }
-        if (result.ok) this.counters.exported += batch.length
+        if (result.ok) this.counters.exported += records
         else {
-          this.counters.failed += batch.length
+          this.counters.failed += records
           this.lastExportFailed = true
           this.warnOnce('export', () => `could not export to ${this.options.endpoint}: ${result.error?.message ?? 'unknown error'} (further failures are only counted)`)
         }
@@ -334,7 +340,7 @@ export class Recorder {
       if (left > 0) this.warnOnce('shutdown-left', () => `shutdown: ${left} records could not be exported before the deadline and were discarded`)
     }
     // The exporter has nothing left to send (flushed above); a failure to close it changes nothing.
-    await this.exporter?.shutdown().catch((error: unknown) => this.warnOnce('shutdown', () => `exporter shutdown failed: ${(error as Error).message}`))
+    await this.transport?.shutdown().catch((error: unknown) => this.warnOnce('shutdown', () => `exporter shutdown failed: ${(error as Error).message}`))
   }
 
   stats(): MonitorStats {

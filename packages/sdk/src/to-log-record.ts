@@ -8,7 +8,8 @@ import type { PredictionIds } from './prediction-ids.js'
 import type { QueuedRecord } from './record-queue.js'
 import type { FieldValue } from './types.js'
 
-const SCOPE = { name: '@aims-monitor/sdk', version: '0.1.0' }
+/** The instrumentation scope of every record the SDK emits. */
+export const SCOPE = { name: '@aims-monitor/sdk', version: '0.1.0' }
 const featureKeys = new AttributeKeys(A.featurePrefix)
 const attributeKeys = new AttributeKeys(A.attributePrefix)
 

@@ -11,6 +11,15 @@ export { quoteIdentifier, qualifiedTable } from './identifiers.js'
 export * from './encoding.js'
 export { createPredictionsTableSql, addColumnsSql } from './prediction-table-ddl.js'
 export { PredictionTables } from './prediction-tables.js'
+export {
+  ROLLUP_LATENCY_LEVELS,
+  rollupTableName,
+  rollupViewName,
+  createRollupTableSql,
+  createRollupViewSql,
+  backfillRollupSql,
+  rollupTtlExpression,
+} from './rollup-table-ddl.js'
 export { listModelSummaries } from './model-summaries.js'
 export type { ModelSummary, ModelVersionSummary } from './model-summaries.js'
 export { ApiKeyRepository, API_KEY_SCOPES, generateApiKey, sha256Hex } from './api-keys.js'

@@ -7,6 +7,7 @@ import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js'
 import { qualifiedTable } from './identifiers.js'
 import { runMigrations, type MigrationResult } from './migrations.js'
 import { applyRetention } from './retention.js'
+import { PredictionTables } from './prediction-tables.js'
 import { structureOf, type ColumnSpec } from './prediction-layout.js'
 
 export type StoreMode = 'embedded' | 'server'
@@ -114,10 +115,11 @@ export async function openStore(config: StoreConfig): Promise<Store> {
   }
   try {
     await applyRetention(store)
+    await new PredictionTables(store).ensureRollups()
   } catch (error) {
     // Closing after a failed start: the start error (rethrown below) is the one worth reporting.
     await store.close().catch(() => undefined)
-    throw new Error(`cannot apply the retention of ${config.retentionDays} days: ${(error as Error).message}`, { cause: error })
+    throw new Error(`cannot apply the retention of ${config.retentionDays} days or create the minute rollups: ${(error as Error).message}`, { cause: error })
   }
   return store
 }

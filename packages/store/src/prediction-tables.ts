@@ -1,11 +1,14 @@
 import { addColumnsSql, createPredictionsTableSql } from './prediction-table-ddl.js'
 import { predictionsTableName, type ColumnSpec } from './prediction-layout.js'
+import { backfillRollupSql, createRollupTableSql, createRollupViewSql, rollupTableName, rollupViewName } from './rollup-table-ddl.js'
+import { qualifiedTable, quoteIdentifier } from './identifiers.js'
 import type { Store } from './open-store.js'
 
 /**
  * Creates each model's predictions table on first use, registers it in `models`, and adds the
  * columns of features first seen later (`ALTER … ADD COLUMN IF NOT EXISTS`: metadata only, old rows
  * read the default, which means missing). Known columns are cached, so the common case is no query.
+ * Each table also gets its minute rollup (rollup-table-ddl.ts) the first time a process ensures it.
  */
 export class PredictionTables {
   private readonly knownColumns = new Map<string, Set<string>>()
@@ -18,6 +21,7 @@ export class PredictionTables {
     if (!known) {
       const context = this.ddlContext()
       await this.store.client.command({ query: createPredictionsTableSql(table, context) })
+      await this.ensureRollup(table)
       await this.store.client.insert({
         table: this.store.table('models'),
         values: [{ project, model_id: modelId, predictions_table: table, created_at: Date.now() }],
@@ -32,6 +36,51 @@ export class PredictionTables {
       for (const c of missing) known.add(c.name)
     }
     return table
+  }
+
+  /**
+   * Gives every registered predictions table its rollup (run when the store opens, before any
+   * insert): tables created before rollups existed are filled once, so the dashboard, which reads
+   * the rollups, never meets a model without one.
+   */
+  async ensureRollups(): Promise<void> {
+    const rows = await (
+      await this.store.client.query({
+        query: `SELECT DISTINCT predictions_table FROM ${this.store.table('models')} FINAL`,
+        format: 'JSONEachRow',
+      })
+    ).json<{ predictions_table: string }>()
+    for (const { predictions_table: table } of rows) {
+      if (await this.tableExists(table)) await this.ensureRollup(table)
+    }
+  }
+
+  /**
+   * Creates the rollup and its view, filling the rollup from the rows the table already holds when
+   * the view is new (a table created before rollups existed). The view is created last and is the
+   * marker: an interrupted backfill is redone from an emptied rollup on the next ensure(). Rows
+   * inserted between the backfill and the view would be missed, which cannot happen here: the
+   * table's writer (the spool drainer, the bench fill) awaits ensure() before inserting.
+   */
+  private async ensureRollup(table: string): Promise<void> {
+    const context = this.ddlContext()
+    if (await this.tableExists(rollupViewName(table))) return
+    const onCluster = context.cluster ? ` ON CLUSTER ${quoteIdentifier(context.cluster)}` : ''
+    await this.store.client.command({ query: createRollupTableSql(table, context) })
+    await this.store.client.command({ query: `TRUNCATE TABLE IF EXISTS ${qualifiedTable(context.database, rollupTableName(table))}${onCluster}` })
+    await this.store.client.command({ query: backfillRollupSql(table, context) })
+    await this.store.client.command({ query: createRollupViewSql(table, context) })
+  }
+
+  private async tableExists(name: string): Promise<boolean> {
+    const rows = await (
+      await this.store.client.query({
+        query: 'SELECT 1 FROM system.tables WHERE database = {db:String} AND name = {name:String}',
+        query_params: { db: this.store.config.database, name },
+        format: 'JSONEachRow',
+      })
+    ).json()
+    return rows.length > 0
   }
 
   private ddlContext() {

@@ -7,6 +7,7 @@ import { openStore } from './open-store.js'
 import { BASE_PREDICTION_COLUMNS } from './prediction-layout.js'
 import { PredictionTables } from './prediction-tables.js'
 import { applyRetention, tableTtl } from './retention.js'
+import { rollupTableName } from './rollup-table-ddl.js'
 
 // One embedded store for the file (chDB: one data directory per process); the retention change is
 // simulated by changing the config object the store was opened with.
@@ -21,6 +22,7 @@ describe('retention', () => {
       expect(await tableTtl(store, 'outcomes_latest')).toMatch(/toIntervalDay\(200\)/)
       const table = await new PredictionTables(store).ensure('default', 'm1', BASE_PREDICTION_COLUMNS)
       expect(await tableTtl(store, table)).toMatch(/toIntervalDay\(200\)/)
+      expect(await tableTtl(store, rollupTableName(table))).toMatch(/minute \+ toIntervalDay\(200\)/)
       expect(await applyRetention(store)).toBeUndefined() // unchanged: nothing to do
 
       ;(store.config as { retentionDays: number }).retentionDays = 400
@@ -28,6 +30,7 @@ describe('retention', () => {
       expect(await tableTtl(store, 'outcomes')).toMatch(/toIntervalDay\(400\)/)
       expect(await tableTtl(store, 'outcomes_latest')).toMatch(/toIntervalDay\(400\)/)
       expect(await tableTtl(store, table)).toMatch(/toIntervalDay\(400\)/)
+      expect(await tableTtl(store, rollupTableName(table))).toMatch(/minute \+ toIntervalDay\(400\)/)
       expect(await applyRetention(store)).toBeUndefined()
     } finally {
       await store.close()
