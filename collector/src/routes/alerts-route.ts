@@ -5,7 +5,7 @@ import type { ApiKeyRepository } from '@aims-monitor/store'
 import { requireScope } from '../auth/authenticate.js'
 import { HttpError } from '../http/http-error.js'
 import type { AuditRecorder } from '../audit-recorder.js'
-import { changeSchema, parseOr400 } from './governance-request.js'
+import { changeSchema, parseOr400, requireEvaluator } from './governance-request.js'
 
 const listSchema = z.strictObject({
   /** Checked by requireScope (the key's own project only); accepted here so that it is not an unknown key. */
@@ -25,11 +25,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
  */
 export function alertsRoute(deps: { keys: ApiKeyRepository; evaluator: () => Evaluator | undefined; audit: AuditRecorder }): Router {
   const router = Router()
-  const evaluatorOr409 = (): Evaluator => {
-    const evaluator = deps.evaluator()
-    if (!evaluator) throw new HttpError(409, 'no_policy', 'no control policy is loaded: start the collector with --policy <file> (or AIMS_POLICY_FILE)')
-    return evaluator
-  }
+  const evaluatorOr409 = () => requireEvaluator(deps.evaluator)
   const alertId = (raw: unknown): string => {
     const id = String(raw)
     if (!UUID.test(id)) throw new HttpError(400, 'invalid_id', `alert id ${JSON.stringify(id)} is not a UUID`)

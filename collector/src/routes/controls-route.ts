@@ -4,7 +4,7 @@ import { PolicyHistory, UnknownControlError, type Evaluator } from '@aims-monito
 import type { ApiKeyRepository } from '@aims-monitor/store'
 import { requireScope } from '../auth/authenticate.js'
 import { HttpError } from '../http/http-error.js'
-import { parseOr400, timeSchema } from './governance-request.js'
+import { parseOr400, requireEvaluator, timeSchema } from './governance-request.js'
 
 const evaluateSchema = z.strictObject({
   /** Control ids; every active control when omitted. */
@@ -19,11 +19,7 @@ const evaluateSchema = z.strictObject({
  */
 export function controlsRoute(deps: { keys: ApiKeyRepository; evaluator: () => Evaluator | undefined }): Router {
   const router = Router()
-  const evaluatorOr409 = (): Evaluator => {
-    const evaluator = deps.evaluator()
-    if (!evaluator) throw new HttpError(409, 'no_policy', 'no control policy is loaded: start the collector with --policy <file> (or AIMS_POLICY_FILE)')
-    return evaluator
-  }
+  const evaluatorOr409 = () => requireEvaluator(deps.evaluator)
   router.get('/v1/controls', requireScope(deps.keys, 'read'), async (req, res) => {
     const evaluator = evaluatorOr409()
     const { policy, sha256 } = evaluator.policy

@@ -4,7 +4,7 @@ import type { Evaluator, StoredEvaluation } from '@aims-monitor/evaluator'
 import type { ApiKeyRepository } from '@aims-monitor/store'
 import { requireScope } from '../auth/authenticate.js'
 import { HttpError } from '../http/http-error.js'
-import { parseOr400, queryTimeSchema } from './governance-request.js'
+import { parseOr400, requireEvaluator, queryTimeSchema } from './governance-request.js'
 
 const listSchema = z.strictObject({
   /** Checked by requireScope (the key's own project only); accepted here so that it is not an unknown key. */
@@ -25,11 +25,7 @@ const listSchema = z.strictObject({
 export function evaluationsRoute(deps: { keys: ApiKeyRepository; evaluator: () => Evaluator | undefined }): Router {
   const router = Router()
   const read = requireScope(deps.keys, 'read')
-  const evaluatorOr409 = (): Evaluator => {
-    const evaluator = deps.evaluator()
-    if (!evaluator) throw new HttpError(409, 'no_policy', 'no control policy is loaded: start the collector with --policy <file> (or AIMS_POLICY_FILE)')
-    return evaluator
-  }
+  const evaluatorOr409 = () => requireEvaluator(deps.evaluator)
   router.get('/v1/evaluations', read, async (req, res) => {
     const query = parseOr400(listSchema, req.query, 'invalid_evaluations_query')
     const records = await evaluatorOr409().evaluations.list({

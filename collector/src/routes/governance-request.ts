@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import type { Evaluator } from '@aims-monitor/evaluator'
 import { HttpError } from '../http/http-error.js'
 
 /** Parses external input with zod, or answers 400 naming every field that was wrong and how. */
@@ -32,3 +33,10 @@ export const changeSchema = z.strictObject({
   by: z.string().trim().min(1).max(200).optional(),
   note: z.string().trim().min(3, 'say why (note)').max(4000),
 })
+
+/** The evaluator of the loaded policy, or 409 saying how to load one (the governance routes need it). */
+export function requireEvaluator(evaluator: () => Evaluator | undefined): Evaluator {
+  const current = evaluator()
+  if (!current) throw new HttpError(409, 'no_policy', 'no control policy is loaded: start the collector with --policy <file> (or AIMS_POLICY_FILE)')
+  return current
+}

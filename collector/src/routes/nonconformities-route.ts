@@ -5,7 +5,7 @@ import type { ApiKeyRepository } from '@aims-monitor/store'
 import { requireScope } from '../auth/authenticate.js'
 import { HttpError } from '../http/http-error.js'
 import type { AuditRecorder } from '../audit-recorder.js'
-import { changeSchema, parseOr400 } from './governance-request.js'
+import { changeSchema, parseOr400, requireEvaluator } from './governance-request.js'
 
 const updateSchema = z.strictObject({
   by: z.string().trim().min(1).max(200).optional(),
@@ -25,11 +25,7 @@ const closeSchema = changeSchema.extend({ review: z.string().trim().min(10, 'exp
  */
 export function nonconformitiesRoute(deps: { keys: ApiKeyRepository; evaluator: () => Evaluator | undefined; audit: AuditRecorder }): Router {
   const router = Router()
-  const evaluatorOr409 = (): Evaluator => {
-    const evaluator = deps.evaluator()
-    if (!evaluator) throw new HttpError(409, 'no_policy', 'no control policy is loaded: start the collector with --policy <file> (or AIMS_POLICY_FILE)')
-    return evaluator
-  }
+  const evaluatorOr409 = () => requireEvaluator(deps.evaluator)
   const load = async (evaluator: Evaluator, id: string, project: string) => {
     if (!/^[0-9a-f-]{36}$/i.test(id)) throw new HttpError(400, 'invalid_id', `nonconformity id ${JSON.stringify(id)} is not a UUID`)
     const record = await evaluator.nonconformities.get(id)
