@@ -72,6 +72,9 @@ describe('aims up --policy, aims reference import, aims evaluate', () => {
       type: 'prediction', id: `x-${i}`, timestamp: dayBefore + i * 1000, model: { id: 'cli-model', version: '1' }, features: { x: i % 100 }, output: { label: 'a' },
     }))
     expect((await postEvents(collector.url, ADMIN, events)).status).toBe(200)
+    // The import reads the model's columns from the store: wait until the spool has drained them.
+    const drained = await fetch(`${collector.url}/v1/models?wait=30000`, { headers: { authorization: `Bearer ${ADMIN}` } })
+    expect(((await drained.json()) as { pendingEvents: number }).pendingEvents).toBe(0)
     const csv = path.join(root, 'validation.csv')
     writeFileSync(csv, 'x,ignored\n' + Array.from({ length: 300 }, (_, i) => `${(i * 7) % 100},z`).join('\n') + '\n')
     const imported = await runCli(['reference', 'import', '--model', 'cli-model', '--file', csv, '--id', 'validation', '--data', dataDir, '--json'], { env: { AIMS_API_KEY: ADMIN } })

@@ -1,12 +1,12 @@
 import { ParamBag } from '@aims-monitor/metrics'
 import type { Evaluator } from '@aims-monitor/evaluator'
-import { ROLLUP_LATENCY_LEVELS, type Store } from '@aims-monitor/store'
+import { ROLLUP_LATENCY_LEVELS, rollupLatencyFunction, type Store } from '@aims-monitor/store'
 import { bucketStarts, type BucketPlan } from './buckets.js'
 import { finiteOrNull, num, queryRows } from './query-rows.js'
 import { rollupOf, rollupPartialsSql } from './rollup-scan.js'
 import { iso, type TimeRange } from './time-range.js'
 
-/** Latency percentiles shown everywhere: median and the tails (the levels the rollup's t-digest state is built for). */
+/** Latency percentiles shown everywhere: median and the tails (the levels the rollup's latency sketch is built for). */
 export const LATENCY_LEVELS = ROLLUP_LATENCY_LEVELS
 
 /** Versions listed per model at most (a model that sends a new version per deployment has many). */
@@ -33,7 +33,7 @@ export interface ModelOverview {
  * One model's volume, errors, latency and versions over the range, read from its minute rollup
  * (rollup-scan.ts: exact counts, minutes cut by the range read from the raw rows): counts and
  * versions per bucket (the totals are their sums), the latency percentiles over the whole range
- * (t-digest estimates, merged from the minutes' states), and the last event ever (shown when the
+ * (DDSketch estimates within 1 % of the exact value, merged from the minutes' states), and the last event ever (shown when the
  * range is empty). Counts match the raw table read without FINAL: a retried event counts twice
  * (in the rollup for good), which a page that must stay fast accepts; evaluations read exactly.
  */
@@ -48,7 +48,7 @@ export async function modelOverview(store: Store, model: { id: string; table: st
   }
   const latencyBag = new ParamBag()
   const latencyQuery = {
-    query: `SELECT quantilesTDigestMerge(${LATENCY_LEVELS.join(', ')})(latency) AS latency, sum(latency_n) AS latency_n
+    query: `SELECT ${rollupLatencyFunction('Merge')}(latency) AS latency, sum(latency_n) AS latency_n
             FROM (${rollupPartialsSql(tables, range, plan, latencyBag)})`,
     params: latencyBag.values,
   }

@@ -1,8 +1,8 @@
 import { ParamBag } from '@aims-monitor/metrics'
-import type { Store } from '@aims-monitor/store'
+import { rollupLatencyFunction, type Store } from '@aims-monitor/store'
 import { bucketStarts, type BucketPlan } from './buckets.js'
 import type { DashboardModel } from './model-catalog.js'
-import { LATENCY_LEVELS, type LatencyPercentiles } from './overview-queries.js'
+import type { LatencyPercentiles } from './overview-queries.js'
 import { finiteOrNull, num, queryRows } from './query-rows.js'
 import { rollupOf, rollupPartialsSql } from './rollup-scan.js'
 import { iso, type TimeRange } from './time-range.js'
@@ -33,7 +33,7 @@ interface BucketRow {
 }
 
 /**
- * A model's volume, errors, latency percentiles (t-digest estimates), output labels and mean score
+ * A model's volume, errors, latency percentiles (DDSketch estimates, ±1 %), output labels and mean score
  * per bucket, in one query on its minute rollup (rollup-scan.ts): the labels of each bucket come as
  * one sumMap, and the most frequent over the range (ties by name, as `categoryCountsQuery` orders
  * them) are kept by name, the rest summed under OTHER_LABEL. Rows without a label (regression
@@ -44,7 +44,7 @@ export async function modelTimeseries(store: Store, model: DashboardModel, range
   const partials = rollupPartialsSql({ predictions: model.table, rollup: rollupOf(model.table) }, range, plan, bag)
   const bucketRows = await queryRows<BucketRow>(store, {
     query: `SELECT bucket, sum(predictions) AS predictions, sum(errors) AS errors,
-                   quantilesTDigestMerge(${LATENCY_LEVELS.join(', ')})(latency) AS latency, sum(latency_n) AS latency_n,
+                   ${rollupLatencyFunction('Merge')}(latency) AS latency, sum(latency_n) AS latency_n,
                    sumMap(labels) AS labels, sum(score_sum) AS score_sum, sum(score_n) AS score_n
             FROM (${partials})
             GROUP BY bucket ORDER BY bucket`,

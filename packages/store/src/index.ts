@@ -13,6 +13,8 @@ export { createPredictionsTableSql, addColumnsSql } from './prediction-table-ddl
 export { PredictionTables } from './prediction-tables.js'
 export {
   ROLLUP_LATENCY_LEVELS,
+  ROLLUP_LATENCY_ACCURACY,
+  rollupLatencyFunction,
   rollupTableName,
   rollupViewName,
   createRollupTableSql,

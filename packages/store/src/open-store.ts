@@ -92,7 +92,7 @@ export async function openStore(config: StoreConfig): Promise<Store> {
         // In the statement, not as clickhouse_settings: chDB applies those with SET, which would
         // stay on the session and silently de-duplicate later, unrelated inserts.
         await client.command({
-          query: `INSERT INTO ${table(name)} (${columnList}) SETTINGS insert_deduplication_token = '${dedupToken}', optimize_on_insert = 0
+          query: `INSERT INTO ${table(name)} (${columnList}) SETTINGS insert_deduplication_token = '${dedupToken}', optimize_on_insert = 0, deduplicate_blocks_in_dependent_materialized_views = 1
                   SELECT * FROM file({file:String}, 'RowBinary', {structure:String})`,
           query_params: { file, structure: structureOf(columns) },
         })
@@ -100,7 +100,8 @@ export async function openStore(config: StoreConfig): Promise<Store> {
         const result = await client.exec({
           query: `INSERT INTO ${table(name)} (${columnList}) FORMAT RowBinary`,
           values: createReadStream(file),
-          clickhouse_settings: { insert_deduplication_token: dedupToken, optimize_on_insert: 0 },
+          // The minute rollups' views drop a re-sent segment too (else the rollup would count it twice).
+          clickhouse_settings: { insert_deduplication_token: dedupToken, optimize_on_insert: 0, deduplicate_blocks_in_dependent_materialized_views: 1 },
         })
         result.stream.resume()
       }

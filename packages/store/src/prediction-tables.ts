@@ -18,10 +18,10 @@ export class PredictionTables {
   async ensure(project: string, modelId: string, columns: readonly ColumnSpec[]): Promise<string> {
     const table = predictionsTableName(project, modelId)
     let known = this.knownColumns.get(table)
+    const firstInProcess = !known
     if (!known) {
       const context = this.ddlContext()
       await this.store.client.command({ query: createPredictionsTableSql(table, context) })
-      await this.ensureRollup(table)
       await this.store.client.insert({
         table: this.store.table('models'),
         values: [{ project, model_id: modelId, predictions_table: table, created_at: Date.now() }],
@@ -34,6 +34,16 @@ export class PredictionTables {
     if (missing.length > 0) {
       await this.store.client.command({ query: addColumnsSql(table, missing, this.ddlContext()) })
       for (const c of missing) known.add(c.name)
+    }
+    // Last, so the model and its columns are visible as early as before; still before the caller's
+    // first insert, which the view must see.
+    if (firstInProcess) {
+      try {
+        await this.ensureRollup(table)
+      } catch (error) {
+        this.knownColumns.delete(table) // so that the next ensure() (the drainer's retry) tries again
+        throw error
+      }
     }
     return table
   }
