@@ -1,10 +1,13 @@
 // bench/sdk: what wrapping a model call costs the caller, against what OpenTelemetry's own
 // logger.emit costs with the same attributes through a BatchLogRecordProcessor, in one run; then
-// 100,000 calls per second for a few seconds against a running collector, counting drops.
+// 100,000 calls per second for a few seconds, first against a receiver that answers at once (what
+// the SDK's export path sustains by itself), then against a running collector (what the whole
+// pipeline sustains), counting drops and the collector's CPU per record.
 // Last line: {"name":"sdk","wrappedOverheadNs","otelEmitNs","ratio",…}
 // Options: --batches N (default 60), --batch-size N (default 20000), --paced-seconds N (default 3).
 import { spawn } from 'node:child_process'
-import { rmSync } from 'node:fs'
+import { readFileSync, rmSync } from 'node:fs'
+import { createServer } from 'node:http'
 import os from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -26,10 +29,22 @@ const { values: opts } = parseArgs({
 })
 const BATCHES = Number(opts.batches)
 const SIZE = Number(opts['batch-size'])
+const PACED_SECONDS = Number(opts['paced-seconds'])
 const log = (...a) => process.stderr.write(a.join(' ') + '\n')
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1]
+const loadAverage = () => os.loadavg().map((l) => Number(l.toFixed(2)))
+const loadAtStart = loadAverage()
 
-// A real collector, so exports really happen while the calls are timed.
+// A receiver that takes any OTLP request and answers at once: the timed calls' exports go here
+// (between batches), so the figures are the SDK's alone, not the collector's background work.
+const sink = createServer((req, res) => {
+  req.resume()
+  req.on('end', () => res.writeHead(200, { 'content-type': req.headers['content-type'] ?? 'application/x-protobuf' }).end())
+})
+await new Promise((r) => sink.listen(0, '127.0.0.1', r))
+const sinkUrl = `http://127.0.0.1:${sink.address().port}`
+
+// A real collector for the paced run.
 const KEY = 'bench-sdk-key-0123456789'
 const dataDir = join(root, 'bench', '.work', 'sdk')
 rmSync(dataDir, { recursive: true, force: true })
@@ -46,6 +61,11 @@ const url = await new Promise((resolve, reject) => {
   })
   collector.once('exit', (code) => reject(new Error(`collector exited with ${code}`)))
 })
+/** CPU seconds (user + system, all threads) of a process, from /proc (Linux: clock ticks of 1/100 s). */
+function cpuSecondsOf(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / 100
+}
 
 // Trace context: a real tracer and context manager, every call inside an active span.
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())
@@ -62,7 +82,7 @@ const applicants = Array.from({ length: 1024 }, (_, i) => ({
 const features = (a) => ({ age: a.age, income: a.income, debt: a.debt, years: a.years, score: a.score, accounts: a.accounts, inquiries: a.inquiries, utilization: a.utilization })
 
 // Default settings; between timed batches the queue is flushed (untimed), so no call is dropped.
-const monitor = createMonitor({ endpoint: url, apiKey: KEY, model: { id: 'bench-sdk', version: '1.0.0' } })
+const monitor = createMonitor({ endpoint: sinkUrl, model: { id: 'bench-sdk', version: '1.0.0' } })
 const wrapped = monitor.wrap(score, { features, output: (s) => ({ score: s }) })
 
 // OpenTelemetry's own path, same attributes, exporting to nowhere (its cost is what we compare).
@@ -82,70 +102,103 @@ function emitted(a) {
   return s
 }
 
-let sink = 0
-function timeBatch(fn) {
+// Each batch is timed twice: wall clock (what the caller waits, including time the machine gave to
+// other processes) and this process's CPU time (what the calls cost, whatever else runs).
+let sinkValue = 0
+function timeBatch(fn, wall, cpu) {
+  const cpuStart = process.cpuUsage()
   const started = process.hrtime.bigint()
-  for (let i = 0; i < SIZE; i++) sink += fn(applicants[i & 1023])
-  return Number(process.hrtime.bigint() - started) / SIZE
+  for (let i = 0; i < SIZE; i++) sinkValue += fn(applicants[i & 1023])
+  wall.push(Number(process.hrtime.bigint() - started) / SIZE)
+  const used = process.cpuUsage(cpuStart)
+  cpu.push(((used.user + used.system) * 1000) / SIZE)
 }
-const bare = []
-const wrappedTimes = []
-const otel = []
+const bare = { wall: [], cpu: [] }
+const wrappedTimes = { wall: [], cpu: [] }
+const otel = { wall: [], cpu: [] }
 await tracer.startActiveSpan('bench', async (span) => {
   // Bare and wrapped batches alternate; OpenTelemetry's batches run afterwards, since the records
   // its processor keeps alive would otherwise burden the collections during our batches too.
   for (let b = 0; b < BATCHES; b++) {
-    bare.push(timeBatch(score))
-    wrappedTimes.push(timeBatch(wrapped))
+    timeBatch(score, bare.wall, bare.cpu)
+    timeBatch(wrapped, wrappedTimes.wall, wrappedTimes.cpu)
     await monitor.flush() // the exporters run between batches, off the timed loop
     await new Promise((r) => setImmediate(r))
   }
   for (let b = 0; b < BATCHES; b++) {
-    bare.push(timeBatch(score))
-    otel.push(timeBatch(emitted))
+    timeBatch(score, bare.wall, bare.cpu)
+    timeBatch(emitted, otel.wall, otel.cpu)
     await loggerProvider.forceFlush()
   }
   span.end()
 })
-const bareNs = median(bare)
-const wrappedOverheadNs = median(wrappedTimes) - bareNs
-const otelEmitNs = median(otel) - bareNs
-log(`bare call ${bareNs.toFixed(1)} ns; wrapped +${wrappedOverheadNs.toFixed(1)} ns; OpenTelemetry logger.emit +${otelEmitNs.toFixed(1)} ns`)
+const bareNs = median(bare.wall)
+const wrappedOverheadNs = median(wrappedTimes.wall) - bareNs
+const otelEmitNs = median(otel.wall) - bareNs
+const bareCpuNs = median(bare.cpu)
+const wrappedOverheadCpuNs = median(wrappedTimes.cpu) - bareCpuNs
+const otelEmitCpuNs = median(otel.cpu) - bareCpuNs
+log(`bare call ${bareNs.toFixed(1)} ns; wrapped +${wrappedOverheadNs.toFixed(1)} ns (CPU +${wrappedOverheadCpuNs.toFixed(1)} ns); OpenTelemetry logger.emit +${otelEmitNs.toFixed(1)} ns (CPU +${otelEmitCpuNs.toFixed(1)} ns)`)
 if (monitor.stats().dropped > 0) throw new Error(`${monitor.stats().dropped} calls were dropped while timed: the figure would be wrong`)
-await monitor.flush()
-
-// 100,000 calls per second, paced in 1 ms slices, against the collector: nothing may be dropped.
-const pacedSeconds = Number(opts['paced-seconds'])
-const paced = createMonitor({ endpoint: url, apiKey: KEY, model: { id: 'bench-sdk-paced', version: '1.0.0' } })
-const pacedCall = paced.wrap(score, { features, output: (s) => ({ score: s }) })
-const startedAt = performance.now()
-let calls = 0
-while (performance.now() - startedAt < pacedSeconds * 1000) {
-  const due = Math.floor(((performance.now() - startedAt) / 1000) * 100_000)
-  while (calls < due) sink += pacedCall(applicants[calls++ & 1023])
-  await new Promise((r) => setTimeout(r, 1))
-}
-await paced.shutdown()
-const pacedStats = paced.stats()
-const models = await (await fetch(`${url}/v1/models?wait=30000`, { headers: { authorization: `Bearer ${KEY}` } })).json()
-const stored = models.models.find((m) => m.id === 'bench-sdk-paced')?.predictionCount ?? 0
-log(`paced: ${calls} calls in ${pacedSeconds} s; recorded ${pacedStats.recorded}, dropped ${pacedStats.dropped}, exported ${pacedStats.exported}, failed ${pacedStats.failed}; stored ${stored}`)
 await monitor.shutdown()
 await loggerProvider.shutdown()
+
+/** 100,000 calls per second, paced in 1 ms slices, for PACED_SECONDS; then shutdown (which flushes). */
+async function paced(endpoint, modelId) {
+  const pacedMonitor = createMonitor({ endpoint, apiKey: KEY, model: { id: modelId, version: '1.0.0' } })
+  const call = pacedMonitor.wrap(score, { features, output: (s) => ({ score: s }) })
+  let calls = 0
+  await tracer.startActiveSpan('paced', async (span) => {
+    const startedAt = performance.now()
+    while (performance.now() - startedAt < PACED_SECONDS * 1000) {
+      const due = Math.floor(((performance.now() - startedAt) / 1000) * 100_000)
+      while (calls < due) sinkValue += call(applicants[calls++ & 1023])
+      await new Promise((r) => setTimeout(r, 1))
+    }
+    span.end()
+  })
+  const shutdownStarted = performance.now()
+  await pacedMonitor.shutdown()
+  return { calls, stats: pacedMonitor.stats(), shutdownMs: performance.now() - shutdownStarted }
+}
+
+// The SDK's export path by itself: encoding, compression and HTTP at 100k calls/s.
+const bySdk = await paced(sinkUrl, 'bench-sdk-sink')
+log(`paced, immediate receiver: ${bySdk.calls} calls in ${PACED_SECONDS} s; dropped ${bySdk.stats.dropped}, exported ${bySdk.stats.exported}; shutdown ${bySdk.shutdownMs.toFixed(0)} ms`)
+
+// The whole pipeline, with the collector's CPU per record while it takes them.
+const collectorCpuBefore = cpuSecondsOf(collector.pid)
+const byCollector = await paced(url, 'bench-sdk-paced')
+const models = await (await fetch(`${url}/v1/models?wait=60000`, { headers: { authorization: `Bearer ${KEY}` } })).json()
+const stored = models.models.find((m) => m.id === 'bench-sdk-paced')?.predictionCount ?? 0
+const collectorCpuUsPerRecord = ((cpuSecondsOf(collector.pid) - collectorCpuBefore) * 1e6) / Math.max(stored, 1)
+log(
+  `paced, collector: ${byCollector.calls} calls in ${PACED_SECONDS} s; recorded ${byCollector.stats.recorded}, dropped ${byCollector.stats.dropped}, ` +
+    `exported ${byCollector.stats.exported}, failed ${byCollector.stats.failed}; stored ${stored}; shutdown ${byCollector.shutdownMs.toFixed(0)} ms; ` +
+    `collector CPU ${collectorCpuUsPerRecord.toFixed(1)} µs per stored record`,
+)
 collector.kill('SIGTERM')
 await new Promise((r) => collector.once('exit', r))
+sink.close()
 rmSync(dataDir, { recursive: true, force: true })
-if (sink === 42) log('') // keep the results alive
+if (sinkValue === 42) log('') // keep the results alive
 process.stdout.write(JSON.stringify({
   name: 'sdk',
   wrappedOverheadNs: Number(wrappedOverheadNs.toFixed(1)),
   otelEmitNs: Number(otelEmitNs.toFixed(1)),
   ratio: Number((wrappedOverheadNs / otelEmitNs).toFixed(3)),
   bareCallNs: Number(bareNs.toFixed(1)),
-  pacedCallsPerSecond: Math.round(calls / pacedSeconds),
-  pacedDropped: pacedStats.dropped,
-  pacedFailed: pacedStats.failed,
+  wrappedOverheadCpuNs: Number(wrappedOverheadCpuNs.toFixed(1)),
+  otelEmitCpuNs: Number(otelEmitCpuNs.toFixed(1)),
+  ratioCpu: Number((wrappedOverheadCpuNs / otelEmitCpuNs).toFixed(3)),
+  pacedCallsPerSecond: Math.round(byCollector.calls / PACED_SECONDS),
+  pacedDropped: byCollector.stats.dropped,
+  pacedFailed: byCollector.stats.failed,
   pacedStored: stored,
-  pacedCalls: calls,
+  pacedCalls: byCollector.calls,
+  collectorCpuUsPerRecord: Number(collectorCpuUsPerRecord.toFixed(1)),
+  sinkPacedCalls: bySdk.calls,
+  sinkPacedDropped: bySdk.stats.dropped,
+  loadAverage: { start: loadAtStart, end: loadAverage() },
   machine: `${os.cpus().length}x ${os.cpus()[0]?.model ?? 'cpu'}, node ${process.version}`,
 }) + '\n')

@@ -56,6 +56,8 @@ describe('bad configuration is refused with a message naming the field', () => {
     ['an unknown option', { model: MODEL, sampleRatio: 0.5 }, 'sampleRatio'],
     ['a maxQueueSize of 0', { model: MODEL, maxQueueSize: 0 }, 'maxQueueSize'],
     ['an unknown protocol', { model: MODEL, protocol: 'grpc' }, 'protocol'],
+    ['an unknown exporter', { model: MODEL, exporter: 'fast' }, 'exporter'],
+    ["the direct exporter with JSON (it writes protobuf)", { model: MODEL, protocol: 'http/json', exporter: 'direct' }, 'exporter'],
   ])('%s', (_what, options, field) => {
     const error = configError(options)
     expect(error.name).toBe('AimsConfigError')

@@ -18,9 +18,6 @@ export class FieldRing {
   /** The newest segments start before the oldest (the ring has wrapped). */
   private wrapped = false
   private live = 0
-  /** State before the latest alloc, for cancelNewest. */
-  private previousTail = 0
-  private previousWrapped = false
 
   constructor(readonly capacity: number) {
     this.numbers = new Float64Array(capacity)
@@ -34,8 +31,6 @@ export class FieldRing {
       this.head = this.tail = 0
       this.wrapped = false
     }
-    this.previousTail = this.tail
-    this.previousWrapped = this.wrapped
     let at = this.tail
     if (!this.wrapped) {
       if (this.capacity - at < length) {
@@ -48,14 +43,6 @@ export class FieldRing {
     this.tail = at + length
     this.live++
     return at
-  }
-
-  /** Undoes the latest alloc (its record took another path), clearing what was stored there. */
-  cancelNewest(start: number): void {
-    for (let k = start; k < this.tail; k++) this.others[k] = undefined
-    this.tail = this.previousTail
-    this.wrapped = this.previousWrapped
-    this.live--
   }
 
   /** Frees the oldest segment (FIFO), clearing the references it held. */

@@ -139,24 +139,31 @@ export class RecordQueue {
 
   /**
    * Copies features, then attributes, into record `i`'s field segment. The hints (one per
-   * extractor) make the common case — the same keys as last time — a loop of identity comparisons;
-   * a map that does not fit is kept as the object itself. Values are copied as they are; limits
-   * apply at export.
+   * extractor) make the common case — the same keys as last time — a loop of identity comparisons
+   * and the shape's copier; a map that does not fit is kept as the object itself. Values are
+   * copied as they are; limits apply at export.
    */
   setFields(i: number, features: FieldMap | undefined, featureHint: ShapeHint, attributes: FieldMap | undefined, attributeHint: ShapeHint): void {
-    const featureLength = features === undefined ? 0 : featureHint.keys.length
-    const attributeLength = attributes === undefined ? 0 : attributeHint.keys.length
-    const ring = this.fields
-    const start = ring.alloc(featureLength + attributeLength)
-    if (start >= 0 && (features === undefined || copyKnown(ring, start, features, featureHint)) && (attributes === undefined || copyKnown(ring, start + featureLength, attributes, attributeHint))) {
-      const m = i * META
-      this.meta[m + FIELDS] = start
-      if (features !== undefined) this.meta[m + FEATURE_SHAPE] = featureHint.id
-      if (attributes !== undefined) this.meta[m + ATTRIBUTE_SHAPE] = attributeHint.id
-      return
+    if (features === undefined && attributes === undefined) return
+    if ((features === undefined || hasKeys(features, featureHint.keys)) && (attributes === undefined || hasKeys(attributes, attributeHint.keys))) {
+      const featureLength = features === undefined ? 0 : featureHint.keys.length
+      const ring = this.fields
+      const start = ring.alloc(featureLength + (attributes === undefined ? 0 : attributeHint.keys.length))
+      if (start >= 0) {
+        const m = i * META
+        this.meta[m + FIELDS] = start
+        if (features !== undefined) {
+          copyShaped(ring, start, features, featureHint)
+          this.meta[m + FEATURE_SHAPE] = featureHint.id
+        }
+        if (attributes !== undefined) {
+          copyShaped(ring, start + featureLength, attributes, attributeHint)
+          this.meta[m + ATTRIBUTE_SHAPE] = attributeHint.id
+        }
+        return
+      }
     }
-    // A new key list (or no room): give the segment back and take the slow path.
-    if (start >= 0) ring.cancelNewest(start)
+    // A new key list, or no room left in the ring.
     this.setFieldsSlowly(i, features, featureHint, attributes, attributeHint)
   }
 
@@ -179,12 +186,12 @@ export class RecordQueue {
     this.meta[m + FIELDS] = start
     if (features !== undefined) {
       this.meta[m + FEATURE_SHAPE] = featureShape
-      if (featureShape >= 0) copyByKeys(this.fields, start, features, featureHint.keys)
+      if (featureShape >= 0) copyShaped(this.fields, start, features, featureHint)
       else this.refs.overflowFeatures[i] = features
     }
     if (attributes !== undefined) {
       this.meta[m + ATTRIBUTE_SHAPE] = attributeShape
-      if (attributeShape >= 0) copyByKeys(this.fields, start + featureLength, attributes, attributeHint.keys)
+      if (attributeShape >= 0) copyShaped(this.fields, start + featureLength, attributes, attributeHint)
       else this.refs.overflowAttributes[i] = attributes
     }
   }
@@ -289,41 +296,23 @@ export class RecordQueue {
   }
 }
 
-/**
- * Copies `map`'s values into the ring from `start`, in the order of `hint.keys`, when `map` has
- * exactly those keys in that order (false otherwise: the caller takes the slow path). The keys are
- * compared by identity (interned strings); the values are read by the shape's compiled copier
- * when it has one, by key otherwise.
- */
-function copyKnown(ring: FieldRing, start: number, map: FieldMap, hint: ShapeHint): boolean {
-  const keys = hint.keys
-  const copier = hint.copier
+/** Whether `map` has exactly `keys`, in that order (interned strings: compared by identity, cheaply). */
+function hasKeys(map: FieldMap, keys: readonly string[]): boolean {
   let at = 0
-  if (copier !== undefined) {
-    for (const name in map) {
-      if (name !== keys[at]) return false
-      at++
-    }
-    if (at !== keys.length) return false
-    copier(ring.numbers, ring.others, start, map)
-    return true
-  }
-  const numbers = ring.numbers
   for (const name in map) {
     if (name !== keys[at]) return false
-    const value = map[name]
-    if (typeof value === 'number' && value === value) numbers[start + at] = value
-    else {
-      numbers[start + at] = NaN
-      ring.others[start + at] = value
-    }
     at++
   }
   return at === keys.length
 }
 
-/** The slow path's copy: every key of the shape, looked up by name (a getter may have changed the map). */
-function copyByKeys(ring: FieldRing, start: number, map: FieldMap, keys: readonly string[]): void {
+/**
+ * Copies the values of `map` (which has the hint's keys) into the ring from `start`: by the shape's
+ * compiled copier (named property loads), or by key where the shape has none.
+ */
+function copyShaped(ring: FieldRing, start: number, map: FieldMap, hint: ShapeHint): void {
+  if (hint.copier !== undefined) return hint.copier(ring.numbers, ring.others, start, map)
+  const keys = hint.keys
   for (let at = 0; at < keys.length; at++) {
     const value = map[keys[at]!]
     if (typeof value === 'number' && value === value) ring.numbers[start + at] = value

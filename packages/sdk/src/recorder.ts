@@ -4,7 +4,7 @@ import { WallClock, now } from './clock.js'
 import type { ResolvedMonitorOptions } from './config.js'
 import { FieldSanitizer } from './field-sanitizer.js'
 import { ShapeHint } from './field-shapes.js'
-import type { LogTransport, TransportContext } from './log-export.js'
+import type { ExportBatch, LogTransport, TransportContext } from './log-export.js'
 import { PredictionIds, inSample, sampleHash } from './prediction-ids.js'
 import { ITEMS, KIND_OUTCOME, KIND_PREDICTION, RecordQueue, VALUE } from './record-queue.js'
 import { SCOPE } from './to-log-record.js'
@@ -14,13 +14,17 @@ import type { FieldMap, MonitorStats, OutcomeInput, PredictionOutput } from './t
 /** Passed as `error` when the call succeeded (a model may throw `undefined`, which is a failure). */
 export const NO_ERROR: unique symbol = Symbol('no error')
 
+/** Records in a probe batch: the first export, and the first after a failure (see exportQueued). */
+const PROBE_RECORDS = 256
+
 /** Items of a stream kept for the output extractor, at most. */
 export const MAX_STREAM_ITEMS_KEPT = 10_000
 
 /**
- * The monitor's engine. On the call: count, sample, run extractors (guarded), fill a queue slot.
- * Off the call, on a timer that never keeps the process alive: turn queued slots into OTLP log
- * records and hand batches to the exporter. No method here throws into the application.
+ * The monitor's engine. On the call: count, sample, run extractors (guarded), copy into the queue.
+ * Off the call (a timer that never keeps the process alive, or the next turn of the event loop
+ * once a batch is full): encode queued records into OTLP requests through the transport. No
+ * method here throws into the application.
  */
 export class Recorder {
   active: boolean
@@ -37,8 +41,13 @@ export class Recorder {
   private readonly warned = new Set<string>()
   private readonly inFlight = new Set<Promise<void>>()
   private readonly transport: LogTransport | undefined
+  // Read on every call: kept as fields of this class rather than looked up in the options object.
+  private readonly sampleRate: number
+  private readonly batchSize: number
   private timer: NodeJS.Timeout | undefined
   private exportSoon = false
+  /** The latest export was delivered. Until then (at start, after a failure) batches are probes and are not chained. */
+  private collectorReachable = false
   private lastExportFailed = false
 
   /** Without a transport (unconfigured or disabled), a working no-op. */
@@ -47,6 +56,8 @@ export class Recorder {
     resource: Resource,
     createTransport: ((context: TransportContext) => LogTransport) | undefined,
   ) {
+    this.sampleRate = options.sampleRate
+    this.batchSize = options.maxBatchSize
     this.queue = new RecordQueue(createTransport ? options.maxQueueSize : 16)
     this.sanitizer = new FieldSanitizer(options.hashFields, options.hashSalt)
     this.transport = createTransport?.({ resource, scope: SCOPE, ids: this.ids, sanitizer: this.sanitizer, shapes: this.queue.shapes })
@@ -71,7 +82,7 @@ export class Recorder {
    * a full queue costs the caller almost nothing.
    */
   admit(n: number): boolean {
-    if (this.options.sampleRate < 1 && !inSample(this.ids.hashOf(n), this.options.sampleRate)) {
+    if (this.sampleRate < 1 && !inSample(this.ids.hashOf(n), this.sampleRate)) {
       this.counters.sampledOut++
       return false
     }
@@ -92,19 +103,20 @@ export class Recorder {
     return this.spans.current()
   }
 
-  extract<A extends unknown[]>(extractor: (...args: A) => FieldMap, args: A): FieldMap | undefined {
+  /** Runs a features or attributes extractor on the call's arguments (`args`, or the single `a0`); never throws. */
+  extract(extractor: (...args: unknown[]) => FieldMap, args: unknown[] | undefined, a0: unknown): FieldMap | undefined {
     try {
-      // Most model calls take one or two arguments: call directly, without a spread.
-      return args.length === 1 ? (extractor as unknown as (a: unknown) => FieldMap)(args[0]) : args.length === 2 ? (extractor as unknown as (a: unknown, b: unknown) => FieldMap)(args[0], args[1]) : extractor(...args)
+      return args === undefined ? extractor(a0) : extractor(...args)
     } catch (error) {
       this.extractorFailed(error)
       return undefined
     }
   }
 
-  output<A extends unknown[], R>(extractor: (result: R, ...args: A) => PredictionOutput | undefined, result: R, args: A): PredictionOutput | undefined {
+  /** Runs the output extractor on the result and the call's arguments; never throws. */
+  output(extractor: (result: unknown, ...args: unknown[]) => PredictionOutput | undefined, result: unknown, args: unknown[] | undefined, a0: unknown): PredictionOutput | undefined {
     try {
-      return args.length === 1 ? (extractor as unknown as (r: R, a: unknown) => PredictionOutput | undefined)(result, args[0]) : extractor(result, ...args)
+      return args === undefined ? extractor(result, a0) : extractor(result, ...args)
     } catch (error) {
       this.extractorFailed(error)
       return undefined
@@ -257,13 +269,17 @@ export class Recorder {
 
   private queued(): void {
     this.counters.recorded++
-    if (!this.exportSoon && this.queue.size >= this.options.maxBatchSize) {
-      this.exportSoon = true
-      setImmediate(() => {
-        this.exportSoon = false
-        this.exportQueued()
-      }).unref()
-    }
+    if (this.queue.size >= this.batchSize) this.scheduleExport()
+  }
+
+  /** exportQueued on the next turn of the event loop (once, however often asked), never during the call. */
+  private scheduleExport(): void {
+    if (this.exportSoon) return
+    this.exportSoon = true
+    setImmediate(() => {
+      this.exportSoon = false
+      this.exportQueued()
+    }).unref()
   }
 
   private drop(): void {
@@ -271,42 +287,52 @@ export class Recorder {
     this.warnOnce('dropped', () => `the export queue is full (${this.options.maxQueueSize} records): predictions are being dropped and counted; is the collector at ${this.options.endpoint} reachable?`)
   }
 
-  /** Starts exports for what is queued, as far as the in-flight bound allows. */
+  /**
+   * Starts one export of what is queued, if the in-flight bound allows, and asks for the next one
+   * on the following turn of the event loop: encoding a batch holds the application's thread for
+   * a few milliseconds, so one batch per turn keeps the application responsive. Until an export
+   * has been delivered — at start, and after a failure — a batch is a probe of at most
+   * PROBE_RECORDS and none is chained: whether the collector is reachable is known after a
+   * millisecond of encoding instead of a full batch's encoding and compression, and an unreachable
+   * collector costs one small batch per export interval.
+   */
   exportQueued(): void {
     const transport = this.transport
     if (!transport) return
     this.wallClock.resync()
-    while (this.queue.size > 0 && this.inFlight.size < this.options.maxConcurrentExports) {
-      const batch = transport.batch(Math.min(this.queue.size, this.options.maxBatchSize))
-      this.queue.drain(this.options.maxBatchSize, (i) => {
+    const batchSize = this.collectorReachable ? this.options.maxBatchSize : Math.min(PROBE_RECORDS, this.options.maxBatchSize)
+    let records = 0
+    let batch: ExportBatch | undefined
+    while (records === 0 && this.queue.size > 0 && this.inFlight.size < this.options.maxConcurrentExports) {
+      batch = transport.batch(Math.min(this.queue.size, batchSize))
+      const building = batch
+      this.queue.drain(batchSize, (i) => {
         try {
-          batch.add(this.queue, i)
+          building.add(this.queue, i)
         } catch (internal) {
           this.counters.failed++
           this.warnOnce('encode', () => `could not encode a record: ${(internal as Error).message}`)
         }
       })
-      const records = batch.size
-      if (records === 0) continue
-      const exporting: Promise<void> = batch.send().then((result) => {
-        this.inFlight.delete(exporting)
-        // Keep the pipe full: a finished export starts the next while records wait.
-        if (result.ok && this.queue.size >= this.options.maxBatchSize && !this.exportSoon) {
-          this.exportSoon = true
-          setImmediate(() => {
-            this.exportSoon = false
-            this.exportQueued()
-          }).unref()
-        }
-        if (result.ok) this.counters.exported += records
-        else {
-          this.counters.failed += records
-          this.lastExportFailed = true
-          this.warnOnce('export', () => `could not export to ${this.options.endpoint}: ${result.error?.message ?? 'unknown error'} (further failures are only counted)`)
-        }
-      })
-      this.inFlight.add(exporting)
+      records = batch.size
     }
+    if (batch === undefined || records === 0) return
+    const exporting: Promise<void> = batch.send().then((result) => {
+      this.inFlight.delete(exporting)
+      if (result.ok) {
+        this.counters.exported += records
+        this.collectorReachable = true
+        // Keep the pipe full: a finished export starts the next while a batch waits.
+        if (this.queue.size >= this.options.maxBatchSize) this.scheduleExport()
+      } else {
+        this.counters.failed += records
+        this.collectorReachable = false
+        this.lastExportFailed = true
+        this.warnOnce('export', () => `could not export to ${this.options.endpoint}: ${result.error?.message ?? 'unknown error'} (further failures are only counted)`)
+      }
+    })
+    this.inFlight.add(exporting)
+    if (this.collectorReachable && this.queue.size >= this.options.maxBatchSize && this.inFlight.size < this.options.maxConcurrentExports) this.scheduleExport()
   }
 
   /**
