@@ -76,6 +76,7 @@ export class Evaluator {
   private readonly observer: EvaluatorObserver | undefined
   private readonly escalationCheckMs: number
   private escalationTimer: NodeJS.Timeout | undefined
+  private scheduledTail: Promise<void> = Promise.resolve()
 
   constructor(private readonly options: EvaluatorOptions) {
     const { store } = options
@@ -211,15 +212,26 @@ export class Evaluator {
     return next
   }
 
-  private async runScheduled(control: Control, at: number): Promise<void> {
-    try {
-      const result = await evaluateControl(this.deps, this.policyState, control, at)
-      if (result.status === 'evaluated') this.observer?.evaluated(result.stored.record)
-      if (result.status === 'evaluated') this.logger.info({ control: control.id, outcome: result.stored.record.outcome, seq: result.stored.seq }, 'control evaluated')
-      await this.checkEscalations(at)
-    } catch (error) {
-      this.logger.error({ control: control.id, err: error }, 'scheduled evaluation failed')
-    }
+  /**
+   * Scheduled runs go one at a time: at start every control fires at once, and each evaluation's
+   * aggregates (an outcome join builds a hash table of the window's labels) are sized for one at a
+   * time on a small machine; the next waits rather than doubling the engine's memory.
+   */
+  private runScheduled(control: Control, at: number): Promise<void> {
+    const run = this.scheduledTail.then(async () => {
+      try {
+        const result = await evaluateControl(this.deps, this.policyState, control, at)
+        if (result.status === 'evaluated') {
+          this.observer?.evaluated(result.stored.record)
+          this.logger.info({ control: control.id, outcome: result.stored.record.outcome, seq: result.stored.seq }, 'control evaluated')
+        }
+        await this.checkEscalations(at)
+      } catch (error) {
+        this.logger.error({ control: control.id, err: error }, 'scheduled evaluation failed')
+      }
+    })
+    this.scheduledTail = run
+    return run
   }
 
   private enqueue(notification: AlertNotification, routes: readonly string[]): void {
