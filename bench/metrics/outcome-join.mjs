@@ -19,7 +19,10 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { addColumnsSql, attributeColumn, createPredictionsTableSql, openStore, predictionsTableName, storeConfigFromEnv } from '@aims-monitor/store'
-import { confusionByGroupFromRows, confusionByGroupQuery, labelledScoresFromRows, labelledScoresQuery, rocAucFromScores } from '@aims-monitor/metrics'
+import {
+  confusionByAttributesFromRows, confusionByAttributesQuery, confusionByGroupFromRows, confusionByGroupQuery, labelledScoresFromRows, labelledScoresQuery,
+  regressionErrorsFromRows, regressionErrorsQuery, rocAucFromScores,
+} from '@aims-monitor/metrics'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const { values: opts } = parseArgs({
@@ -85,14 +88,15 @@ const withJoin = (q, algorithm) => ({
   query: /join_algorithm = '\w+'/.test(q.query) ? q.query.replace(/join_algorithm = '\w+'/, `join_algorithm = '${algorithm}'`) : `${q.query}, join_algorithm = '${algorithm}'`,
 })
 const scope = { table: P, window: { from: t0, to: t0 + 2 * day } }
+const hour = { table: P, window: { from: t0 + day, to: t0 + day + 3_600_000 } }
 const base = { scope, project: 'default', modelId: 'bench-join', positiveLabel: 'yes' }
 const latest = { ...base, latestOutcomesTable: L }
 const events = { ...base, outcomesTable: O }
 const confusion = (q) => async () => confusionByGroupFromRows(await rows(q)).byGroup
 const scores = (options) => async () => labelledScoresFromRows(await rows(labelledScoresQuery(options)), options)
-const sexOf = (s) => s.byAttribute.sex
+const attributes = (options) => async () => confusionByAttributesFromRows(await rows(confusionByAttributesQuery(options)), options.attributes).byAttribute.sex
 
-// [name, what it is, run → value compared with the first variant's (or null: not compared)]
+// [name, what it is, run → value compared with the first variant's of the same window (or null: not compared), window]
 const variants = [
   ['argmax-hash', 'outcomes, argMax per prediction (pre-filtered by the window ids), hash join: the old path', confusion(confusionByGroupQuery({ ...events, groupBy: 'sex' }))],
   ['argmax-hash-noprefilter', 'the same without the id pre-filter', confusion(confusionByGroupQuery({ ...events, groupBy: 'sex', preFilterOutcomes: false }))],
@@ -105,16 +109,21 @@ const variants = [
     await confusion(confusionByGroupQuery({ ...latest, groupBy: 'race' }))()
     return sex
   }],
-  ['scores-sex+race', 'labelledScoresQuery: sex, race and the score set from one join (grouping sets)', async () => sexOf(await scores({ ...latest, groupBy: ['sex', 'race'] })())],
-  ['scores-only', 'labelledScoresQuery without attributes (performance inputs only)', async () => { await scores(latest)(); return null }],
+  ['latest-fsm-attributes', 'confusionByAttributesQuery: sex and race as grouping sets of one join', attributes({ ...latest, attributes: ['sex', 'race'] })],
+  ['scores', 'labelledScoresQuery: classifier performance inputs (1000-bin score histograms, sums), one join', async () => { await scores(latest)(); return null }],
+  ['regression', 'regressionErrorsQuery: MAE/RMSE sums, one join', async () => { regressionErrorsFromRows(await rows(regressionErrorsQuery(latest))); return null }],
+  // A one-hour window (1/48 of the table): the latest table is still read whole, in key order; the
+  // argMax path pre-filters the outcomes by the window's ids.
+  ['argmax-hash-1h', 'the old path over a one-hour window', confusion(confusionByGroupQuery({ ...events, scope: hour, groupBy: 'sex' })), 'hour'],
+  ['latest-fsm-1h', 'the builder\'s choice over a one-hour window', confusion(confusionByGroupQuery({ ...latest, scope: hour, groupBy: 'sex' })), 'hour'],
   ['scan-only', 'predictions alone, GROUP BY sex, no join: the floor', async () => { await rows({ query: `SELECT \`a:sex\` AS g, countIf(output_label = 'yes') FROM ${P} WHERE ts >= {from:DateTime64(3)} AND ts < {to:DateTime64(3)} GROUP BY g`, params: { from: String(t0 / 1000), to: String((t0 + 2 * day) / 1000) } }); return null }],
 ].filter(([n]) => !opts.only || opts.only.split(',').includes(n))
 
 const times = Object.fromEntries(variants.map(([n]) => [n, { wall: [], cpu: [] }]))
 const loads = []
-let reference
+const references = {}
 for (let r = 0; r < REPEATS; r++) {
-  for (const [n, , run] of variants) {
+  for (const [n, , run, window = 'all'] of variants) {
     const started = performance.now()
     const cpu = process.cpuUsage()
     const value = await run()
@@ -123,14 +132,14 @@ for (let r = 0; r < REPEATS; r++) {
     times[n].cpu.push((used.user + used.system) / 1e6)
     if (value !== null) {
       const text = JSON.stringify(value)
-      reference ??= text
-      if (text !== reference) throw new Error(`${n} gives other counts than ${variants[0][0]}:\n${text}\n${reference}`)
+      references[window] ??= { name: n, text }
+      if (text !== references[window].text) throw new Error(`${n} gives other counts than ${references[window].name}:\n${text}\n${references[window].text}`)
     }
   }
   loads.push(os.loadavg()[0])
   log(`repeat ${r + 1}/${REPEATS}: load ${load()}`)
 }
-const auc = rocAucFromScores(await scores(latest)())
+const auc = variants.some(([n]) => n === 'scores') ? rocAucFromScores(await scores(latest)()) : null
 const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1]
 const result = {}
 log('\n| variant | median wall s | median CPU s | what |\n|---|---|---|---|')

@@ -34,7 +34,7 @@ export async function runFairness(context: MetricContext): Promise<MetricComputa
   const selectionOnly = !metricDefinition(control.metric.kind, control.metric.name)!.needsOutcomes
   const rows = selectionOnly ? await selectionRows(context, attribute, positiveLabel, scoreThreshold) : await context.rows(confusionByGroupQuery({
     scope: context.scope,
-    outcomesTable: context.store.table('outcomes'),
+    latestOutcomesTable: context.store.table('outcomes_latest'),
     project: context.project,
     modelId: context.modelId,
     groupBy: attribute,

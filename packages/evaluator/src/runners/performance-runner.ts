@@ -16,7 +16,7 @@ export async function runPerformance(context: MetricContext): Promise<MetricComp
   const positiveLabel = stringParam(control, 'positiveLabel', '1')
   const scoreThreshold = control.metric.params.scoreThreshold === undefined ? undefined : numberParam(control, 'scoreThreshold', 0.5)
   const rows = await context.rows(confusionByGroupQuery({
-    scope: context.scope, outcomesTable: context.store.table('outcomes'), project: context.project, modelId: context.modelId,
+    scope: context.scope, latestOutcomesTable: context.store.table('outcomes_latest'), project: context.project, modelId: context.modelId,
     positiveLabel, positiveOutcomeLabel: stringParam(control, 'positiveOutcomeLabel'), scoreThreshold,
   }))
   const { overall } = confusionByGroupFromRows(rows)

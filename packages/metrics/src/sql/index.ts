@@ -25,11 +25,14 @@ export type { MissingColumn, MissingRates } from './missing-rates.js'
 export { volumeQuery, volumeFromRows, MAX_BUCKETS } from './volume.js'
 export type { VolumeBucket } from './volume.js'
 export { outcomeJoin, LATEST_OUTCOME_KEY } from './outcome-join.js'
-export type { OutcomeJoin, OutcomeJoinOptions } from './outcome-join.js'
-export { labelledScoresQuery, labelledScoresFromRows, scoreBinIndex, DEFAULT_SCORE_BINS, MAX_SCORE_BINS, MAX_GROUP_BY } from './labelled-scores.js'
+export type { OutcomeJoin, OutcomeJoinColumns, OutcomeJoinOptions } from './outcome-join.js'
+export { labelledScoresQuery, labelledScoresFromRows, scoreBinIndex, DEFAULT_SCORE_BINS, MAX_SCORE_BINS } from './labelled-scores.js'
+export { confusionByAttributesQuery, confusionByAttributesFromRows, confusionOfAttribute, MAX_ATTRIBUTES } from './confusion-by-attributes.js'
+export type { ConfusionByAttributes, ConfusionByAttributesOptions } from './confusion-by-attributes.js'
 export type { LabelledScores, LabelledScoresOptions, ScoreHistogram } from './labelled-scores.js'
 export {
   rocAucFromScores, logLossFromScores, brierFromScores, accuracyFromScores, reliabilityFromScores, expectedCalibrationErrorFromScores,
-  regressionErrorsFromScores,
 } from './score-metrics.js'
+export { regressionErrorsQuery, regressionErrorsFromRows } from './regression-errors.js'
+export type { RegressionErrors } from './regression-errors.js'
 export type { HistogramAuc } from './score-metrics.js'

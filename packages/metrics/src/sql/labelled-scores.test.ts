@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { brierScore, expectedCalibrationError, logLoss, meanAbsoluteError, reliabilityBins, rocAuc, rootMeanSquaredError } from '../performance/index.js'
 import { seededRandom } from '../shared/seeded-random.js'
+import { confusionByAttributesFromRows, confusionByAttributesQuery, confusionOfAttribute } from './confusion-by-attributes.js'
 import { labelledScoresFromRows, labelledScoresQuery, scoreBinIndex, type LabelledScores } from './labelled-scores.js'
+import { regressionErrorsFromRows, regressionErrorsQuery } from './regression-errors.js'
 import {
-  accuracyFromScores, brierFromScores, expectedCalibrationErrorFromScores, logLossFromScores, regressionErrorsFromScores, reliabilityFromScores, rocAucFromScores,
+  accuracyFromScores, brierFromScores, expectedCalibrationErrorFromScores, logLossFromScores, reliabilityFromScores, rocAucFromScores,
 } from './score-metrics.js'
 
 // The arithmetic of the score aggregates, on in-memory data binned the way the statement bins it
@@ -35,16 +37,12 @@ function scoresOf(yTrue: readonly boolean[], p: readonly number[], bins: number)
   const n = yTrue.length
   return {
     overall: { ...cells, predictions: n, labelled: n, coverage: 1 },
-    byAttribute: {},
     scored: n,
     unscored: 0,
     positives: yTrue.filter(Boolean).length,
     histogram: { bins, ...h, singleValued: values.map((v) => v.size <= 1) },
     logLossSum,
     brierSum,
-    valued: 0,
-    absoluteErrorSum: 0,
-    squaredErrorSum: 0,
   }
 }
 
@@ -143,13 +141,22 @@ describe('log loss, Brier, accuracy, calibration and regression errors from the 
     expect(() => reliabilityFromScores(scores, { bins: 15 })).toThrow(/dividing/)
   })
 
-  it('give MAE and RMSE from the error sums, and null without data', () => {
+  it('are null without data', () => {
+    const empty = scoresOf([], [], 10)
+    expect([logLossFromScores(empty), brierFromScores(empty), accuracyFromScores(empty), expectedCalibrationErrorFromScores(empty), rocAucFromScores(empty)]).toEqual([null, null, null, null, null])
+  })
+})
+
+describe('regressionErrorsQuery and regressionErrorsFromRows', () => {
+  it('give MAE and RMSE from the error sums as the performance family on the pairs, and null without a pair', () => {
     const y = [3, -0.5, 2, 7]
     const yHat = [2.5, 0, 2, 8]
-    const withValues = { ...scores, valued: 4, absoluteErrorSum: y.reduce((s, v, i) => s + Math.abs(v - yHat[i]!), 0), squaredErrorSum: y.reduce((s, v, i) => s + (v - yHat[i]!) ** 2, 0) }
-    expect(regressionErrorsFromScores(withValues)).toEqual({ count: 4, mae: meanAbsoluteError(y, yHat), rmse: expect.closeTo(rootMeanSquaredError(y, yHat), 15) })
-    const empty = { ...scores, scored: 0, valued: 0, overall: { ...scores.overall, labelled: 0 } }
-    expect([logLossFromScores(empty), brierFromScores(empty), regressionErrorsFromScores(empty), accuracyFromScores(empty)]).toEqual([null, null, null, null])
+    const row = { predictions: '9', labelled: '5', pairs: '4', abs_error_sum: y.reduce((s, v, i) => s + Math.abs(v - yHat[i]!), 0), sq_error_sum: y.reduce((s, v, i) => s + (v - yHat[i]!) ** 2, 0) }
+    expect(regressionErrorsFromRows([row])).toEqual({ predictions: 9, labelled: 5, count: 4, mae: meanAbsoluteError(y, yHat), rmse: expect.closeTo(rootMeanSquaredError(y, yHat), 15) })
+    expect(regressionErrorsFromRows([{ ...row, pairs: '0', abs_error_sum: 0, sq_error_sum: 0 }])).toMatchObject({ count: 0, mae: null, rmse: null })
+    expect(() => regressionErrorsFromRows([])).toThrow(/one row/)
+    const { query } = regressionErrorsQuery({ scope: { table: 't', window: { from: 0, to: 1 } }, latestOutcomesTable: 'l', project: 'p', modelId: 'm' })
+    expect(query).toContain('l FINAL')
   })
 })
 
@@ -157,12 +164,11 @@ describe('labelledScoresQuery and labelledScoresFromRows', () => {
   const scope = { table: '`aims`.`predictions__m__abc`', window: { from: 0, to: 1000 } }
   const base = { scope, project: 'default', modelId: 'credit-risk', positiveLabel: 'approve', positiveOutcomeLabel: 'repaid' }
 
-  it('binds every value, reads the latest table with FINAL and a merge join, and names one grouping set per attribute', () => {
-    const { query, params } = labelledScoresQuery({ ...base, latestOutcomesTable: '`aims`.`outcomes_latest`', groupBy: ['sex', 'race'], scoreBins: 100 })
+  it('binds every value and reads the latest table with FINAL and a merge join', () => {
+    const { query, params } = labelledScoresQuery({ ...base, latestOutcomesTable: '`aims`.`outcomes_latest`', scoreBins: 100 })
     expect(query).not.toMatch(/approve|repaid|credit-risk|default'/)
     expect(query).toContain('`aims`.`outcomes_latest` FINAL')
     expect(query).toContain("join_algorithm = 'full_sorting_merge'")
-    expect(query).toMatch(/GROUPING SETS \(\(a0, predicted, actual, matched\), \(a1, predicted, actual, matched\), \(predicted, actual, matched, pbin, cbin\)\)/)
     expect(Object.values(params)).toEqual(expect.arrayContaining(['approve', 'repaid', 'credit-risk', 100]))
   })
 
@@ -171,28 +177,58 @@ describe('labelledScoresQuery and labelledScoresFromRows', () => {
     expect(() => labelledScoresQuery({ ...base, outcomesTable: 'o', latestOutcomesTable: 'l' })).toThrow(/exactly one/)
     expect(() => labelledScoresQuery({ ...base, outcomesTable: 'o; DROP TABLE x' })).toThrow(/outcomesTable/)
     expect(() => labelledScoresQuery({ ...base, latestOutcomesTable: 'l', scoreBins: 0 })).toThrow(/scoreBins/)
-    expect(() => labelledScoresQuery({ ...base, latestOutcomesTable: 'l', groupBy: ['sex', 'sex'] })).toThrow(/twice/)
-    expect(() => labelledScoresQuery({ ...base, latestOutcomesTable: 'l', groupBy: [''] })).toThrow(/groupBy\[0\]/)
     expect(() => labelledScoresQuery({ ...base, latestOutcomesTable: 'l', scoreThreshold: NaN })).toThrow(RangeError)
   })
 
-  it('reads the score set and the attribute sets, and refuses rows that do not add up', () => {
-    const row = (r: Record<string, unknown>) => ({ a0: '', predicted: 0, actual: 0, matched: 1, pbin: '-1', cbin: '-1', n: '1', score_sum: 0, score_min: 0, score_max: 0, confidence_sum: 0, hits: '0', log_loss_sum: 0, brier_sum: 0, valued: '0', abs_error_sum: 0, sq_error_sum: 0, ...r })
+  it('reads the histogram, the sums and the overall confusion, and refuses rows of another bin count', () => {
+    const row = (r: Record<string, unknown>) => ({ predicted: 0, actual: 0, matched: 1, pbin: '-1', cbin: '-1', n: '1', score_sum: 0, score_min: 0, score_max: 0, confidence_sum: 0, hits: '0', log_loss_sum: 0, brier_sum: 0, ...r })
     const rows = [
-      row({ grouping_set: '0', predicted: 1, actual: 1, pbin: '8', cbin: '8', n: '2', score_sum: 1.7, score_min: 0.85, score_max: 0.85, confidence_sum: 1.7, hits: '2', log_loss_sum: 0.3, brier_sum: 0.045 }),
-      row({ grouping_set: '0', predicted: 0, actual: 0, matched: 0, n: '3' }),
-      row({ grouping_set: '1', a0: 'f', predicted: 1, actual: 1, n: '2' }),
-      row({ grouping_set: '1', a0: 'f', matched: 0, n: '3' }),
+      row({ predicted: 1, actual: 1, pbin: '8', cbin: '8', n: '2', score_sum: 1.7, score_min: 0.85, score_max: 0.85, confidence_sum: 1.7, hits: '2', log_loss_sum: 0.3, brier_sum: 0.045 }),
+      row({ predicted: 0, actual: 0, pbin: '1', cbin: '8', n: '1', score_sum: 0.15, score_min: 0.15, score_max: 0.15, confidence_sum: 0.85, hits: '1' }),
+      row({ predicted: 0, actual: 1, pbin: '1', cbin: '8', n: '1', score_sum: 0.12, score_min: 0.12, score_max: 0.12, confidence_sum: 0.88 }),
+      row({ matched: 0, n: '3' }),
+      row({ predicted: 1, actual: 0, n: '1' }), // labelled, no valid score
     ]
-    const s = labelledScoresFromRows(rows, { groupBy: ['sex'], scoreBins: 10 })
-    expect(s.overall).toEqual({ tp: 2, fp: 0, tn: 0, fn: 0, predictions: 5, labelled: 2, coverage: 0.4 })
-    expect(s.byAttribute).toEqual({ sex: { f: s.overall } })
+    const s = labelledScoresFromRows(rows, { scoreBins: 10 })
+    expect(s.overall).toEqual({ tp: 2, fp: 1, tn: 1, fn: 1, predictions: 8, labelled: 5, coverage: 5 / 8 })
+    expect([s.scored, s.unscored, s.positives]).toEqual([4, 1, 3])
     expect(s.histogram.positives[8]).toBe(2)
     expect(s.histogram.singleValued[8]).toBe(true)
-    expect([s.scored, s.unscored, s.positives]).toEqual([2, 0, 2])
-    expect(() => labelledScoresFromRows(rows.slice(0, 3), { groupBy: ['sex'], scoreBins: 10 })).toThrow(/groups of sex/)
-    expect(() => labelledScoresFromRows(rows, { groupBy: ['sex'], scoreBins: 5 })).toThrow(/bins/)
-    expect(() => labelledScoresFromRows([row({ grouping_set: '7' })])).toThrow(/grouping sets/)
-    expect(() => labelledScoresFromRows([row({ grouping_set: '0', n: 'x' })])).toThrow(TypeError)
+    expect(s.histogram.singleValued[1]).toBe(false) // 0.15 and 0.12 share bin 1
+    expect(s.histogram.confidenceCounts[8]).toBe(4)
+    expect(() => labelledScoresFromRows(rows, { scoreBins: 5 })).toThrow(/bins/)
+    expect(() => labelledScoresFromRows([row({ n: 'x' })])).toThrow(TypeError)
+    expect(() => labelledScoresFromRows([row({ matched: 2 })])).toThrow(/matched/)
+  })
+})
+
+describe('confusionByAttributesQuery and confusionByAttributesFromRows', () => {
+  const scope = { table: '`aims`.`predictions__m__abc`', window: { from: 0, to: 1000 } }
+  const base = { scope, project: 'default', modelId: 'm', positiveLabel: 'approve', latestOutcomesTable: '`aims`.`outcomes_latest`' }
+
+  it('makes one grouping set per attribute over one join', () => {
+    const { query } = confusionByAttributesQuery({ ...base, attributes: ['sex', 'ra`ce'] })
+    expect(query).toMatch(/GROUP BY GROUPING SETS \(\(a0, predicted, actual, matched\), \(a1, predicted, actual, matched\)\)/)
+    expect(query).toContain('`a:ra\\`ce` AS a1')
+    expect(query.match(/LEFT JOIN/g)).toHaveLength(1)
+    expect(() => confusionByAttributesQuery({ ...base, attributes: [] })).toThrow(RangeError)
+    expect(() => confusionByAttributesQuery({ ...base, attributes: ['sex', 'sex'] })).toThrow(/twice/)
+    expect(() => confusionByAttributesQuery({ ...base, attributes: [''] })).toThrow(/attributes\[0\]/)
+  })
+
+  it('reads each attribute\'s matrices and refuses sets that do not hold the same predictions', () => {
+    const row = (set: number, a0: string, a1: string, predicted: number, actual: number, matched: number, n: number) => ({ grouping_set: String(set), a0, a1, predicted, actual, matched, n: String(n) })
+    const rows = [
+      row(0, 'f', '', 1, 1, 1, 3), row(0, 'm', '', 0, 0, 0, 2), row(0, 'm', '', 1, 0, 1, 1),
+      row(1, '', 'a', 1, 1, 1, 3), row(1, '', 'b', 0, 0, 0, 2), row(1, '', 'b', 1, 0, 1, 1),
+    ]
+    const c = confusionByAttributesFromRows(rows, ['sex', 'race'])
+    expect(c.overall).toEqual({ tp: 3, fp: 1, tn: 0, fn: 0, predictions: 6, labelled: 4, coverage: 4 / 6 })
+    expect(c.byAttribute.sex).toEqual({ f: { tp: 3, fp: 0, tn: 0, fn: 0, predictions: 3, labelled: 3, coverage: 1 }, m: { tp: 0, fp: 1, tn: 0, fn: 0, predictions: 3, labelled: 1, coverage: 1 / 3 } })
+    expect(confusionOfAttribute(c, 'race').byGroup.b!.predictions).toBe(3)
+    expect(() => confusionOfAttribute(c, 'age')).toThrow(/age/)
+    expect(() => confusionByAttributesFromRows(rows.slice(0, 5), ['sex', 'race'])).toThrow(/same predictions/)
+    expect(() => confusionByAttributesFromRows([row(2, '', '', 0, 0, 0, 1)], ['sex', 'race'])).toThrow(/grouping set 2/)
+    expect(confusionByAttributesFromRows([], ['sex']).overall.predictions).toBe(0)
   })
 })

@@ -148,15 +148,3 @@ export function expectedCalibrationErrorFromScores(scores: LabelledScores, optio
   }
   return total === 0 ? null : weighted / total
 }
-
-/**
- * MAE and RMSE of `output_value` against the outcome's `value` over the labelled predictions where
- * both are finite (`valued`), as `meanAbsoluteError` / `rootMeanSquaredError` on those pairs.
- * @example
- * regressionErrorsFromScores(s) // { count: 120000, mae: 3.2, rmse: 4.1 }
- * @returns null when no pair is finite.
- */
-export function regressionErrorsFromScores(scores: LabelledScores): { count: number; mae: number; rmse: number } | null {
-  if (scores.valued === 0) return null
-  return { count: scores.valued, mae: scores.absoluteErrorSum / scores.valued, rmse: Math.sqrt(scores.squaredErrorSum / scores.valued) }
-}
