@@ -2,6 +2,7 @@ import type { Store } from '@aims-monitor/store'
 import { epochMsToDateTime64Param } from '@aims-monitor/metrics'
 import type { DeliveryAttempt } from '@aims-monitor/notify'
 import { insertRow, queryRows } from '@aims-monitor/store'
+import { VersionedStates } from './versioned-states.js'
 
 export type AlertStateName = 'open' | 'acknowledged' | 'resolved'
 export type AlertLevel = 'warn' | 'breach' | 'insufficient_data'
@@ -58,7 +59,11 @@ export interface StoredDelivery extends DeliveryAttempt {
  * the same version (two replicas acting on one alert) leave one row.
  */
 export class AlertRepository {
-  constructor(private readonly store: Store) {}
+  private readonly states: VersionedStates<Alert>
+
+  constructor(private readonly store: Store) {
+    this.states = new VersionedStates<Alert>(store, 'alerts')
+  }
 
   async save(alert: Alert): Promise<boolean> {
     await insertRow(this.store, 'alerts', {
@@ -85,12 +90,8 @@ export class AlertRepository {
   }
 
   /** Every version of an alert, oldest first: its lifecycle with who, when and why. */
-  async history(id: string): Promise<Alert[]> {
-    const rows = await queryRows<{ state_json: string }>(this.store, {
-      query: `SELECT state_json FROM ${this.store.table('alerts')} WHERE id = {id:UUID} ORDER BY version`,
-      params: { id },
-    })
-    return rows.map((row) => JSON.parse(row.state_json) as Alert)
+  history(id: string): Promise<Alert[]> {
+    return this.states.history(id)
   }
 
   /** The unresolved alert of a (project, control, segment), if any: alerts are deduplicated on that triple. */
@@ -145,14 +146,6 @@ export class AlertRepository {
   }
 
   private async select(where: string, params: Record<string, unknown>, limit: number): Promise<Alert[]> {
-    const rows = await queryRows<{ state_json: string }>(this.store, {
-      query: `SELECT state_json FROM ${this.store.table('alerts')} WHERE ${where}
-              ORDER BY id, version DESC LIMIT 1 BY id`,
-      params,
-    })
-    return rows
-      .map((row) => JSON.parse(row.state_json) as Alert)
-      .sort((a, b) => b.openedAt.localeCompare(a.openedAt))
-      .slice(0, limit)
+    return (await this.states.latest(where, params)).slice(0, limit)
   }
 }

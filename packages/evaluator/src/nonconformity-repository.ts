@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { Store } from '@aims-monitor/store'
 import { epochMsToDateTime64Param } from '@aims-monitor/metrics'
 import { insertRow, queryRows } from '@aims-monitor/store'
+import { VersionedStates } from './versioned-states.js'
 
 export type NonconformityStatus = 'open' | 'action_taken' | 'closed'
 
@@ -64,7 +65,11 @@ export interface ManualNonconformity {
 }
 
 export class NonconformityRepository {
-  constructor(private readonly store: Store) {}
+  private readonly states: VersionedStates<Nonconformity>
+
+  constructor(private readonly store: Store) {
+    this.states = new VersionedStates<Nonconformity>(store, 'nonconformities')
+  }
 
   async save(record: Nonconformity): Promise<void> {
     await insertRow(this.store, 'nonconformities', {
@@ -98,12 +103,8 @@ export class NonconformityRepository {
     return rows[0] ?? null
   }
 
-  async history(id: string): Promise<Nonconformity[]> {
-    const rows = await queryRows<{ state_json: string }>(this.store, {
-      query: `SELECT state_json FROM ${this.store.table('nonconformities')} WHERE id = {id:UUID} ORDER BY version`,
-      params: { id },
-    })
-    return rows.map((row) => JSON.parse(row.state_json) as Nonconformity)
+  history(id: string): Promise<Nonconformity[]> {
+    return this.states.history(id)
   }
 
   async list(filter: { project?: string | undefined; status?: NonconformityStatus | undefined } = {}): Promise<Nonconformity[]> {
@@ -176,12 +177,8 @@ export class NonconformityRepository {
     return current
   }
 
-  private async select(where: string, params: Record<string, unknown>): Promise<Nonconformity[]> {
-    const rows = await queryRows<{ state_json: string }>(this.store, {
-      query: `SELECT state_json FROM ${this.store.table('nonconformities')} WHERE ${where} ORDER BY id, version DESC LIMIT 1 BY id`,
-      params,
-    })
-    return rows.map((row) => JSON.parse(row.state_json) as Nonconformity).sort((a, b) => b.openedAt.localeCompare(a.openedAt))
+  private select(where: string, params: Record<string, unknown>): Promise<Nonconformity[]> {
+    return this.states.latest(where, params)
   }
 }
 
