@@ -114,6 +114,23 @@ describe('bad input to the governance routes', () => {
     expect((await c.get(`/v1/evaluations/${randomUUID()}`)).status).toBe(404)
   })
 
+  it('the audit log: a bad query is 400 naming the parameter, a key without admin scope 403, and the log still verifies', async () => {
+    const limit = await c.get('/v1/audit?limit=abc')
+    expect(limit.status).toBe(400)
+    expect(limit.json.error.message).toMatch(/^limit: /)
+    const from = await c.get('/v1/audit?from=yesterday-ish')
+    expect(from.status).toBe(400)
+    expect(from.json.error.message).toMatch(/^from: /)
+    const unknown = await c.get('/v1/audit?colour=red')
+    expect(unknown.status).toBe(400)
+    expect(unknown.json.error.message).toMatch(/colour/)
+    expect((await c.get('/v1/audit', { key: readOnlyKey })).status).toBe(403)
+    const entries = await c.get('/v1/audit')
+    expect(entries.json.entries.map((e: { action: string }) => e.action)).toContain('api_key.created')
+    const verify = await c.get('/v1/verify', { key: readOnlyKey })
+    expect(verify.json.ok).toBe(true)
+  })
+
   it('an unknown alert: 404; a malformed alert id: 400; a change without a note: 400', async () => {
     const unknown = randomUUID()
     const ack = await c.post(`/v1/alerts/${unknown}/acknowledge`, { by: 'dana', note: 'looking into it' })
