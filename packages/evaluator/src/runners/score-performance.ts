@@ -49,7 +49,12 @@ export async function runScorePerformance(context: MetricContext): Promise<Metri
   const confidence = 'if(score > 0.5, score, 1 - score)'
   // The bin is computed for every row, sumMapIf's condition notwithstanding: a prediction without a
   // score (NaN: a regression model, or a label-only classifier) must not reach toUInt32 as NaN.
-  const bin = `toUInt32(greatest(1, least(${m}, ceil(if(isFinite(score), ${confidence}, 0) * ${m}))) - 1)`
+  // ceil(c·M) − 1 alone misplaces values on an edge: 0.7 · 10 is 7.000000000000001 in Float64, so
+  // 0.7 would land in (0.7, 0.8] with 0.8. One step down or up against the edges k / M, computed as
+  // the reported bins and the statistics package compute them (bins are (k/M, (k+1)/M]), corrects it.
+  const rawBin = `(toInt64(greatest(1, least(${m}, ceil(if(isFinite(score), ${confidence}, 0) * ${m})))) - 1)`
+  const conf = `if(isFinite(score), ${confidence}, 0)`
+  const bin = `toUInt32(${rawBin} - ((${rawBin} > 0) AND (${conf} <= ${rawBin} / ${m})) + ((${rawBin} < ${m} - 1) AND (${conf} > (${rawBin} + 1) / ${m})))`
   const valued = 'matched AND isFinite(output_value) AND isFinite(actual_value)'
   const auc = name === 'roc_auc' ? `arrayROCAUC(groupArrayIf(score, ${scored}), groupArrayIf(toUInt8(actual), ${scored}))` : 'NULL'
   const rows = await context.rows<ScoreRow>({
