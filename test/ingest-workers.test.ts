@@ -1,10 +1,19 @@
+import { createRequire } from 'node:module'
 import { afterAll, describe, expect, it } from 'vitest'
-import { createLogger, createNativeBatchProcessor, type NativeBatchResult } from '@aims-monitor/collector'
+import { resourceFromAttributes } from '@opentelemetry/resources'
+import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor, type ReadableLogRecord } from '@opentelemetry/sdk-logs'
+import { createLogger, createBatchProcessor, type NativeBatchResult, type OtlpBatchResult } from '@aims-monitor/collector'
+
+// The collector depends on the serializers; the workspace root does not, so resolve them from the collector.
+const requireFromCollector = createRequire(new URL('../collector/package.json', import.meta.url))
+type Serializer = { serializeRequest(records: ReadableLogRecord[]): Uint8Array | undefined }
+const { ProtobufLogsSerializer, JsonLogsSerializer } = requireFromCollector('@opentelemetry/otlp-transformer') as { ProtobufLogsSerializer: Serializer; JsonLogsSerializer: Serializer }
+const NATIVE = { kind: 'native' } as const
 
 // The worker threads must give exactly what the request thread gives: same acceptance, same
 // rejections, same bytes in the same layouts.
-const inThread = createNativeBatchProcessor({ workers: 0, maxColumnsPerModel: 1000, logger: createLogger('silent') })
-const pool = createNativeBatchProcessor({ workers: 2, maxColumnsPerModel: 1000, logger: createLogger('silent') })
+const inThread = createBatchProcessor({ workers: 0, maxColumnsPerModel: 1000, logger: createLogger('silent') })
+const pool = createBatchProcessor({ workers: 2, maxColumnsPerModel: 1000, logger: createLogger('silent') })
 afterAll(async () => {
   await inThread.close()
   await pool.close()
@@ -27,7 +36,7 @@ const batches = Array.from({ length: 6 }, (_, b) =>
   })),
 )
 
-function comparable(result: NativeBatchResult) {
+function comparable(result: NativeBatchResult | OtlpBatchResult) {
   if (!result.ok) return result
   return { ...result, chunks: result.chunks.map((c) => ({ ...c, bytes: Buffer.from(c.bytes).toString('base64') })) }
 }
@@ -37,7 +46,7 @@ describe('ingest worker threads', () => {
     for (const events of batches) {
       // Each side stamps its own receive time into the rows, so the bytes may differ there:
       // compare acceptance, rejections, layouts, row counts and encoded sizes.
-      const [a, b] = await Promise.all([inThread.process('p', body(events)), pool.process('p', body(events))])
+      const [a, b] = await Promise.all([inThread.process(NATIVE, 'p', body(events)), pool.process(NATIVE, 'p', body(events))])
       expect(a.ok && b.ok).toBe(true)
       if (!a.ok || !b.ok) return
       expect(b.events).toBe(a.events)
@@ -55,14 +64,76 @@ describe('ingest worker threads', () => {
       body([{ type: 'prediction', id: 'x' }, { type: 'outcome', predictionId: 'b0-e1', timestamp: now, model: { id: 'churn' }, label: 'y' }]),
     ]
     for (const c of cases) {
-      const [a, b] = await Promise.all([inThread.process('p', Buffer.from(c)), pool.process('p', Buffer.from(c))])
+      const [a, b] = await Promise.all([inThread.process(NATIVE, 'p', Buffer.from(c)), pool.process(NATIVE, 'p', Buffer.from(c))])
       const strip = (r: NativeBatchResult) => (r.ok ? { ...comparable(r), chunks: r.chunks.map((x) => [x.target, x.rows]) } : r)
       expect(strip(b)).toEqual(strip(a))
     }
   })
 
   it('take many requests at once and answer each one', async () => {
-    const results = await Promise.all(Array.from({ length: 40 }, (_, i) => pool.process('p', body(batches[i % batches.length]!))))
+    const results = await Promise.all(Array.from({ length: 40 }, (_, i) => pool.process(NATIVE, 'p', body(batches[i % batches.length]!))))
     expect(results.every((r) => r.ok && r.predictions === 50)).toBe(true)
+  })
+})
+
+/** Log records as the official SDK makes them: predictions of the batches above, an outcome, a record that is not AIMS, one with a bad value. */
+async function sdkRecords(): Promise<ReadableLogRecord[]> {
+  const memory = new InMemoryLogRecordExporter()
+  const provider = new LoggerProvider({
+    resource: resourceFromAttributes({ 'aims.model.id': 'credit-risk', 'aims.model.version': '1.0' }),
+    processors: [new SimpleLogRecordProcessor({ exporter: memory })],
+  })
+  const logger = provider.getLogger('workers')
+  for (const e of batches[3]!) {
+    logger.emit({
+      eventName: 'aims.prediction',
+      timestamp: e.timestamp,
+      attributes: {
+        'aims.prediction.id': e.id, 'aims.model.id': e.model.id, 'aims.output.label': e.output.label, 'aims.output.score': e.output.score,
+        ...Object.fromEntries(Object.entries(e.features).map(([k, v]) => [`aims.feature.${k}`, v])),
+        ...Object.fromEntries(Object.entries(e.attributes).map(([k, v]) => [`aims.attribute.${k}`, v])),
+      },
+    })
+  }
+  logger.emit({ eventName: 'aims.outcome', attributes: { 'aims.prediction.id': 'b3-e1', 'aims.outcome.label': 'repaid' } })
+  logger.emit({ eventName: 'http.request', body: 'not a prediction' })
+  logger.emit({ eventName: 'aims.prediction', attributes: { 'aims.prediction.id': 'bad', 'aims.output.score': 0.5, 'aims.feature.big': 2 ** 60 } })
+  await provider.forceFlush()
+  const records = memory.getFinishedLogRecords()
+  await provider.shutdown()
+  return records
+}
+
+describe('ingest worker threads with OTLP logs requests', () => {
+  it.each([
+    ['protobuf', ProtobufLogsSerializer],
+    ['json', JsonLogsSerializer],
+  ] as const)('produce the same results as the request thread for OTLP/%s', async (encoding, serializer) => {
+    const requestBody = Buffer.from(serializer.serializeRequest(await sdkRecords())!)
+    const batch = { kind: 'otlp', encoding } as const
+    const [a, b] = await Promise.all([inThread.process(batch, 'p', Buffer.from(requestBody)), pool.process(batch, 'p', Buffer.from(requestBody))])
+    expect(a.ok && b.ok).toBe(true)
+    if (!a.ok || !b.ok) return
+    expect(a).toMatchObject({ total: 53, predictions: 50, outcomes: 1 })
+    expect(a.rejected.map((r) => [r.location.record, r.reason])).toEqual([[51, 'not_aims_event'], [52, 'invalid_event']])
+    expect(a.partialSuccessMessage).toMatch(/^2 of 53 log records rejected: resourceLogs\[0\]\.scopeLogs\[0\]\.logRecords\[51\]: not an AIMS event/)
+    expect(b.total).toBe(a.total)
+    expect(b.rejected).toEqual(a.rejected)
+    expect(b.partialSuccessMessage).toBe(a.partialSuccessMessage)
+    expect(b.chunks.map((c) => [c.target, c.signature, c.rows, c.bytes.length])).toEqual(a.chunks.map((c) => [c.target, c.signature, c.rows, c.bytes.length]))
+  })
+
+  it('report undecodable and oversized requests as the request thread does', async () => {
+    const cases: [{ kind: 'otlp'; encoding: 'json' | 'protobuf' }, Buffer][] = [
+      [{ kind: 'otlp', encoding: 'protobuf' }, Buffer.from('this is not protobuf at all')],
+      [{ kind: 'otlp', encoding: 'protobuf' }, Buffer.from([0x0a, 0x10, 0x12])],
+      [{ kind: 'otlp', encoding: 'json' }, Buffer.from('{"resourceLogs": [')],
+      [{ kind: 'otlp', encoding: 'json' }, Buffer.from(JSON.stringify({ resourceLogs: [{ scopeLogs: [{ logRecords: Array.from({ length: 10_001 }, () => ({})) }] }] }))],
+    ]
+    for (const [batch, c] of cases) {
+      const [a, b] = await Promise.all([inThread.process(batch, 'p', Buffer.from(c)), pool.process(batch, 'p', Buffer.from(c))])
+      expect(a.ok).toBe(false)
+      expect(b).toEqual(a)
+    }
   })
 })

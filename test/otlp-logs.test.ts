@@ -17,7 +17,7 @@ import { OTLPLogExporter as OTLPJsonLogExporter } from '@opentelemetry/exporter-
 import { OTLPLogExporter as OTLPProtoLogExporter } from '@opentelemetry/exporter-logs-otlp-proto'
 import { resourceFromAttributes } from '@opentelemetry/resources'
 import { BatchLogRecordProcessor, InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor, type ReadableLogRecord } from '@opentelemetry/sdk-logs'
-import { collectorConfigFromEnv, createApp, createCollectorMetrics, createLogger, IngestService, Spool, startCollector, createNativeBatchProcessor, type RunningCollector } from '@aims-monitor/collector'
+import { collectorConfigFromEnv, createApp, createCollectorMetrics, createLogger, IngestService, Spool, startCollector, createBatchProcessor, type RunningCollector } from '@aims-monitor/collector'
 import { LIMITS, toEventUuid } from '@aims-monitor/schema'
 import { predictionsTableName } from '@aims-monitor/store'
 
@@ -280,7 +280,7 @@ describe('backpressure', () => {
       keys: collector.keys,
       ingest: new IngestService(spool, metrics),
       barrier: undefined as never, // only GET /v1/models uses it
-      batches: createNativeBatchProcessor({ workers: 0, maxColumnsPerModel: 100, logger: createLogger('silent') }),
+      batches: createBatchProcessor({ workers: 0, maxColumnsPerModel: 100, logger: createLogger('silent') }),
       metrics,
       logger: createLogger('silent'),
       maxBodyBytes: 1 << 20,

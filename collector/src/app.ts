@@ -4,7 +4,7 @@ import { errorHandler, notFoundHandler } from './http/error-handler.js'
 import { auditRecorder } from './audit-recorder.js'
 import { auditRoute } from './routes/audit-route.js'
 import type { IngestService } from './ingest/ingest-service.js'
-import type { NativeBatchProcessor } from './ingest/native-batch-processor.js'
+import type { BatchProcessor } from './ingest/batch-processor.js'
 import type { Logger } from './logger.js'
 import type { CollectorMetrics } from './metrics.js'
 import { eventsRoute } from './routes/events-route.js'
@@ -33,7 +33,7 @@ export interface AppDependencies {
   audit: AuditLog
   keys: ApiKeyRepository
   ingest: IngestService
-  batches: NativeBatchProcessor
+  batches: BatchProcessor
   barrier: SpoolBarrier
   metrics: CollectorMetrics
   logger: Logger
@@ -59,7 +59,7 @@ export function createApp(deps: AppDependencies): Express {
   app.use(sessionAuthentication(sessions))
   app.use(healthRoutes({ metrics: deps.metrics, readiness: deps.readiness }))
   app.use(eventsRoute({ keys: deps.keys, ingest: deps.ingest, batches: deps.batches, metrics: deps.metrics, maxBodyBytes: deps.maxBodyBytes }))
-  app.use(otlpLogsRoute({ keys: deps.keys, ingest: deps.ingest, metrics: deps.metrics, maxBodyBytes: deps.maxBodyBytes }))
+  app.use(otlpLogsRoute({ keys: deps.keys, ingest: deps.ingest, batches: deps.batches, metrics: deps.metrics, maxBodyBytes: deps.maxBodyBytes }))
   app.use(modelsRoute({ keys: deps.keys, store: deps.store, barrier: deps.barrier }))
   app.use(keysRoute({ keys: deps.keys, audit }))
   app.use(referencesRoute({ keys: deps.keys, references: deps.references, maxReferenceBytes: deps.maxReferenceBytes, audit }))

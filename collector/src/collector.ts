@@ -4,7 +4,7 @@ import { acquireDataDirLock, ApiKeyRepository, API_KEY_SCOPES, AuditLog, openSto
 import { createApp } from './app.js'
 import type { CollectorConfig } from './config.js'
 import { IngestService } from './ingest/ingest-service.js'
-import { createNativeBatchProcessor, type NativeBatchProcessor } from './ingest/native-batch-processor.js'
+import { createBatchProcessor, type BatchProcessor } from './ingest/batch-processor.js'
 import { createLogger, type Logger } from './logger.js'
 import { createCollectorMetrics } from './metrics.js'
 import { Spool } from './spool/spool.js'
@@ -53,7 +53,7 @@ export async function startCollector(config: CollectorConfig, options: { logger?
   let ready = false
   let stopping = false
   let keysForCleanup: ApiKeyRepository | undefined
-  let batchesForCleanup: NativeBatchProcessor | undefined
+  let batchesForCleanup: BatchProcessor | undefined
   let evaluator: Evaluator | undefined
   const audit = new AuditLog(store)
   try {
@@ -99,7 +99,7 @@ export async function startCollector(config: CollectorConfig, options: { logger?
     if (recovered.rows > 0) logger.info(recovered, 'recovered spooled events from the previous run; inserting them into the store')
     const drainer = new SpoolDrainer(spool, store, metrics, logger)
     drainer.start()
-    const batches = createNativeBatchProcessor({ workers: config.ingestWorkers, maxColumnsPerModel: config.maxColumnsPerModel, logger })
+    const batches = createBatchProcessor({ workers: config.ingestWorkers, maxColumnsPerModel: config.maxColumnsPerModel, logger })
     batchesForCleanup = batches
     const app = createApp({
       store,

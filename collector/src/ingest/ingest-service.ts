@@ -1,8 +1,6 @@
-import type { WireEvent } from '@aims-monitor/schema'
 import type { CollectorMetrics } from '../metrics.js'
 import type { Spool } from '../spool/spool.js'
 import type { EncodedChunk } from './batch-encoder.js'
-import { toRecords } from './to-records.js'
 
 export type IngestInterface = 'native' | 'otlp'
 
@@ -13,20 +11,15 @@ export class IngestService {
     private readonly metrics: CollectorMetrics,
   ) {}
 
-  /** Resolves once the events are durable; throws an HttpError (503) when they cannot be. */
-  async ingest(project: string, events: readonly WireEvent[], via: IngestInterface): Promise<void> {
-    if (events.length === 0) return
-    const { predictions, outcomes } = toRecords(events, Date.now())
-    await this.spool.append(project, predictions, outcomes)
-    this.count(predictions.length, outcomes.length, via)
-  }
-
   /** Throws the spool's 503 before any work is spent on a request the spool cannot take. */
   checkAccepting(): void {
     this.spool.checkAccepting(0)
   }
 
-  /** The same for rows already encoded (by an ingest worker). */
+  /**
+   * Resolves once rows already encoded (by processBatch, in an ingest worker) are durable; throws an
+   * HttpError (503) when they cannot be.
+   */
   async ingestEncoded(chunks: readonly EncodedChunk[], counts: { predictions: number; outcomes: number }, via: IngestInterface): Promise<void> {
     if (chunks.length === 0) return
     await this.spool.appendEncoded(chunks)

@@ -1,12 +1,18 @@
 import type { NativeBatchResult } from './native-batch.js'
+import type { OtlpBatchResult } from './otlp-batch.js'
+import type { OtlpEncoding } from './otlp/otlp-model.js'
+
+/** What a worker is asked to do with a body: a native batch, or an OTLP logs request in one of its encodings. */
+export type BatchKind = { kind: 'native' } | { kind: 'otlp'; encoding: OtlpEncoding }
 
 /** Main thread → worker: one request body, transferred (not copied). */
 export interface WorkerRequest {
   id: number
+  batch: BatchKind
   project: string
   receivedMs: number
   body: ArrayBuffer
 }
 
 /** Worker → main thread: the result (chunk bytes transferred), or an unexpected failure. */
-export type WorkerResponse = { id: number; result: NativeBatchResult } | { id: number; failure: string }
+export type WorkerResponse = { id: number; result: NativeBatchResult | OtlpBatchResult } | { id: number; failure: string }

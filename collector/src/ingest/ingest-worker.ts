@@ -1,12 +1,12 @@
 /**
- * An ingest worker thread: parses, validates and encodes native batches off the main thread, so
- * the collector uses more than one core for the CPU half of ingest (the main thread keeps HTTP,
- * the spool's disk I/O and the engine's inserts). It must never load chDB (its addon crashes in
- * worker threads): it imports the schema and the store's encoding half only.
+ * An ingest worker thread: parses, validates and encodes native batches and OTLP logs requests off
+ * the main thread, so the collector uses more than one core for the CPU half of ingest (the main
+ * thread keeps HTTP, the spool's disk I/O and the engine's inserts). It must never load chDB (its
+ * addon crashes in worker threads): it imports the schema and the store's encoding half only.
  */
 import { parentPort, workerData } from 'node:worker_threads'
 import { BatchEncoder } from './batch-encoder.js'
-import { processNativeBatch } from './native-batch.js'
+import { processBatch } from './process-batch.js'
 import type { WorkerRequest, WorkerResponse } from './ingest-worker-protocol.js'
 
 const port = parentPort
@@ -16,8 +16,7 @@ const encoder = new BatchEncoder((workerData as { maxColumnsPerModel: number }).
 port.on('message', (request: WorkerRequest) => {
   let response: WorkerResponse
   try {
-    const result = processNativeBatch(new Uint8Array(request.body), request.project, encoder, request.receivedMs)
-    response = { id: request.id, result }
+    response = { id: request.id, result: processBatch(request.batch, new Uint8Array(request.body), request.project, encoder, request.receivedMs) }
   } catch (error) {
     response = { id: request.id, failure: (error as Error).stack ?? String(error) }
   }

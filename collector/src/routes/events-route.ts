@@ -5,7 +5,7 @@ import { requireScope } from '../auth/authenticate.js'
 import { HttpError } from '../http/http-error.js'
 import { rawBody } from '../http/raw-body.js'
 import type { IngestService } from '../ingest/ingest-service.js'
-import type { NativeBatchProcessor } from '../ingest/native-batch-processor.js'
+import type { BatchProcessor } from '../ingest/batch-processor.js'
 import type { CollectorMetrics } from '../metrics.js'
 
 /**
@@ -17,14 +17,14 @@ import type { CollectorMetrics } from '../metrics.js'
 export function eventsRoute(deps: {
   keys: ApiKeyRepository
   ingest: IngestService
-  batches: NativeBatchProcessor
+  batches: BatchProcessor
   metrics: CollectorMetrics
   maxBodyBytes: number
 }): Router {
   const router = Router()
   router.post('/v1/events', requireScope(deps.keys, 'ingest'), rawBody(['application/json'], deps.maxBodyBytes), async (req, res) => {
     deps.ingest.checkAccepting()
-    const result = await deps.batches.process(req.project!, req.body as Buffer)
+    const result = await deps.batches.process({ kind: 'native' }, req.project!, req.body as Buffer)
     if (!result.ok) {
       deps.metrics.eventsRejected.inc({ reason: result.code === 'invalid_batch' ? 'not_a_batch' : result.code, interface: 'native' })
       throw new HttpError(result.status, result.code, result.message)

@@ -4,12 +4,12 @@ import { Worker } from 'node:worker_threads'
 import { HttpError } from '../http/http-error.js'
 import type { Logger } from '../logger.js'
 import { BatchEncoder } from './batch-encoder.js'
-import type { WorkerRequest, WorkerResponse } from './ingest-worker-protocol.js'
-import { processNativeBatch, type NativeBatchResult } from './native-batch.js'
+import type { BatchKind, WorkerRequest, WorkerResponse } from './ingest-worker-protocol.js'
+import { processBatch, type BatchResult } from './process-batch.js'
 
-/** Runs processNativeBatch somewhere: in ingest worker threads, or in the calling thread. */
-export interface NativeBatchProcessor {
-  process(project: string, body: Buffer): Promise<NativeBatchResult>
+/** Runs the CPU half of ingest (processBatch) somewhere: in ingest worker threads, or in the calling thread. */
+export interface BatchProcessor {
+  process<K extends BatchKind>(batch: K, project: string, body: Buffer): Promise<BatchResult<K>>
   close(): Promise<void>
 }
 
@@ -18,23 +18,23 @@ export interface NativeBatchProcessor {
  * (BENCHMARKS.md), parsing and encoding in workers lets the main thread keep HTTP and the disk busy
  * while the engine inserts on its own thread. 0: in the calling thread.
  */
-export function createNativeBatchProcessor(options: { workers: number; maxColumnsPerModel: number; logger: Logger }): NativeBatchProcessor {
+export function createBatchProcessor(options: { workers: number; maxColumnsPerModel: number; logger: Logger }): BatchProcessor {
   const script = fileURLToPath(new URL('./ingest-worker.js', import.meta.url))
   if (options.workers > 0 && existsSync(script)) return new WorkerPoolProcessor(script, options.workers, options.maxColumnsPerModel, options.logger)
   if (options.workers > 0) options.logger.debug({ script }, 'no compiled ingest worker (running from sources): parsing in the request thread')
   const encoder = new BatchEncoder(options.maxColumnsPerModel)
   return {
-    process: async (project, body) => processNativeBatch(body, project, encoder, Date.now()),
+    process: async (batch, project, body) => processBatch(batch, body, project, encoder, Date.now()),
     close: async () => undefined,
   }
 }
 
 interface PooledWorker {
   worker: Worker
-  pending: Map<number, { resolve: (r: NativeBatchResult) => void; reject: (e: unknown) => void }>
+  pending: Map<number, { resolve: (r: BatchResult<BatchKind>) => void; reject: (e: unknown) => void }>
 }
 
-class WorkerPoolProcessor implements NativeBatchProcessor {
+class WorkerPoolProcessor implements BatchProcessor {
   private readonly pool: PooledWorker[] = []
   private nextId = 1
   private closing = false
@@ -76,16 +76,16 @@ class WorkerPoolProcessor implements NativeBatchProcessor {
     return pooled
   }
 
-  process(project: string, body: Buffer): Promise<NativeBatchResult> {
+  process<K extends BatchKind>(batch: K, project: string, body: Buffer): Promise<BatchResult<K>> {
     if (this.closing) return Promise.reject(new HttpError(503, 'shutting_down', 'the collector is shutting down', { headers: { 'Retry-After': '2' } }))
     let target = this.pool[0]!
     for (const candidate of this.pool) if (candidate.pending.size < target.pending.size) target = candidate
     const id = this.nextId++
     // The body is transferred, not copied, when it owns its memory (a large body read in one piece).
     const owned = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? body.buffer : new Uint8Array(body).buffer
-    const request: WorkerRequest = { id, project, receivedMs: Date.now(), body: owned as ArrayBuffer }
+    const request: WorkerRequest = { id, batch, project, receivedMs: Date.now(), body: owned as ArrayBuffer }
     return new Promise((resolve, reject) => {
-      target.pending.set(id, { resolve, reject })
+      target.pending.set(id, { resolve: resolve as (r: BatchResult<BatchKind>) => void, reject })
       target.worker.postMessage(request, [request.body])
     })
   }

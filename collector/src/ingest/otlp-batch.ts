@@ -1,0 +1,61 @@
+import { LIMITS } from '@aims-monitor/schema'
+import { HttpError } from '../http/http-error.js'
+import type { BatchEncoder, EncodedChunk } from './batch-encoder.js'
+import { decodeJsonLogsRequest } from './otlp/decode-json.js'
+import { decodeProtobufLogsRequest } from './otlp/decode-protobuf.js'
+import { OtlpDecodeError } from './otlp/otlp-decode-error.js'
+import { countLogRecords, type OtlpEncoding } from './otlp/otlp-model.js'
+import { partialSuccessMessage } from './otlp/partial-success-message.js'
+import { processLogsRequest, type RecordRejection } from './otlp/process-logs-request.js'
+import { toRecords } from './to-records.js'
+
+/**
+ * Everything `POST /v1/logs` does to a body before the spool: decode (JSON or protobuf), map each
+ * log record by the semantic conventions, validate, split into records, encode rows. Pure CPU and
+ * free of the engine, like processNativeBatch, so it runs in the ingest worker threads: measured at
+ * 100k SDK records per second, doing this on the main thread (~30 µs per record then) starved HTTP
+ * and the spool, and the SDK's queue overflowed (BENCHMARKS.md, `pnpm bench sdk`).
+ */
+export type OtlpBatchResult =
+  | {
+      ok: true
+      /** Log records in the request, AIMS or not. */
+      total: number
+      predictions: number
+      outcomes: number
+      /** In request order. */
+      rejected: RecordRejection[]
+      /** The ExportLogsPartialSuccess message when some were rejected. */
+      partialSuccessMessage?: string
+      chunks: EncodedChunk[]
+    }
+  | { ok: false; status: number; code: string; message: string; rejectionReason: string }
+
+export function processOtlpBatch(body: Uint8Array, encoding: OtlpEncoding, project: string, encoder: BatchEncoder, receivedMs: number): OtlpBatchResult {
+  const buffer = Buffer.from(body.buffer, body.byteOffset, body.byteLength)
+  let request
+  try {
+    request = encoding === 'json' ? decodeJsonLogsRequest(buffer) : decodeProtobufLogsRequest(buffer)
+  } catch (error) {
+    if (!(error instanceof OtlpDecodeError)) throw error
+    return { ok: false, status: 400, code: 'malformed_otlp', message: error.message, rejectionReason: 'malformed_request' }
+  }
+  const total = countLogRecords(request)
+  if (total > LIMITS.maxEventsPerBatch) {
+    const message = `${total} log records in one request; at most ${LIMITS.maxEventsPerBatch} are accepted (lower the exporter's batch size)`
+    return { ok: false, status: 400, code: 'too_many_records', message, rejectionReason: 'too_many_records' }
+  }
+  const { accepted, rejected } = processLogsRequest(request)
+  const { predictions, outcomes } = toRecords(accepted, receivedMs)
+  let chunks: EncodedChunk[] = []
+  try {
+    if (accepted.length > 0) chunks = encoder.encode(project, predictions, outcomes)
+  } catch (error) {
+    // A model past its column limit (422): nothing of the request is stored, as on /v1/events.
+    if (error instanceof HttpError) return { ok: false, status: error.status, code: error.code, message: error.message, rejectionReason: error.code }
+    throw error
+  }
+  const result: OtlpBatchResult = { ok: true, total, predictions: predictions.length, outcomes: outcomes.length, rejected, chunks }
+  if (rejected.length > 0) result.partialSuccessMessage = partialSuccessMessage(rejected, total)
+  return result
+}
