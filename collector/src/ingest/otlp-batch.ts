@@ -6,7 +6,8 @@ import { decodeProtobufLogsRequest } from './otlp/decode-protobuf.js'
 import { OtlpDecodeError } from './otlp/otlp-decode-error.js'
 import { countLogRecords, type OtlpEncoding } from './otlp/otlp-model.js'
 import { partialSuccessMessage } from './otlp/partial-success-message.js'
-import { processLogsRequest, type RecordRejection } from './otlp/process-logs-request.js'
+import { processLogsRequest, validateMappedEvents, type ProcessedLogsRequest, type RecordRejection } from './otlp/process-logs-request.js'
+import { fastProtobufEvents } from './otlp/protobuf-fast-events.js'
 import { toRecords } from './to-records.js'
 
 /**
@@ -33,19 +34,26 @@ export type OtlpBatchResult =
 
 export function processOtlpBatch(body: Uint8Array, encoding: OtlpEncoding, project: string, encoder: BatchEncoder, receivedMs: number): OtlpBatchResult {
   const buffer = Buffer.from(body.buffer, body.byteOffset, body.byteLength)
-  let request
-  try {
-    request = encoding === 'json' ? decodeJsonLogsRequest(buffer) : decodeProtobufLogsRequest(buffer)
-  } catch (error) {
-    if (!(error instanceof OtlpDecodeError)) throw error
-    return { ok: false, status: 400, code: 'malformed_otlp', message: error.message, rejectionReason: 'malformed_request' }
+  // Protobuf requests whose records are all well-formed AIMS events take the fast path; anything
+  // else (and JSON) takes the general one, which is also the one that explains what is wrong.
+  const fast = encoding === 'protobuf' ? fastProtobufEvents(buffer) : null
+  let processed: ProcessedLogsRequest
+  if (fast !== null) {
+    if (fast.total > LIMITS.maxEventsPerBatch) return tooManyRecords(fast.total)
+    processed = validateMappedEvents(fast.total, fast.events, fast.originOf)
+  } else {
+    let request
+    try {
+      request = encoding === 'json' ? decodeJsonLogsRequest(buffer) : decodeProtobufLogsRequest(buffer)
+    } catch (error) {
+      if (!(error instanceof OtlpDecodeError)) throw error
+      return { ok: false, status: 400, code: 'malformed_otlp', message: error.message, rejectionReason: 'malformed_request' }
+    }
+    const total = countLogRecords(request)
+    if (total > LIMITS.maxEventsPerBatch) return tooManyRecords(total)
+    processed = processLogsRequest(request)
   }
-  const total = countLogRecords(request)
-  if (total > LIMITS.maxEventsPerBatch) {
-    const message = `${total} log records in one request; at most ${LIMITS.maxEventsPerBatch} are accepted (lower the exporter's batch size)`
-    return { ok: false, status: 400, code: 'too_many_records', message, rejectionReason: 'too_many_records' }
-  }
-  const { accepted, rejected } = processLogsRequest(request)
+  const { total, accepted, rejected } = processed
   const { predictions, outcomes } = toRecords(accepted, receivedMs)
   let chunks: EncodedChunk[] = []
   try {
@@ -58,4 +66,9 @@ export function processOtlpBatch(body: Uint8Array, encoding: OtlpEncoding, proje
   const result: OtlpBatchResult = { ok: true, total, predictions: predictions.length, outcomes: outcomes.length, rejected, chunks }
   if (rejected.length > 0) result.partialSuccessMessage = partialSuccessMessage(rejected, total)
   return result
+}
+
+function tooManyRecords(total: number): OtlpBatchResult {
+  const message = `${total} log records in one request; at most ${LIMITS.maxEventsPerBatch} are accepted (lower the exporter's batch size)`
+  return { ok: false, status: 400, code: 'too_many_records', message, rejectionReason: 'too_many_records' }
 }

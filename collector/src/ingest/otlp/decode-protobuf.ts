@@ -1,4 +1,5 @@
 import protobuf from 'protobufjs'
+import { expectEnd, expectWireType, int64ToBigInt, messageEnd, readBytesView, readFixed64, readHex, readInterned, skip, WIRE_FIXED64, WIRE_LENGTH_DELIMITED, WIRE_VARINT } from './protobuf-wire.js'
 import { MAX_ANY_VALUE_DEPTH } from './any-value-depth.js'
 import { OtlpDecodeError } from './otlp-decode-error.js'
 import type { OtlpAnyValue, OtlpKeyValue, OtlpLogRecord, OtlpLogsRequest, OtlpResourceLogs, OtlpScopeLogs } from './otlp-model.js'
@@ -35,9 +36,6 @@ export function decodeProtobufLogsRequest(body: Uint8Array): OtlpLogsRequest {
   }
 }
 
-const WIRE_VARINT = 0
-const WIRE_FIXED64 = 1
-const WIRE_LENGTH_DELIMITED = 2
 
 function readResourceLogs(reader: protobuf.Reader, end: number): OtlpResourceLogs {
   let resourceAttributes: OtlpKeyValue[] = []
@@ -45,7 +43,7 @@ function readResourceLogs(reader: protobuf.Reader, end: number): OtlpResourceLog
   while (reader.pos < end) {
     const tag = reader.uint32()
     const field = tag >>> 3
-    if (field === 1) resourceAttributes = readResource(reader, messageEnd(reader, tag, 'ResourceLogs.resource'))
+    if (field === 1) resourceAttributes = decodeResourceAttributes(reader, messageEnd(reader, tag, 'ResourceLogs.resource'))
     else if (field === 2) scopeLogs.push(readScopeLogs(reader, messageEnd(reader, tag, 'ResourceLogs.scope_logs')))
     else skip(reader, tag)
   }
@@ -53,7 +51,8 @@ function readResourceLogs(reader: protobuf.Reader, end: number): OtlpResourceLog
   return { resourceAttributes, scopeLogs }
 }
 
-function readResource(reader: protobuf.Reader, end: number): OtlpKeyValue[] {
+/** A Resource message's attributes (also read by the fast path, once per resource). */
+export function decodeResourceAttributes(reader: protobuf.Reader, end: number): OtlpKeyValue[] {
   const attributes: OtlpKeyValue[] = []
   while (reader.pos < end) {
     const tag = reader.uint32()
@@ -194,103 +193,4 @@ function readKeyValueList(reader: protobuf.Reader, end: number, depth: number): 
 /** The same rule and message as checkAnyValueDepth, enforced while reading so no body can recurse without bound. */
 function checkDepth(depth: number): void {
   if (depth >= MAX_ANY_VALUE_DEPTH) throw new OtlpDecodeError(`an attribute value nests arrays or kvlists more than ${MAX_ANY_VALUE_DEPTH} levels deep`)
-}
-
-/** Reads a length-delimited field's length and returns where the embedded message ends. */
-function messageEnd(reader: protobuf.Reader, tag: number, field: string): number {
-  expectWireType(tag, WIRE_LENGTH_DELIMITED, field)
-  const length = reader.uint32()
-  const end = reader.pos + length
-  if (end > reader.len) throw new OtlpDecodeError(`the body is not a protobuf ExportLogsServiceRequest: ${field} claims ${length} bytes, past the end of the body (at byte ${reader.pos})`)
-  return end
-}
-
-function expectEnd(reader: protobuf.Reader, end: number): void {
-  if (reader.pos !== end) throw new OtlpDecodeError(`the body is not a protobuf ExportLogsServiceRequest: a field runs past the end of its message (at byte ${reader.pos})`)
-}
-
-function expectWireType(tag: number, wireType: number, field: string): void {
-  if ((tag & 7) !== wireType) {
-    throw new OtlpDecodeError(`the body is not a protobuf ExportLogsServiceRequest: ${field} (field ${tag >>> 3}) has wire type ${tag & 7}, expected ${wireType}`)
-  }
-}
-
-function skip(reader: protobuf.Reader, tag: number): void {
-  if (tag >>> 3 === 0) throw new OtlpDecodeError('the body is not a protobuf ExportLogsServiceRequest: field number 0 is not valid')
-  reader.skipType(tag & 7)
-}
-
-/**
- * Attribute keys and event names repeat in every record of a batch (20 keys × 8,192 records from one
- * SDK): decoding each anew was a third of the decode's time, in UTF-8 decoding and the garbage it
- * leaves. Strings of ASCII bytes up to 64 long are looked up by their bytes in a small table and
- * the same string returned; anything else is decoded as usual. The table is bounded (it stops
- * growing at 1,024 entries), so a sender of ever-new keys costs a lookup, not memory.
- */
-const INTERN_MAX_BYTES = 64
-const INTERN_MAX_ENTRIES = 1024
-const interned = new Map<number, { bytes: Uint8Array; text: string }[]>()
-let internedCount = 0
-
-function readInterned(reader: protobuf.Reader, field: string): string {
-  const length = reader.uint32()
-  const start = reader.pos
-  const end = start + length
-  if (end > reader.len) throw new OtlpDecodeError(`the body is not a protobuf ExportLogsServiceRequest: ${field} claims ${length} bytes, past the end of the body (at byte ${start})`)
-  const buf = reader.buf
-  reader.pos = end
-  if (length > INTERN_MAX_BYTES) return (buf as Buffer).toString('utf8', start, end)
-  // A hash of the bytes picks the bucket; ASCII only, so the bytes are the string's char codes.
-  let hash = length
-  for (let i = start; i < end; i++) {
-    const byte = buf[i]!
-    if (byte >= 0x80) return (buf as Buffer).toString('utf8', start, end)
-    hash = (Math.imul(hash, 31) + byte) | 0
-  }
-  const bucket = interned.get(hash)
-  if (bucket) {
-    for (const entry of bucket) if (sameBytes(entry.bytes, buf, start, length)) return entry.text
-  }
-  const text = (buf as Buffer).toString('latin1', start, end)
-  if (internedCount < INTERN_MAX_ENTRIES) {
-    internedCount++
-    const entry = { bytes: Uint8Array.prototype.slice.call(buf, start, end), text }
-    if (bucket) bucket.push(entry)
-    else interned.set(hash, [entry])
-  }
-  return text
-}
-
-function sameBytes(bytes: Uint8Array, buf: Uint8Array, start: number, length: number): boolean {
-  if (bytes.length !== length) return false
-  for (let i = 0; i < length; i++) if (bytes[i] !== buf[start + i]) return false
-  return true
-}
-
-/** fixed64 as two little-endian 32-bit halves: no Long object per timestamp. */
-function readFixed64(reader: protobuf.Reader): bigint {
-  const low = reader.fixed32()
-  const high = reader.fixed32()
-  return (BigInt(high) << 32n) | BigInt(low)
-}
-
-function readHex(reader: protobuf.Reader, tag: number, field: string): string {
-  expectWireType(tag, WIRE_LENGTH_DELIMITED, field)
-  const length = reader.uint32()
-  const start = reader.pos
-  if (start + length > reader.len) throw new OtlpDecodeError(`the body is not a protobuf ExportLogsServiceRequest: ${field} claims ${length} bytes, past the end of the body (at byte ${start})`)
-  reader.pos = start + length
-  return (reader.buf as Buffer).toString('hex', start, start + length)
-}
-
-/** A view of the bytes in the body (a plain Uint8Array, as the JSON decoder gives), not a copy. */
-function readBytesView(reader: protobuf.Reader): Uint8Array {
-  const bytes = reader.bytes()
-  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-}
-
-/** protobufjs gives int64 as a Long (long.js is installed) or, without it, a number. */
-function int64ToBigInt(value: protobuf.Long | number): bigint {
-  if (typeof value === 'number') return BigInt(Math.trunc(value))
-  return BigInt.asIntN(64, (BigInt(value.high >>> 0) << 32n) | BigInt(value.low >>> 0))
 }

@@ -27,9 +27,9 @@ export interface ProcessedLogsRequest {
  * so limits, timestamps, NaN and duplicate ids are judged identically on both interfaces.
  */
 export function processLogsRequest(request: OtlpLogsRequest): ProcessedLogsRequest {
-  const rejected: (RecordRejection & { order: number })[] = []
+  const rejected: OrderedRejection[] = []
   const events: WireEventInput[] = []
-  const eventOrigins: { location: OtlpRecordLocation; order: number }[] = []
+  const eventOrigins: EventOrigin[] = []
   let order = 0
   request.resourceLogs.forEach((resourceLogs, resource) => {
     resourceLogs.scopeLogs.forEach((scopeLogs, scope) => {
@@ -48,26 +48,44 @@ export function processLogsRequest(request: OtlpLogsRequest): ProcessedLogsReque
       })
     })
   })
+  return validateMappedEvents(order, events, (i) => eventOrigins[i]!, rejected)
+}
+
+/** Where a mapped event came from: its place in the request, and its rank among the request's records. */
+export interface EventOrigin {
+  location: OtlpRecordLocation
+  order: number
+}
+
+type OrderedRejection = RecordRejection & { order: number }
+
+/**
+ * The second half of processLogsRequest, for events however they were mapped (the general mapping,
+ * or protobuf-fast-events.ts): validates them with `validateEventBatch`, as /v1/events does, and
+ * merges its rejections with the mapping's, in request order.
+ */
+export function validateMappedEvents(total: number, events: readonly WireEventInput[], originOf: (index: number) => EventOrigin, mappingRejections: OrderedRejection[] = []): ProcessedLogsRequest {
+  const rejected = mappingRejections
   const validation = validateEventBatch(events)
   for (const r of validation.rejected) {
-    const origin = eventOrigins[r.index]!
+    const origin = originOf(r.index)
     const eventType = events[r.index]!.type
     rejected.push({
       location: origin.location,
       reason: r.reason === 'duplicate' ? 'duplicate_in_batch' : 'invalid_event',
-      errors: r.errors.map((e) => ({ path: wirePathToAttribute(eventType, e.path), message: duplicateMessage(e.message, r.reason, eventOrigins) })),
+      errors: r.errors.map((e) => ({ path: wirePathToAttribute(eventType, e.path), message: duplicateMessage(e.message, r.reason, originOf) })),
       order: origin.order,
     })
   }
   rejected.sort((a, b) => a.order - b.order)
-  return { total: order, accepted: validation.accepted, rejected: rejected.map(({ order: _order, ...rejection }) => rejection) }
+  return { total, accepted: validation.accepted, rejected: rejected.map(({ order: _order, ...rejection }) => rejection) }
 }
 
 /** validateEventBatch names the first copy by its index among the events; name it by its place in the request. */
-function duplicateMessage(message: string, reason: 'invalid' | 'duplicate', origins: readonly { location: OtlpRecordLocation }[]): string {
+function duplicateMessage(message: string, reason: 'invalid' | 'duplicate', originOf: (index: number) => EventOrigin): string {
   if (reason !== 'duplicate') return message
   const match = /index (\d+)/.exec(message)
-  const first = match ? origins[Number(match[1])] : undefined
+  const first = match ? originOf(Number(match[1])) : undefined
   return first ? `duplicate of the record at ${formatLocation(first.location)} in this request` : message
 }
 

@@ -1,0 +1,530 @@
+import protobuf from 'protobufjs'
+import {
+  AIMS_ATTRIBUTES as A,
+  AIMS_EVENT_NAMES,
+  AIMS_NAMESPACE,
+  ENVIRONMENT_ATTRIBUTES,
+  EVENT_NAME_ATTRIBUTE,
+  type FeatureValue,
+  type OutcomeEventInput,
+  type PredictionEventInput,
+  type WireEventInput,
+} from '@aims-monitor/schema'
+import { decodeResourceAttributes } from './decode-protobuf.js'
+import type { OtlpAnyValue } from './otlp-model.js'
+import type { EventOrigin } from './process-logs-request.js'
+import { messageEnd, readInterned, WIRE_FIXED64, WIRE_LENGTH_DELIMITED, WIRE_VARINT } from './protobuf-wire.js'
+
+/**
+ * The fast path of `POST /v1/logs` for protobuf: reads the wire events straight off the bytes of a
+ * request in which every record is an AIMS event the mapping reads without complaint — what the
+ * AIMS SDK and any OpenTelemetry SDK following docs/semantic-conventions.md send — and gives up
+ * (returns null) at the first thing it does not handle, leaving the whole request to the general
+ * path (decodeProtobufLogsRequest, then mapLogRecord), which also writes every error message.
+ *
+ * Why: the general path builds the OTLP model (a KeyValue and an AnyValue per attribute), a Map per
+ * record and then the event: ~20 µs of CPU per SDK record on this machine, most of it allocation
+ * and the garbage collection it causes, which at 100k records per second is more than the
+ * machine's two cores can give (BENCHMARKS.md, `pnpm bench sdk`). The same pattern as the native
+ * route's fast acceptor: an exact fast path for the common case and the general code as the
+ * authority for everything else. A differential test (protobuf-fast-events.test.ts) holds it to
+ * the general path's events on generated and mutated requests.
+ *
+ * The events it returns are equal to what mapLogRecord returns for each record; they are then
+ * validated by validateEventBatch like any others.
+ */
+export interface FastEvents {
+  total: number
+  events: WireEventInput[]
+  originOf: (index: number) => EventOrigin
+}
+
+export function fastProtobufEvents(body: Buffer): FastEvents | null {
+  const reader = protobuf.Reader.create(body)
+  const state = new FastState()
+  try {
+    while (reader.pos < reader.len) {
+      const tag = reader.uint32()
+      if (tag !== RESOURCE_LOGS_TAG) return null
+      if (!readResourceLogs(reader, messageEnd(reader, tag, 'ExportLogsServiceRequest.resource_logs'), state)) return null
+      state.resource++
+    }
+  } catch {
+    // Malformed input of any kind: the general path decodes it again and says what is wrong.
+    return null
+  }
+  const { events, scopes } = state
+  return {
+    total: events.length,
+    events,
+    originOf: (index) => {
+      // Scopes in request order, each with the index of its first event: the last one starting at or before `index`.
+      let s = scopes.length - 1
+      while (s > 0 && scopes[s]!.firstEvent > index) s--
+      const scope = scopes[s]!
+      return { location: { resource: scope.resource, scope: scope.scope, record: index - scope.firstEvent }, order: index }
+    },
+  }
+}
+
+// Tags (field number << 3 | wire type) as encoders write them.
+const RESOURCE_LOGS_TAG = (1 << 3) | WIRE_LENGTH_DELIMITED
+const RESOURCE_TAG = (1 << 3) | WIRE_LENGTH_DELIMITED
+const SCOPE_LOGS_TAG = (2 << 3) | WIRE_LENGTH_DELIMITED
+const LOG_RECORDS_TAG = (2 << 3) | WIRE_LENGTH_DELIMITED
+const KEY_TAG = (1 << 3) | WIRE_LENGTH_DELIMITED
+const VALUE_TAG = (2 << 3) | WIRE_LENGTH_DELIMITED
+
+class FastState {
+  readonly events: WireEventInput[] = []
+  readonly scopes: { resource: number; scope: number; firstEvent: number }[] = []
+  resource = 0
+  /** Fallbacks of the current resource: model id, version, environment; null when the resource has none. */
+  fallback: ResourceFallback = NO_FALLBACK
+}
+
+/**
+ * Increases per record, across requests (key roles are shared by all requests, so a per-request
+ * count would meet stamps left by an earlier request): a key role stamped with the current record's
+ * serial was already seen in that record.
+ */
+let recordSerial = 0
+
+interface ResourceFallback {
+  /** Each fallback attribute the resource has, by key; a value that is not a string makes the record fall back to the general path when it needs it. */
+  readonly values: ReadonlyMap<string, OtlpAnyValue>
+}
+const NO_FALLBACK: ResourceFallback = { values: new Map() }
+
+function readResourceLogs(reader: protobuf.Reader, end: number, state: FastState): boolean {
+  state.fallback = NO_FALLBACK
+  let scope = 0
+  let sawScopes = false
+  while (reader.pos < end) {
+    const tag = reader.uint32()
+    if (tag === RESOURCE_TAG) {
+      // Resources come before their scopes in every encoder; one after them would have applied to records already read.
+      if (sawScopes) return false
+      state.fallback = resourceFallback(decodeResourceAttributes(reader, messageEnd(reader, tag, 'ResourceLogs.resource')))
+    } else if (tag === SCOPE_LOGS_TAG) {
+      sawScopes = true
+      state.scopes.push({ resource: state.resource, scope, firstEvent: state.events.length })
+      if (!readScopeLogs(reader, messageEnd(reader, tag, 'ResourceLogs.scope_logs'), state)) return false
+      scope++
+    } else if ((tag >>> 3) === 1 || (tag >>> 3) === 2) return false
+    else reader.skipType(tag & 7)
+  }
+  return reader.pos === end
+}
+
+/** The resource's fallback attributes (model id, version, environment), empty values left out as the mapping does. */
+function resourceFallback(attributes: readonly { key: string; value: OtlpAnyValue }[]): ResourceFallback {
+  const values = new Map<string, OtlpAnyValue>()
+  for (const { key, value } of attributes) {
+    if (value.kind === 'empty') continue
+    if (key === A.modelId || key === A.modelVersion || key === ENVIRONMENT_ATTRIBUTES[0] || key === ENVIRONMENT_ATTRIBUTES[1]) values.set(key, value)
+  }
+  return values.size === 0 ? NO_FALLBACK : { values }
+}
+
+function readScopeLogs(reader: protobuf.Reader, end: number, state: FastState): boolean {
+  while (reader.pos < end) {
+    const tag = reader.uint32()
+    if (tag === LOG_RECORDS_TAG) {
+      const event = readLogRecord(reader, messageEnd(reader, tag, 'ScopeLogs.log_records'), state)
+      if (event === null) return false
+      state.events.push(event)
+    } else if ((tag >>> 3) === 2) return false
+    else reader.skipType(tag & 7)
+  }
+  return reader.pos === end
+}
+
+/**
+ * What an attribute key is, once per distinct key (keys are interned, so the Map finds them by
+ * identity-fast hash). `stamp` marks the record that last had the key: a second sighting in the
+ * same record is a repeated key, which the general path resolves (last value wins).
+ */
+interface KeyRole {
+  readonly kind: RoleKind
+  /** Feature or attribute name, else ''. */
+  readonly name: string
+  /** Slot of a known key in the record's values, else -1. */
+  readonly slot: number
+  stamp: number
+}
+const enum RoleKind {
+  Feature,
+  Attribute,
+  Known,
+  /** `aims.*` not in the conventions: an error for the general path to report. */
+  Unknown,
+  /** Outside the namespace and not read: its value is skipped unread. */
+  Ignored,
+}
+
+// Slots of the keys read by name.
+const SLOTS = [A.predictionId, A.modelId, A.modelVersion, A.outputLabel, A.outputScore, A.outputValue, A.latencyMs, A.streamItems, A.errorType, A.errorMessage, A.outcomeLabel, A.outcomeValue, EVENT_NAME_ATTRIBUTE, ENVIRONMENT_ATTRIBUTES[0], ENVIRONMENT_ATTRIBUTES[1]] as const
+const SLOT = Object.fromEntries(SLOTS.map((key, i) => [key, i])) as Record<(typeof SLOTS)[number], number>
+const PREDICTION_ONLY_SLOTS = [SLOT[A.outputLabel], SLOT[A.outputScore], SLOT[A.outputValue], SLOT[A.latencyMs], SLOT[A.streamItems], SLOT[A.errorType], SLOT[A.errorMessage]]
+const OUTCOME_ONLY_SLOTS = [SLOT[A.outcomeLabel], SLOT[A.outcomeValue]]
+
+const ROLES = new Map<string, KeyRole>()
+const MAX_ROLES = 4096
+
+function roleOf(key: string): KeyRole | null {
+  const known = ROLES.get(key)
+  if (known !== undefined) return known
+  // Past the bound, keys are not remembered, so repeated keys could not be told: leave such requests to the general path.
+  if (ROLES.size >= MAX_ROLES) return null
+  let role: KeyRole
+  const slot = (SLOT as Record<string, number>)[key]
+  if (slot !== undefined) role = { kind: RoleKind.Known, name: '', slot, stamp: -1 }
+  else if (!key.startsWith(AIMS_NAMESPACE)) role = { kind: RoleKind.Ignored, name: '', slot: -1, stamp: -1 }
+  else if (key.startsWith(A.featurePrefix)) role = { kind: RoleKind.Feature, name: key.slice(A.featurePrefix.length), slot: -1, stamp: -1 }
+  else if (key.startsWith(A.attributePrefix)) role = { kind: RoleKind.Attribute, name: key.slice(A.attributePrefix.length), slot: -1, stamp: -1 }
+  else role = { kind: RoleKind.Unknown, name: '', slot: -1, stamp: -1 }
+  ROLES.set(key, role)
+  return role
+}
+
+/**
+ * The key last read at each position of a record, with its role. Records of one batch carry the
+ * same keys in the same order, so a key is first compared with the one at its position in the
+ * previous record (a byte compare, no hashing nor lookup); only a different key is interned and
+ * looked up. Measured: the interning table's hashing and lookup was a quarter of the fast path.
+ */
+interface KeyAtPosition {
+  bytes: Uint8Array
+  role: KeyRole
+}
+const keysAtPosition: (KeyAtPosition | undefined)[] = []
+const MAX_POSITIONS = 256
+
+function readKeyRole(reader: protobuf.Reader, position: number): KeyRole | null {
+  const length = reader.uint32()
+  const start = reader.pos
+  if (start + length > reader.len) return null
+  const buf = reader.buf
+  const previous = position < MAX_POSITIONS ? keysAtPosition[position] : undefined
+  if (previous !== undefined && previous.bytes.length === length) {
+    const bytes = previous.bytes
+    let i = 0
+    while (i < length && bytes[i] === buf[start + i]) i++
+    if (i === length) {
+      reader.pos = start + length
+      return previous.role
+    }
+  }
+  reader.pos = start + length
+  const role = roleOf((buf as Buffer).toString('utf8', start, start + length))
+  // A copy (TypedArray slice), not a view: a view would keep the request's whole body alive.
+  if (role !== null && position < MAX_POSITIONS) keysAtPosition[position] = { bytes: Uint8Array.prototype.slice.call(buf, start, start + length), role }
+  return role
+}
+
+/** Values of the known keys in the record being read (reset per record). `undefined`: absent. */
+const slots: (string | number | boolean | undefined)[] = new Array(SLOTS.length).fill(undefined)
+/** A value the fast path does not read: the record goes to the general path. */
+const NOT_READ = Symbol('not read')
+/** LogRecord fields the fast path reads: one of them with an unexpected wire type is malformed, for the general path to report. */
+const READ_FIELDS = (1 << 1) | (1 << 6) | (1 << 9) | (1 << 10) | (1 << 11) | (1 << 12)
+
+function readLogRecord(reader: protobuf.Reader, end: number, state: FastState): WireEventInput | null {
+  const serial = ++recordSerial
+  slots.fill(undefined)
+  let features: Record<string, FeatureValue> | undefined
+  let attributes: Record<string, FeatureValue> | undefined
+  let timeLow = 0
+  let timeHigh = 0
+  let observedLow = 0
+  let observedHigh = 0
+  let eventName = ''
+  let traceId = ''
+  let spanId = ''
+  let ordinal = 0
+  while (reader.pos < end) {
+    const tag = reader.uint32()
+    switch (tag) {
+      case (1 << 3) | WIRE_FIXED64:
+        timeLow = reader.fixed32()
+        timeHigh = reader.fixed32()
+        break
+      case (11 << 3) | WIRE_FIXED64:
+        observedLow = reader.fixed32()
+        observedHigh = reader.fixed32()
+        break
+      case (6 << 3) | WIRE_LENGTH_DELIMITED: {
+        const kvEnd = messageEnd(reader, tag, 'LogRecord.attributes')
+        if (reader.pos >= kvEnd || reader.uint32() !== KEY_TAG) return null
+        const role = readKeyRole(reader, ordinal++)
+        if (role === null || role.stamp === serial || role.kind === RoleKind.Unknown) return null
+        role.stamp = serial
+        if (reader.pos >= kvEnd || reader.uint32() !== VALUE_TAG) return null
+        const valueEnd = messageEnd(reader, VALUE_TAG, 'KeyValue.value')
+        if (valueEnd !== kvEnd) return null
+        if (role.kind === RoleKind.Ignored) {
+          reader.pos = valueEnd
+          break
+        }
+        const value = readScalarValue(reader, valueEnd, ordinal - 1)
+        if (value === NOT_READ) return null
+        if (role.kind === RoleKind.Known) slots[role.slot] = value
+        else if (role.kind === RoleKind.Feature) (features ??= {})[role.name] = value
+        else (attributes ??= {})[role.name] = value
+        break
+      }
+      case (9 << 3) | WIRE_LENGTH_DELIMITED:
+        traceId = readIdHex(reader)
+        break
+      case (10 << 3) | WIRE_LENGTH_DELIMITED:
+        spanId = readIdHex(reader)
+        break
+      case (12 << 3) | WIRE_LENGTH_DELIMITED:
+        eventName = readInterned(reader, 'LogRecord.event_name')
+        break
+      default:
+        // A known field with another wire type is malformed: the general path says so.
+        if (tag >>> 3 < 32 && (READ_FIELDS >>> (tag >>> 3)) & 1) return null
+        reader.skipType(tag & 7)
+    }
+  }
+  if (reader.pos !== end) return null
+  if (eventName === '') {
+    const fromAttribute = slots[SLOT[EVENT_NAME_ATTRIBUTE]]
+    if (typeof fromAttribute !== 'string') return null
+    eventName = fromAttribute
+  }
+  const timestamp = timestampMs(timeHigh, timeLow, observedHigh, observedLow)
+  if (timestamp === undefined) return null
+  if (eventName === AIMS_EVENT_NAMES.prediction) return prediction(state, timestamp, features, attributes, traceId, spanId)
+  if (eventName === AIMS_EVENT_NAMES.outcome) return features === undefined && attributes === undefined ? outcome(state, timestamp) : null
+  return null
+}
+
+/**
+ * A string, bool, double or safe-integer AnyValue, as the mapping's readScalar reads it; NOT_READ
+ * for anything else (an integer beyond ±(2^53 − 1), bytes, arrays, kvlists, an empty or repeated value).
+ */
+function readScalarValue(reader: protobuf.Reader, end: number, position: number): string | number | boolean | typeof NOT_READ {
+  if (reader.pos >= end) return NOT_READ
+  const tag = reader.uint32()
+  let value: string | number | boolean | typeof NOT_READ
+  switch (tag) {
+    case (1 << 3) | WIRE_LENGTH_DELIMITED:
+      value = readShortString(reader, position)
+      break
+    case (2 << 3) | WIRE_VARINT:
+      value = reader.bool()
+      break
+    case (3 << 3) | WIRE_VARINT:
+      value = readSafeInt64(reader)
+      break
+    case (4 << 3) | WIRE_FIXED64:
+      value = reader.double()
+      break
+    default:
+      return NOT_READ
+  }
+  return reader.pos === end ? value : NOT_READ
+}
+
+/**
+ * An int64 varint as a number when it is within ±(2^53 − 1) (what readSafeInt accepts), else
+ * NOT_READ. Read here rather than with reader.int64(), which makes a Long per value: the two 32-bit
+ * halves are assembled as protobuf's varint encoding lays them out (7 bits per byte, little end
+ * first; negative values are 10 bytes, two's complement).
+ */
+function readSafeInt64(reader: protobuf.Reader): number | typeof NOT_READ {
+  const buf = reader.buf
+  let pos = reader.pos
+  let low = 0
+  let high = 0
+  let shift = 0
+  let byte: number
+  // Bytes 1-4: bits 0-27 of the low half.
+  do {
+    if (pos >= reader.len) return NOT_READ
+    byte = buf[pos++]!
+    if (shift < 28) low |= (byte & 0x7f) << shift
+    else if (shift === 28) {
+      // Byte 5: bits 28-31 of the low half, bits 0-2 of the high half.
+      low |= (byte & 0x0f) << 28
+      high |= (byte & 0x7f) >> 4
+    } else high |= (byte & 0x7f) << (shift - 32)
+    shift += 7
+  } while (byte & 0x80 && shift < 70)
+  if (byte & 0x80) return NOT_READ
+  reader.pos = pos
+  high |= 0
+  // |value| <= 2^53 - 1 means high in [-2^21, 2^21), the edges checked exactly by isSafeInteger.
+  if (high >= 0x200000 || high < -0x200000) return NOT_READ
+  const value = high * 4294967296 + (low >>> 0)
+  return Number.isSafeInteger(value) ? value : NOT_READ
+}
+
+/**
+ * A string value, reused when one of the last few values at the same position had the same bytes
+ * (categories, labels and model ids repeat; values longer than 32 bytes, ids mostly, are decoded).
+ */
+interface CachedValue {
+  bytes: Uint8Array
+  text: string
+}
+const VALUES_PER_POSITION = 8
+const MAX_CACHED_VALUE_BYTES = 32
+const valuesAtPosition: CachedValue[][] = []
+const nextValueSlot: number[] = []
+
+function readShortString(reader: protobuf.Reader, position: number): string | typeof NOT_READ {
+  const length = reader.uint32()
+  const start = reader.pos
+  const end = start + length
+  if (end > reader.len) return NOT_READ
+  reader.pos = end
+  const buf = reader.buf
+  if (length > MAX_CACHED_VALUE_BYTES || position >= MAX_POSITIONS) return (buf as Buffer).toString('utf8', start, end)
+  let cached = valuesAtPosition[position]
+  if (cached === undefined) {
+    cached = []
+    valuesAtPosition[position] = cached
+    nextValueSlot[position] = 0
+  }
+  for (let c = 0; c < cached.length; c++) {
+    const bytes = cached[c]!.bytes
+    if (bytes.length !== length) continue
+    let i = 0
+    while (i < length && bytes[i] === buf[start + i]) i++
+    if (i === length) return cached[c]!.text
+  }
+  const text = (buf as Buffer).toString('utf8', start, end)
+  const copy = new Uint8Array(length)
+  for (let i = 0; i < length; i++) copy[i] = buf[start + i]!
+  const slot = nextValueSlot[position]!
+  cached[slot] = { bytes: copy, text }
+  nextValueSlot[position] = (slot + 1) % VALUES_PER_POSITION
+  return text
+}
+
+/**
+ * recordTimestampMs without bigint: nanoseconds = high·2^32 + low, and the time in ms is
+ * ⌊nanos / 1000⌋ / 1000. high·2^32 = 1000·(high·4,294,967) + high·296, so
+ * ⌊nanos / 1000⌋ = high·4,294,967 + ⌊(high·296 + low) / 1000⌋, every term an exact double while
+ * high < 2^31 (until the year 2262). Later times, or none, go to the general path.
+ */
+function timestampMs(timeHigh: number, timeLow: number, observedHigh: number, observedLow: number): number | undefined {
+  let high = timeHigh
+  let low = timeLow
+  if (high === 0 && low === 0) {
+    high = observedHigh
+    low = observedLow
+  }
+  if ((high === 0 && low === 0) || high >= 0x80000000) return undefined
+  const micros = high * 4294967 + Math.floor((high * 296 + low) / 1000)
+  return micros / 1000
+}
+
+/** A trace or span id: lower-case hex, '' for none or all zeros (as optionalHexId). */
+function readIdHex(reader: protobuf.Reader): string {
+  const length = reader.uint32()
+  const start = reader.pos
+  if (start + length > reader.len) throw new RangeError('id past the end of the body')
+  reader.pos = start + length
+  const buf = reader.buf
+  let zero = true
+  for (let i = start; i < start + length; i++) {
+    if (buf[i] !== 0) {
+      zero = false
+      break
+    }
+  }
+  return zero ? '' : (buf as Buffer).toString('hex', start, start + length)
+}
+
+/** A known key's value read as a string, or from the resource for the keys that fall back; NOT_READ when it is of another kind. */
+function stringSlot(state: FastState, key: (typeof SLOTS)[number], fallsBack: boolean): string | undefined | typeof NOT_READ {
+  const value = slots[SLOT[key]]
+  if (value !== undefined) return typeof value === 'string' ? value : NOT_READ
+  if (!fallsBack) return undefined
+  const resourceValue = state.fallback.values.get(key)
+  if (resourceValue === undefined) return undefined
+  return resourceValue.kind === 'string' ? resourceValue.value : NOT_READ
+}
+
+function numberSlot(key: (typeof SLOTS)[number]): number | undefined | typeof NOT_READ {
+  const value = slots[SLOT[key]]
+  return value === undefined || typeof value === 'number' ? value : NOT_READ
+}
+
+/** The environment as readFirst finds it: the first key present on the record, else the first on the resource. */
+function environmentOf(state: FastState): string | undefined | typeof NOT_READ {
+  for (const key of ENVIRONMENT_ATTRIBUTES) if (slots[SLOT[key]] !== undefined) return stringSlot(state, key, false)
+  for (const key of ENVIRONMENT_ATTRIBUTES) if (state.fallback.values.has(key)) return stringSlot(state, key, true)
+  return undefined
+}
+
+function prediction(state: FastState, timestamp: number, features: Record<string, FeatureValue> | undefined, attributes: Record<string, FeatureValue> | undefined, traceId: string, spanId: string): PredictionEventInput | null {
+  for (const slot of OUTCOME_ONLY_SLOTS) if (slots[slot] !== undefined) return null
+  const id = stringSlot(state, A.predictionId, false)
+  const modelId = stringSlot(state, A.modelId, true)
+  const modelVersion = stringSlot(state, A.modelVersion, true)
+  const environment = environmentOf(state)
+  const score = numberSlot(A.outputScore)
+  const value = numberSlot(A.outputValue)
+  const latencyMs = numberSlot(A.latencyMs)
+  const streamItems = numberSlot(A.streamItems)
+  const errorType = stringSlot(state, A.errorType, false)
+  const errorMessage = stringSlot(state, A.errorMessage, false)
+  if (id === NOT_READ || modelId === NOT_READ || modelVersion === NOT_READ || environment === NOT_READ || score === NOT_READ || value === NOT_READ) return null
+  if (latencyMs === NOT_READ || streamItems === NOT_READ || errorType === NOT_READ || errorMessage === NOT_READ) return null
+  const label = slots[SLOT[A.outputLabel]]
+  // Built as mapLogRecord's readPrediction builds it: the same members, absent ones left out.
+  const model: { id?: string; version?: string } = {}
+  if (modelId !== undefined) model.id = modelId
+  if (modelVersion !== undefined) model.version = modelVersion
+  const event = { type: 'prediction' } as PredictionEventInput
+  if (id !== undefined) event.id = id
+  event.timestamp = timestamp
+  event.model = model as PredictionEventInput['model']
+  event.features = features ?? {}
+  event.attributes = attributes ?? {}
+  if (environment !== undefined) event.environment = environment
+  if (label !== undefined || score !== undefined || value !== undefined) {
+    const output: NonNullable<PredictionEventInput['output']> = {}
+    if (label !== undefined) output.label = label
+    if (score !== undefined) output.score = score
+    if (value !== undefined) output.value = value
+    event.output = output
+  }
+  if (errorType !== undefined || errorMessage !== undefined) {
+    const error = {} as NonNullable<PredictionEventInput['error']>
+    if (errorType !== undefined) error.type = errorType
+    if (errorMessage !== undefined) error.message = errorMessage
+    event.error = error
+  }
+  if (latencyMs !== undefined) event.latencyMs = latencyMs
+  if (streamItems !== undefined) event.streamItems = streamItems
+  if (traceId !== '') event.traceId = traceId
+  if (spanId !== '') event.spanId = spanId
+  return event
+}
+
+function outcome(state: FastState, timestamp: number): OutcomeEventInput | null {
+  for (const slot of PREDICTION_ONLY_SLOTS) if (slots[slot] !== undefined) return null
+  const predictionId = stringSlot(state, A.predictionId, false)
+  const modelId = stringSlot(state, A.modelId, true)
+  const version = stringSlot(state, A.modelVersion, true)
+  const value = numberSlot(A.outcomeValue)
+  if (predictionId === NOT_READ || modelId === NOT_READ || version === NOT_READ || value === NOT_READ) return null
+  const label = slots[SLOT[A.outcomeLabel]]
+  const model: { id?: string; version?: string } = {}
+  if (modelId !== undefined) model.id = modelId
+  if (version !== undefined) model.version = version
+  const event = { type: 'outcome' } as OutcomeEventInput
+  if (predictionId !== undefined) event.predictionId = predictionId
+  event.timestamp = timestamp
+  event.model = model as OutcomeEventInput['model']
+  if (label !== undefined) event.label = label
+  if (value !== undefined) event.value = value
+  return event
+}
