@@ -14,6 +14,7 @@ import { nonconformitiesSection } from './nonconformities-section.js'
 import { controlChanges, controlRegister, policyVersionsInPeriod } from './policy-section.js'
 import type { ManagementReview, ReportData, ReportProgress } from './report-data.js'
 import { resultsSection } from './results-section.js'
+import { policySegments } from './policies-in-force.js'
 import { scheduleSection } from './schedule-section.js'
 
 /** Evaluation records read for one report (the repository's page bound). */
@@ -77,7 +78,9 @@ export async function buildEvidenceReport(store: Store, options: EvidenceReportO
   const records = stored.map((s) => s.record)
 
   progress('schedule')
-  const schedule = scheduleSection(controls, records, from, to, now)
+  const history = new PolicyHistory(store)
+  const segments = await policySegments(history, policy, versions, from, to, (c) => c.scope.project === project && (model === null || c.scope.model === model))
+  const schedule = scheduleSection(segments, records, now)
   progress('results')
   const results = resultsSection(records)
   progress('alerts')

@@ -48,6 +48,10 @@ function limitations(records: readonly EvaluationRecord[], schedule: ReportSched
   for (const [id, n] of notJudged) notes.push(`Not judged: ${id} has ${n} evaluation${n === 1 ? '' : 's'} with insufficient data or an error in the period.`)
   for (const c of schedule.controls) if (c.truncated) notes.push(`Bounded: the schedule of ${c.controlId} produced more windows than the report enumerates; its counts are lower bounds.`)
   if (recordsTruncated) notes.push('Bounded: the period holds more evaluation records than the report reads; narrow the period for exact counts.')
-  notes.push('Schedules are those of the policy given to the report; windows a since-changed schedule produced are matched by control id and window only.')
+  for (const b of schedule.basis) {
+    if (b.reason === 'recorded') continue
+    const why = { no_recorded_versions: 'the policy history holds no version of it', before_first_recorded_load: 'it is before the first version the policy history recorded', recorded_text_unreadable: 'the text recorded for the version then in force no longer parses' }[b.reason]
+    notes.push(`Schedules from ${b.from} to ${b.to} are those of the policy given to the report (version ${b.version}, sha256 ${b.sha256.slice(0, 12)}…): ${why}.`)
+  }
   return notes
 }

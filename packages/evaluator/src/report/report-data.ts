@@ -112,6 +112,22 @@ export interface ControlSchedule {
 export interface ReportSchedule {
   readonly totals: { readonly scheduled: number; readonly executed: number; readonly missed: number; readonly notJudged: number; readonly unscheduled: number }
   readonly controls: readonly ControlSchedule[]
+  /** Whose schedules applied to which part of the period (see policySegments). */
+  readonly basis: readonly ScheduleBasis[]
+}
+
+/**
+ * The policy version whose schedules the report applied to part of the period: `recorded` (the
+ * version loaded then, from the policy history), or the policy given to the report where the
+ * history has no version (`no_recorded_versions`, `before_first_recorded_load`) or the recorded
+ * text no longer parses (`recorded_text_unreadable`).
+ */
+export interface ScheduleBasis {
+  readonly from: string
+  readonly to: string
+  readonly sha256: string
+  readonly version: string
+  readonly reason: 'recorded' | 'no_recorded_versions' | 'before_first_recorded_load' | 'recorded_text_unreadable'
 }
 
 export interface TrendPoint {

@@ -50,7 +50,9 @@ export function reportDocument(r: ReportData): ReportBlock[] {
   }
 
   h(2, '3. Scheduled, executed and missed evaluations')
-  p('Scheduled: the windows each active control\'s schedule produced with their end in the period. Executed: those with an evaluation record (insufficient data and errors included, listed below). Missed: those without.')
+  p('Scheduled: the windows each active control\'s schedule produced with their end in the period, under the policy version in force when the window ended. Executed: those with an evaluation record (insufficient data and errors included, listed below). Missed: those without.')
+  const basisNote = { recorded: 'recorded version', no_recorded_versions: 'policy given to the report (no recorded version)', before_first_recorded_load: 'policy given to the report (before the first recorded version)', recorded_text_unreadable: 'policy given to the report (recorded text unreadable)' }
+  table(['From', 'To', 'Policy version', 'sha256', 'Schedules of'], r.schedule.basis.map((b) => [shortTime(b.from), shortTime(b.to), b.version, `${b.sha256.slice(0, 12)}…`, basisNote[b.reason]]))
   table(['Control', 'Scheduled', 'Executed', 'Missed', 'Not judged', 'Unscheduled'], r.schedule.controls.map((c) => [c.controlId, String(c.scheduled), String(c.executed), String(c.missed), String(c.notJudged), String(c.unscheduled)]))
   const exceptions = r.schedule.controls.flatMap((c) => c.exceptions.map((e) => [c.controlId, `${shortTime(e.from)} – ${shortTime(e.to)}`, e.status, e.outcome ?? '—']))
   if (exceptions.length) table(['Control', 'Window', 'Status', 'Outcome'], exceptions)
