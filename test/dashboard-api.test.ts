@@ -293,7 +293,7 @@ describe('aggregates', () => {
     const res = await c.get(`/v1/dashboard/models/credit/distribution?feature=age&from=${D + DAY}&to=${D + 2 * DAY}`)
     expect(res.status, res.text).toBe(200)
     const body = res.json
-    expect(body).toMatchObject({ feature: 'age', kind: 'num', reference: { id: 'ref-credit', rows: 500 }, current: { count: 1000, missing: 0 } })
+    expect(body).toMatchObject({ feature: 'age', kind: 'num', reference: { id: 'ref-credit', rows: 500 }, current: { count: 1000, missing: 0, approximate: false, maxError: 0 } })
     const sortedRef = ascending(referenceAges)
     const inner: number[] = []
     for (let k = 1; k <= 9; k++) {
@@ -335,7 +335,7 @@ describe('aggregates', () => {
 
     // A range without events: the reference is still drawn, the current side is empty.
     const none = (await c.get(`/v1/dashboard/models/credit/distribution?feature=age&from=${D - 7 * DAY}&to=${D - 6 * DAY}`)).json
-    expect(none.current).toEqual({ count: 0, missing: 0 })
+    expect(none.current).toEqual({ count: 0, missing: 0, approximate: false, maxError: 0 })
     expect(none.bins.every((b: { current: number | null; reference: number }) => b.current === null && b.reference > 0)).toBe(true)
   })
 

@@ -1,11 +1,14 @@
 import {
   binCountsFromRows, binCountsQuery, categoryCountsFromRows, categoryCountsQuery, quantilesFromRows, quantilesQuery,
-  type PredictionScope, type QuantileMethod,
+  type PredictionScope,
 } from '@aims-monitor/metrics'
 import { REFERENCE_ALL_TIME, type Evaluator, type ReferenceDataset, type ReferenceDatasets } from '@aims-monitor/evaluator'
 import { featureColumnName, type FeatureKind, type Store } from '@aims-monitor/store'
 import { HttpError } from '../http/http-error.js'
+import { numericHistogram, rowCount, stringCounts } from './feature-rollup-scan.js'
+import { binHistogram, histogramQuantiles } from './histogram-bins.js'
 import type { DashboardModel } from './model-catalog.js'
+import { referenceBinsCache, type ReferenceBins } from './reference-bins-cache.js'
 import { queryRows } from './query-rows.js'
 import type { TimeRange } from './time-range.js'
 
@@ -14,6 +17,12 @@ const DECILES = Array.from({ length: 9 }, (_, i) => (i + 1) / 10)
 /** Categorical features: the categories kept by name; the rest are OTHER. */
 export const TOP_CATEGORIES = 20
 const OTHER = '(other)'
+/**
+ * Up to this many predictions in the range, a numeric feature whose histogram buckets an edge cuts
+ * is counted exactly from the raw rows instead (measured ~30 ms for 0.86M rows on the bench);
+ * beyond, the shares come from the histogram with their error bound.
+ */
+export const EXACT_SCAN_MAX_ROWS = 1_000_000
 
 export interface DistributionBin {
   readonly label: string
@@ -30,8 +39,12 @@ export interface Distribution {
   readonly feature: string
   readonly kind: FeatureKind
   readonly reference: { id: string; rows: number } | null
-  /** Values of the feature in the range, and rows where it was missing. */
-  readonly current: { count: number; missing: number }
+  /**
+   * Values of the feature in the range, and rows where it was missing; `approximate` when the
+   * current shares come from the rollup's histogram with edges inside its buckets, each share then
+   * within `maxError` (absolute) of the exact one.
+   */
+  readonly current: { count: number; missing: number; approximate: boolean; maxError: number }
   readonly bins: DistributionBin[]
 }
 
@@ -64,9 +77,14 @@ export async function chooseReference(references: ReferenceDatasets, evaluator: 
  * - boolean: false and true;
  * - categorical: the 20 categories with the largest share on either side, the rest as "(other)";
  *   shares of the non-missing values.
+ * The current side comes from the hourly feature rollups, not from every prediction (a week of the
+ * bench's 6M predictions: 0.36–0.56 s scanned, 0.04–0.1 s rolled up; BENCHMARKS.md, run D). Exact
+ * except for a numeric feature whose histogram buckets an edge cuts, over more than
+ * `exactScanMaxRows` predictions: then `current.approximate` and the bound `maxError`
+ * (docs/dashboard-api.md).
  * @throws {HttpError} 404 when the model has no such feature.
  */
-export async function featureDistribution(store: Store, model: DashboardModel, feature: string, range: TimeRange, reference: ReferenceDataset | null): Promise<Distribution> {
+export async function featureDistribution(store: Store, model: DashboardModel, feature: string, range: TimeRange, reference: ReferenceDataset | null, options: { exactScanMaxRows?: number } = {}): Promise<Distribution> {
   const kinds = model.features.filter((f) => f.name === feature).map((f) => f.kind)
   if (kinds.length === 0) {
     const names = [...new Set(model.features.map((f) => f.name))]
@@ -77,46 +95,71 @@ export async function featureDistribution(store: Store, model: DashboardModel, f
   const inReference = (kind: FeatureKind) => reference?.profile.columns[featureColumnName(feature, kind)] !== undefined
   const kind = order.find((k) => kinds.includes(k) && inReference(k)) ?? order.find((k) => kinds.includes(k))!
   const column = featureColumnName(feature, kind)
-  const current: PredictionScope = { table: model.table, window: range }
   const referenceScope: PredictionScope | null = reference && inReference(kind) ? { table: store.table(reference.rowsTable), window: REFERENCE_ALL_TIME } : null
-  const sides = { current, reference: referenceScope }
-  const { bins, count, missing } = kind === 'str' ? await categoricalBins(store, column, sides) : await numericBins(store, column, sides, kind === 'bool')
+  const current: Current = { store, model, column, range, exactScanMaxRows: options.exactScanMaxRows ?? EXACT_SCAN_MAX_ROWS }
+  const binned = kind === 'str'
+    ? await categoricalBins(current, referenceScope)
+    : await numericBins(current, referenceScope && reference ? { scope: referenceScope, dataset: reference } : null, kind === 'bool')
   return {
     feature,
     kind,
     reference: referenceScope && reference ? { id: reference.id, rows: reference.rowCount } : null,
-    current: { count, missing },
-    bins,
+    current: { count: binned.count, missing: binned.missing, approximate: binned.maxError > 0, maxError: binned.maxError },
+    bins: binned.bins,
   }
 }
 
-interface Sides {
-  readonly current: PredictionScope
-  readonly reference: PredictionScope | null
+/** The range's side, read from the hourly feature rollups (feature-rollup-scan.ts). */
+interface Current {
+  readonly store: Store
+  readonly model: DashboardModel
+  readonly column: string
+  readonly range: TimeRange
+  /** Up to this many predictions, numeric bins are counted from the raw rows (EXACT_SCAN_MAX_ROWS). */
+  readonly exactScanMaxRows: number
 }
 
 interface Binned {
   readonly bins: DistributionBin[]
   readonly count: number
   readonly missing: number
+  /** Largest absolute error of a current share (0: exact). */
+  readonly maxError: number
 }
 
-async function numericBins(store: Store, column: string, sides: Sides, isBool: boolean): Promise<Binned> {
-  let edges: number[]
-  if (isBool) edges = [0, 0.5, 1] // bins [0, 0.5) and [0.5, 1] (the last bin is closed): false (0) and true (1)
-  else {
-    // The reference is a fixed sample, sorted exactly; the range may hold millions of rows, sampled beyond 8192.
-    const [scope, method]: [PredictionScope, QuantileMethod] = sides.reference ? [sides.reference, 'exactInclusive'] : [sides.current, 'approximate']
-    const quantiles = quantilesFromRows(await queryRows(store, quantilesQuery({ scope, column, levels: DECILES, method })), DECILES)
-    edges = [-Infinity]
-    for (const q of quantiles.values) if (Number.isFinite(q) && q > edges[edges.length - 1]!) edges.push(q)
-    edges.push(Infinity)
+async function numericBins(current: Current, reference: { scope: PredictionScope; dataset: ReferenceDataset } | null, isBool: boolean): Promise<Binned> {
+  const { store, column } = current
+  // Booleans are 0 or 1 (the encoder writes nothing else): bins (−∞, 0.5) and [0.5, ∞], false and
+  // true; open at both ends, so that no histogram bucket (1's is [1, 1.004)) straddles an edge.
+  const boolEdges = [-Infinity, 0.5, Infinity]
+  const binsAt = async (scope: PredictionScope, edges: readonly number[]) => binCountsFromRows(await queryRows(store, binCountsQuery({ scope, column, edges })), edges).counts
+  // The reference is a fixed sample, sorted exactly, and never changes: its side is computed once.
+  const referenceSide = (r: NonNullable<typeof reference>): Promise<ReferenceBins> => referenceBinsCache.get(r.dataset, `${column}${isBool ? ' bool' : ''}`, async () => {
+    const edges = isBool ? boolEdges : edgesAt(quantilesFromRows(await queryRows(store, quantilesQuery({ scope: r.scope, column, levels: DECILES, method: 'exactInclusive' })), DECILES).values)
+    return { edges, counts: await binsAt(r.scope, edges) }
+  })
+  const [histogram, ref] = await Promise.all([numericHistogram(store, current.model, column, current.range), reference ? referenceSide(reference) : Promise.resolve(null)])
+  const raw: PredictionScope = { table: current.model.table, window: current.range }
+  const small = histogram.rows <= current.exactScanMaxRows
+  // Without a reference, the range's own deciles: ClickHouse's `quantiles` over a small range
+  // (sampled beyond 8192 values); over a large one, from the histogram, each at the lower end of
+  // its bucket so that no edge cuts a bucket.
+  const edges = isBool ? boolEdges
+    : ref ? [...ref.edges]
+      : small ? edgesAt(quantilesFromRows(await queryRows(store, quantilesQuery({ scope: raw, column, levels: DECILES, method: 'approximate' })), DECILES).values)
+        : edgesAt(histogramQuantiles(histogram.buckets, DECILES))
+  const fromHistogram = binHistogram(histogram.buckets, edges)
+  let curCounts = fromHistogram.counts
+  let errors = fromHistogram.errors
+  if (fromHistogram.approximate && small) {
+    // Few rows: the exact count is cheap, so an edge inside a bucket costs no precision.
+    curCounts = await binsAt(raw, edges)
+    errors = errors.map(() => 0)
   }
-  const count = async (scope: PredictionScope) => binCountsFromRows(await queryRows(store, binCountsQuery({ scope, column, edges })), edges)
-  const [cur, ref] = await Promise.all([count(sides.current), sides.reference ? count(sides.reference) : Promise.resolve(null)])
-  const curShares = shares(cur.counts)
+  const curShares = shares(curCounts)
   const refShares = ref ? shares(ref.counts) : null
-  const bins = cur.counts.map((_, i): DistributionBin => {
+  const curTotal = curCounts.reduce((s, n) => s + n, 0)
+  const bins = curCounts.map((_, i): DistributionBin => {
     const lower = edges[i]!
     const upper = edges[i + 1]!
     const label = isBool ? (i === 0 ? 'false' : 'true') : numericLabel(lower, upper)
@@ -128,21 +171,29 @@ async function numericBins(store: Store, column: string, sides: Sides, isBool: b
       current: curShares[i]!,
     }
   })
-  return { bins, count: cur.total - cur.nan, missing: cur.nan }
+  const maxError = curTotal > 0 ? Math.max(0, ...errors.map((e) => e / curTotal)) : 0
+  return { bins, count: fromHistogram.total, missing: histogram.rows - fromHistogram.total, maxError: roundUp(maxError) }
 }
 
-async function categoricalBins(store: Store, column: string, sides: Sides): Promise<Binned> {
-  const top = async (scope: PredictionScope) => categoryCountsFromRows(await queryRows(store, categoryCountsQuery({ scope, column, topK: TOP_CATEGORIES })))
-  const [curTop, refTop] = await Promise.all([top(sides.current), sides.reference ? top(sides.reference) : Promise.resolve(null)])
+async function categoricalBins(current: Current, reference: PredictionScope | null): Promise<Binned> {
+  const { store, model, column, range } = current
+  const refTopOf = async (scope: PredictionScope) => categoryCountsFromRows(await queryRows(store, categoryCountsQuery({ scope, column, topK: TOP_CATEGORIES })))
+  const [curTop, refTop, rows] = await Promise.all([
+    stringCounts(store, model, column, range, { topK: TOP_CATEGORIES }),
+    reference ? refTopOf(reference) : Promise.resolve(null),
+    rowCount(store, model, range),
+  ])
   const candidates = [...new Set([...Object.keys(curTop.counts), ...Object.keys(refTop?.counts ?? {})])]
   let cur = curTop
   let ref = refTop
   if (refTop && candidates.length > 0) {
     // Each side's count of every candidate, so that a category frequent on one side only is compared too.
-    const against = async (scope: PredictionScope) => categoryCountsFromRows(await queryRows(store, categoryCountsQuery({ scope, column, categories: candidates })), candidates)
-    ;[cur, ref] = await Promise.all([against(sides.current), against(sides.reference!)])
+    ;[cur, ref] = await Promise.all([
+      stringCounts(store, model, column, range, { categories: candidates }),
+      (async () => categoryCountsFromRows(await queryRows(store, categoryCountsQuery({ scope: reference!, column, categories: candidates })), candidates))(),
+    ])
   }
-  const curTotal = cur.total - cur.missing
+  const curTotal = cur.values
   const refTotal = ref ? ref.total - ref.missing : 0
   const share = (n: number, total: number) => (total > 0 ? n / total : null)
   const score = (c: string) => Math.max(share(cur.counts[c] ?? 0, curTotal) ?? 0, ref ? (share(ref.counts[c] ?? 0, refTotal) ?? 0) : 0)
@@ -156,7 +207,23 @@ async function categoricalBins(store: Store, column: string, sides: Sides): Prom
   const curOther = curTotal - kept.reduce((s, c) => s + (cur.counts[c] ?? 0), 0)
   const refOther = ref ? refTotal - kept.reduce((s, c) => s + (ref!.counts[c] ?? 0), 0) : 0
   if (curOther > 0 || refOther > 0) bins.push(bin(OTHER, curOther, refOther))
-  return { bins, count: curTotal, missing: cur.missing }
+  // Categories are counted exactly (the rollup keeps every value per hour).
+  return { bins, count: curTotal, missing: rows - curTotal, maxError: 0 }
+}
+
+/** An error bound rounded up to 3 significant digits (rounding must not make it smaller). */
+function roundUp(x: number): number {
+  if (x === 0) return 0
+  const scale = 10 ** (Math.floor(Math.log10(x)) - 2)
+  return Math.ceil(x / scale) * scale
+}
+
+/** Bin edges at quantiles: finite ones, strictly increasing (ties merged), outer bins open. */
+function edgesAt(quantiles: readonly number[]): number[] {
+  const edges = [-Infinity]
+  for (const q of quantiles) if (Number.isFinite(q) && q > edges[edges.length - 1]!) edges.push(q)
+  edges.push(Infinity)
+  return edges
 }
 
 function shares(counts: readonly number[]): (number | null)[] {

@@ -1,4 +1,4 @@
-import { parseColumnName, type FeatureKind, type Store } from '@aims-monitor/store'
+import { NUMERIC_FEATURE_COLUMNS, STRING_FEATURE_COLUMNS, parseColumnName, type FeatureKind, type Store } from '@aims-monitor/store'
 import { HttpError } from '../http/http-error.js'
 import { queryRows } from './query-rows.js'
 
@@ -10,6 +10,11 @@ export interface DashboardModel {
   /** One entry per (feature, kind) column, by name. */
   readonly features: readonly { readonly name: string; readonly kind: FeatureKind }[]
   readonly attributes: readonly string[]
+  /**
+   * Each feature column's number in the hourly feature rollups (rollup-table-ddl.ts): its 1-based
+   * position among the numeric (num, bool) or the string feature columns, in table order.
+   */
+  readonly rollupFeature: Readonly<Record<string, number>>
 }
 
 /** The project's models and their predictions tables (unqualified), by id. */
@@ -34,18 +39,25 @@ export async function findModel(store: Store, project: string, modelId: string):
   })
   const table = rows[0]?.predictions_table
   if (table === undefined) throw new HttpError(404, 'unknown_model', `project "${project}" has no model "${modelId}" (a model appears with its first prediction; GET /v1/models lists them)`)
-  const columns = await queryRows<{ name: string }>(store, {
-    query: 'SELECT name FROM system.columns WHERE database = {db:String} AND table = {table:String} ORDER BY name',
-    params: { db: store.config.database, table },
+  // In table order, matched by ClickHouse with the views' own patterns, so the numbers are the views'.
+  const columns = await queryRows<{ name: string; num: number; str: number }>(store, {
+    query: `SELECT name, match(name, {num:String}) AS num, match(name, {str:String}) AS str
+            FROM system.columns WHERE database = {db:String} AND table = {table:String} ORDER BY position`,
+    params: { db: store.config.database, table, num: NUMERIC_FEATURE_COLUMNS, str: STRING_FEATURE_COLUMNS },
   })
   const features: { name: string; kind: FeatureKind }[] = []
   const attributes: string[] = []
-  for (const { name } of columns) {
+  const rollupFeature: Record<string, number> = Object.create(null) as Record<string, number>
+  let numbers = 0
+  let strings = 0
+  for (const { name, num, str } of columns) {
+    if (Number(num) === 1) rollupFeature[name] = ++numbers
+    else if (Number(str) === 1) rollupFeature[name] = ++strings
     const parsed = parseColumnName(name)
     if (parsed.role === 'feature') features.push({ name: parsed.feature, kind: parsed.kind })
     else if (parsed.role === 'attribute') attributes.push(parsed.attribute)
   }
   features.sort((a, b) => (a.name === b.name ? a.kind.localeCompare(b.kind) : a.name < b.name ? -1 : 1))
   attributes.sort()
-  return { id: modelId, table: store.table(table), features, attributes }
+  return { id: modelId, table: store.table(table), features, attributes, rollupFeature }
 }

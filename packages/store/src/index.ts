@@ -21,6 +21,18 @@ export {
   createRollupViewSql,
   backfillRollupSql,
   rollupTtlExpression,
+  FEATURE_HISTOGRAM_BITS,
+  NUMERIC_FEATURE_COLUMNS,
+  STRING_FEATURE_COLUMNS,
+  ALL_ROWS_FEATURE,
+  featureHistogramKeySql,
+  numericFeatureRollupName,
+  stringFeatureRollupName,
+  featureRollupViewNames,
+  createFeatureRollupTablesSql,
+  createFeatureRollupViewsSql,
+  backfillFeatureRollupsSql,
+  featureRollupTtlExpression,
 } from './rollup-table-ddl.js'
 export { listModelSummaries } from './model-summaries.js'
 export type { ModelSummary, ModelVersionSummary } from './model-summaries.js'

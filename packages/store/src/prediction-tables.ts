@@ -1,6 +1,9 @@
 import { addColumnsSql, createPredictionsTableSql } from './prediction-table-ddl.js'
 import { predictionsTableName, type ColumnSpec } from './prediction-layout.js'
-import { backfillRollupSql, createRollupTableSql, createRollupViewSql, rollupTableName, rollupViewName } from './rollup-table-ddl.js'
+import {
+  backfillFeatureRollupsSql, backfillRollupSql, createFeatureRollupTablesSql, createFeatureRollupViewsSql, createRollupTableSql,
+  createRollupViewSql, featureRollupViewNames, numericFeatureRollupName, rollupTableName, rollupViewName, stringFeatureRollupName,
+} from './rollup-table-ddl.js'
 import { qualifiedTable, quoteIdentifier } from './identifiers.js'
 import type { Store } from './open-store.js'
 
@@ -66,20 +69,34 @@ export class PredictionTables {
   }
 
   /**
-   * Creates the rollup and its view, filling the rollup from the rows the table already holds when
-   * the view is new (a table created before rollups existed). The view is created last and is the
-   * marker: an interrupted backfill is redone from an emptied rollup on the next ensure(). Rows
-   * inserted between the backfill and the view would be missed, which cannot happen here: the
-   * table's writer (the spool drainer, the bench fill) awaits ensure() before inserting.
+   * Creates the rollups and their views (the minute rollup, then the hourly feature rollups), filling
+   * each from the rows the table already holds when its view is new (a table created before that
+   * rollup existed). A view is created last and is the marker: an interrupted backfill is redone
+   * from an emptied rollup on the next ensure(). Rows inserted between the backfill and the view
+   * would be missed, which cannot happen here: the table's writer (the spool drainer, the bench
+   * fill) awaits ensure() before inserting.
    */
   private async ensureRollup(table: string): Promise<void> {
     const context = this.ddlContext()
-    if (await this.tableExists(rollupViewName(table))) return
     const onCluster = context.cluster ? ` ON CLUSTER ${quoteIdentifier(context.cluster)}` : ''
-    await this.store.client.command({ query: createRollupTableSql(table, context) })
-    await this.store.client.command({ query: `TRUNCATE TABLE IF EXISTS ${qualifiedTable(context.database, rollupTableName(table))}${onCluster}` })
-    await this.store.client.command({ query: backfillRollupSql(table, context) })
-    await this.store.client.command({ query: createRollupViewSql(table, context) })
+    const truncate = (name: string) => this.store.client.command({ query: `TRUNCATE TABLE IF EXISTS ${qualifiedTable(context.database, name)}${onCluster}` })
+    const run = async (queries: string[]) => {
+      for (const query of queries) await this.store.client.command({ query })
+    }
+    if (!(await this.tableExists(rollupViewName(table)))) {
+      await this.store.client.command({ query: createRollupTableSql(table, context) })
+      await truncate(rollupTableName(table))
+      await this.store.client.command({ query: backfillRollupSql(table, context) })
+      await this.store.client.command({ query: createRollupViewSql(table, context) })
+    }
+    // The hourly feature rollups (rollup-table-ddl.ts), the same way: both views are the marker.
+    const views = featureRollupViewNames(table)
+    if (!(await Promise.all(views.map((v) => this.tableExists(v)))).every(Boolean)) {
+      await run(createFeatureRollupTablesSql(table, context))
+      for (const name of [numericFeatureRollupName(table), stringFeatureRollupName(table)]) await truncate(name)
+      await run(backfillFeatureRollupsSql(table, context))
+      await run(createFeatureRollupViewsSql(table, context))
+    }
   }
 
   private async tableExists(name: string): Promise<boolean> {

@@ -1,6 +1,6 @@
 import { qualifiedTable, quoteIdentifier } from './identifiers.js'
 import type { Store } from './open-store.js'
-import { rollupTableName, rollupTtlExpression } from './rollup-table-ddl.js'
+import { featureRollupTtlExpression, numericFeatureRollupName, rollupTableName, rollupTtlExpression, stringFeatureRollupName } from './rollup-table-ddl.js'
 
 /**
  * Keeps the TTL of every event table equal to the configured retention. Tables get the retention in
@@ -32,18 +32,23 @@ export async function applyRetention(store: Store): Promise<{ changedFrom: numbe
         query: `ALTER TABLE ${qualifiedTable(store.config.database, table)}${onCluster} MODIFY TTL toDateTime(ts) + toIntervalDay(${days})`,
       })
     }
-    // Each predictions table's minute rollup keeps its minutes exactly as long as the rows they sum.
-    // (A table older than rollups has none until the store opens it: it is then created with the new TTL.)
+    // Each predictions table's rollups keep their minutes and hours exactly as long as the rows they sum.
+    // (A table older than rollups has none until the store opens it: they are then created with the new TTL.)
+    const ttlOf = new Map<string, string>()
+    for (const { predictions_table: t } of tables) {
+      ttlOf.set(rollupTableName(t), rollupTtlExpression(days))
+      for (const name of [numericFeatureRollupName(t), stringFeatureRollupName(t)]) ttlOf.set(name, featureRollupTtlExpression(days))
+    }
     const rollups = await (
       await store.client.query({
         query: 'SELECT name FROM system.tables WHERE database = {db:String} AND has({names:Array(String)}, name)',
-        query_params: { db: store.config.database, names: tables.map((t) => rollupTableName(t.predictions_table)) },
+        query_params: { db: store.config.database, names: [...ttlOf.keys()] },
         format: 'JSONEachRow',
       })
     ).json<{ name: string }>()
     for (const { name } of rollups) {
       await store.client.command({
-        query: `ALTER TABLE ${qualifiedTable(store.config.database, name)}${onCluster} MODIFY TTL ${rollupTtlExpression(days)}`,
+        query: `ALTER TABLE ${qualifiedTable(store.config.database, name)}${onCluster} MODIFY TTL ${ttlOf.get(name)!}`,
       })
     }
   }

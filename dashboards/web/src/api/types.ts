@@ -78,6 +78,8 @@ export interface Distribution {
   feature: string
   kind: string
   reference: { id: string; rows: number } | null
+  /** `approximate`: the current shares come from the hourly histogram, each within `maxError`. */
+  current?: { count: number; missing: number; approximate: boolean; maxError: number }
   bins: DistributionBin[]
 }
 

@@ -144,6 +144,9 @@ function FeatureDistribution({ location, base, range, ts, drift, settled }: { lo
             <p class="muted">
               {dist.data.reference ? <>Reference data set <code>{dist.data.reference.id}</code> ({formatCount(dist.data.reference.rows)} rows) against the current range.</> : 'No reference data set for this model: the current range only.'}
               {' '}{dist.data.kind === 'num' ? 'Bins at the reference deciles.' : 'Most frequent categories.'}
+              {dist.data.current?.approximate && (
+                <>{' '}<span data-testid="distribution-approximate">Current shares are approximate near the bin edges: each within ±{(dist.data.current.maxError * 100).toPrecision(2)} percentage points (read from hourly histograms).</span></>
+              )}
             </p>
             <Chart id="distribution-chart" option={option} label={`Distribution of ${chosen}: reference versus current, share of values per bin`} />
             <details>
