@@ -27,6 +27,14 @@ import {
   categoryCountsFromRows,
   categoryCountsQuery,
   clickHouseQuantileExact,
+  columnProfilesFromRows,
+  columnProfilesQuery,
+  confusionOfCells,
+  outcomeCellsFromRows,
+  outcomeCellsQuery,
+  outcomeJoin,
+  ParamBag,
+  type ColumnProfileSpec,
   clickHouseQuantileExactInclusive,
   confusionByGroupFromRows,
   confusionByGroupQuery,
@@ -443,6 +451,70 @@ describe('missing rates, volume and FINAL', () => {
     expect(withFinal.total).toBe(unique.length)
     const without = binCountsFromRows(await rows(binCountsQuery({ scope: { table: dupTable, window }, column: 'f:x:num', edges })), edges)
     expect(without.total).toBeGreaterThanOrEqual(unique.length) // 600 until a background merge collapses them
+  })
+})
+
+describe('one scan for several columns, one join for several outcome metrics', () => {
+  it('profiles columns in one statement with the values of the single-column statements', async () => {
+    for (const s of [{ window: ref }, { window: cur, environment: 'production' }] as ScopeFilter[]) {
+      for (const final of [false, true]) {
+        const scope = sqlScope(s, final)
+        const summaries = await Promise.all(['f:x:num', 'f:y:num'].map(async (column) => numericSummaryFromRows(await rows(numericSummaryQuery({ scope, column })))))
+        const grid = fineGrid(summaries[0]!.min, summaries[0]!.max)
+        const levels = [0.1, 0.25, 0.5, 0.75, 0.9]
+        const edges = [-Infinity, ...EDGES, Infinity]
+        const specs: ColumnProfileSpec[] = [
+          { column: 'f:x:num', summary: { moments: true }, quantiles: { levels, method: 'exactInclusive' }, fineHistogram: grid, binEdges: edges },
+          { column: 'f:y:num', summary: { moments: false }, binEdges: EDGES },
+          { column: 'f:y:num', quantiles: { levels: [0.5] } },
+        ]
+        const [x, y, yq] = columnProfilesFromRows(await rows(columnProfilesQuery({ scope, columns: specs })), specs)
+        const summaryX = summaries[0]!
+        expect(x!.summary!.count).toBe(summaryX.count)
+        // min, max and the counts are exact; mean and std are sums whose order follows the engine's threads.
+        expect({ ...x!.summary!, mean: 0, std: 0 }).toEqual({ ...summaryX, mean: 0, std: 0 })
+        expect(x!.summary!.std).toBeCloseTo(summaryX.std, 12)
+        expect(x!.quantiles).toEqual(quantilesFromRows(await rows(quantilesQuery({ scope, column: 'f:x:num', levels, method: 'exactInclusive' })), levels))
+        expect(x!.fineHistogram).toEqual(fineHistogramFromRows(await rows(fineHistogramQuery({ scope, column: 'f:x:num', grid })), grid))
+        expect(x!.binCounts).toEqual(binCountsFromRows(await rows(binCountsQuery({ scope, column: 'f:x:num', edges })), edges))
+        const summaryY = summaries[1]!
+        expect(y!.summary).toEqual({ ...summaryY, mean: NaN, std: NaN }) // no moments asked: left out
+        expect(summaryY.posInf + summaryY.negInf).toBeGreaterThan(0) // ±Infinity reach the histogram's outer bins
+        expect(y!.binCounts).toEqual(binCountsFromRows(await rows(binCountsQuery({ scope, column: 'f:y:num', edges: EDGES })), EDGES))
+        expect(yq!.quantiles).toEqual(quantilesFromRows(await rows(quantilesQuery({ scope, column: 'f:y:num', levels: [0.5] })), [0.5]))
+      }
+    }
+    // The grid over y's whole range holds its infinities apart, as fineHistogramQuery does.
+    const scope = sqlScope({ window: cur })
+    const summary = numericSummaryFromRows(await rows(numericSummaryQuery({ scope, column: 'f:y:num' })))
+    const grid = fineGrid(summary.min, summary.max, 64)
+    const [h] = columnProfilesFromRows(await rows(columnProfilesQuery({ scope, columns: [{ column: 'f:y:num', fineHistogram: grid }] })), [{ column: 'f:y:num', fineHistogram: grid }])
+    expect(h!.fineHistogram).toEqual(fineHistogramFromRows(await rows(fineHistogramQuery({ scope, column: 'f:y:num', grid })), grid))
+    expect(h!.fineHistogram!.underflow + h!.fineHistogram!.overflow).toBe(summary.posInf + summary.negInf)
+  })
+
+  it('gives each attribute\'s confusion matrices and the exact ROC AUC from one join', async () => {
+    const s: ScopeFilter = { window: cur, environment: 'production' }
+    const join = { scope: sqlScope(s, true), latestOutcomesTable: store.table('outcomes_latest'), project: 'default', modelId: 'sql-test' }
+    const labels = { positiveLabel: 'approve', positiveOutcomeLabel: 'repaid' }
+    const attributes = ['channel', 'sex']
+    const query = outcomeCellsQuery({ ...join, ...labels, attributes, rocAuc: true })
+    expect(query.query).not.toMatch(/approve|repaid|production|sql-test/)
+    const cells = outcomeCellsFromRows(await rows(query), attributes)
+    for (const attribute of attributes) {
+      const single = confusionByGroupFromRows(await rows(confusionByGroupQuery({ ...join, ...labels, groupBy: attribute })))
+      expect(confusionOfCells(cells, attribute)).toEqual(single)
+      expect(Object.keys(confusionOfCells(cells, attribute).byGroup)).toEqual(Object.keys(single.byGroup)) // the same group order
+    }
+    expect(confusionOfCells(cells, null)).toEqual(confusionByGroupFromRows(await rows(confusionByGroupQuery({ ...join, ...labels }))))
+    // The AUC of the single statement (the scores in the join's order) and of the cells' flattened scores.
+    const bag = new ParamBag()
+    const j = outcomeJoin(join, bag, { predictions: ['output_score AS score'], outcome: [`CAST(label = ${bag.bind('p', 'String', 'repaid')} AS UInt8) AS actual`] })
+    const scored = 'o.matched AND isFinite(p.score) AND p.score >= 0 AND p.score <= 1'
+    const [direct] = await rows({ query: `SELECT arrayROCAUC(groupArrayIf(p.score, ${scored}), groupArrayIf(o.actual, ${scored})) AS auc, countIf(${scored}) AS n FROM ${j.from} ${j.settings}`, params: bag.values })
+    expect(cells.rocAuc).toBe(direct!.auc)
+    expect(cells.cells.reduce((n, c) => n + c.scored, 0)).toBe(Number(direct!.n))
+    expect(outcomeCellsFromRows(await rows(outcomeCellsQuery({ ...join, ...labels, attributes: [] })), []).rocAuc).toBeNull()
   })
 })
 

@@ -46,13 +46,22 @@ export type EvaluationResult =
   | { readonly status: 'already_evaluated'; readonly stored: StoredEvaluation }
   | { readonly status: 'claimed_elsewhere'; readonly key: string }
 
+export interface EvaluateControlOptions {
+  /**
+   * Awaited just before the record is appended to the chain: a batch evaluating controls
+   * concurrently appends them in its own order (the chain's order is the policy's, as when
+   * evaluated one by one).
+   */
+  readonly beforeAppend?: (() => Promise<void>) | undefined
+}
+
 /**
  * Evaluates one control for the window that `at` falls after, once: an evaluation already recorded
  * for the (control, version, window) is returned as it is; one another evaluator has claimed is left
  * to it. The metric is computed in ClickHouse, judged, chained into the evidence, and the alert of
  * the (control, segment) moves accordingly; notifications are queued, never awaited.
  */
-export async function evaluateControl(deps: EvaluationDependencies, loaded: LoadedPolicy, control: Control, at: number, cache = new QueryCache(deps.store)): Promise<EvaluationResult> {
+export async function evaluateControl(deps: EvaluationDependencies, loaded: LoadedPolicy, control: Control, at: number, cache = new QueryCache(deps.store), options: EvaluateControlOptions = {}): Promise<EvaluationResult> {
   const window = currentWindow(control, at)
   const project = control.scope.project
   const iso = isoWindow(window)
@@ -80,7 +89,12 @@ export async function evaluateControl(deps: EvaluationDependencies, loaded: Load
     }
     const resolved = await resolveReference(deps, control, window, scope, model)
     referenceEvidence = resolved.evidence
-    const context: MetricContext = { store: deps.store, control, project, modelId: control.scope.model, scope, columns: model.columns, reference: resolved.reference, rows: (query) => cache.rows(query) }
+    const context: MetricContext = {
+      store: deps.store, control, project, modelId: control.scope.model, scope, columns: model.columns, reference: resolved.reference,
+      rows: (query) => cache.rows(query),
+      batch: { controls: cache.batch?.controls ?? [control], at },
+      shared: (key, compute) => cache.shared(key, compute),
+    }
     computation = await METRIC_RUNNERS[control.metric.kind](context)
     sizes = { current: computation.currentSize, reference: computation.referenceSize, labelled: computation.labelled }
     judgement = guardSamples(control, computation) ?? judgeItems(control, computation.items)
@@ -128,6 +142,7 @@ export async function evaluateControl(deps: EvaluationDependencies, loaded: Load
     evaluatedBy: deps.identity,
     durationMs: now - started,
   }
+  await options.beforeAppend?.()
   const stored = await deps.evaluations.append(record)
   if (stored.record.id !== record.id || stored.record.evaluatedBy !== deps.identity || stored.record.evaluatedAt !== record.evaluatedAt) {
     return { status: 'already_evaluated', stored }

@@ -1,6 +1,7 @@
 import type { Control } from '@aims-monitor/controls'
 import type { PredictionScope } from '@aims-monitor/metrics'
 import type { Store } from '@aims-monitor/store'
+import type { BatchScope } from './query-cache.js'
 import type { ReferenceDataset } from './reference-dataset.js'
 import type { Window } from './windows.js'
 
@@ -22,6 +23,10 @@ export interface MetricContext {
   readonly reference: ResolvedReference | null
   /** Runs a read query (once per evaluation batch: see QueryCache). */
   readonly rows: <T = Record<string, unknown>>(query: { query: string; params?: Record<string, unknown> }) => Promise<T[]>
+  /** The controls evaluated in the same batch (this one included) and the evaluation time. */
+  readonly batch: BatchScope
+  /** A computation shared by the controls of the batch, run once per `key` (see QueryCache.shared). */
+  readonly shared: <T>(key: string, compute: () => Promise<T>) => Promise<T>
 }
 
 /** One item of a metric over several features (or one value of a metric over groups). */

@@ -1,8 +1,9 @@
 import {
-  categoryCountsFromRows, categoryCountsQuery, missingRatesFromRows, missingRatesQuery, numericSummaryFromRows, numericSummaryQuery,
+  categoryCountsFromRows, categoryCountsQuery, missingRatesFromRows, missingRatesQuery,
   ParamBag, quoteIdentifier, scopeClause, type MissingColumn,
 } from '@aims-monitor/metrics'
 import { InsufficientData, type MetricComputation, type MetricContext, type MetricItem } from '../metric-context.js'
+import { driftData } from './drift-profiles.js'
 import { featureColumn } from './feature-columns.js'
 
 /**
@@ -51,7 +52,9 @@ async function outOfRangeRate(context: MetricContext, feature: string, column: {
   let min = typeof params.min === 'number' ? params.min : undefined
   let max = typeof params.max === 'number' ? params.max : undefined
   if ((min === undefined || max === undefined) && context.reference) {
-    const ref = numericSummaryFromRows(await context.rows(numericSummaryQuery({ scope: context.reference.scope, column: column.column })))
+    // The reference's range from the drift profiles when the batch's drift controls on the same
+    // windows already summarise this column (one scan for all), else its own summary statement.
+    const ref = await driftData(context, context.reference.scope).summary('reference', column.column, false)
     if (ref.count === 0) return { name: feature, value: null, insufficient: `the reference has no value of ${feature}`, detail: {} }
     min ??= ref.min
     max ??= ref.max

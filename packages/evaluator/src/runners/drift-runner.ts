@@ -1,25 +1,22 @@
 import {
-  binCounts, binCountsFromRows, binCountsQuery, categoryCountsFromRows, categoryCountsQuery, chiSquareDrift, chooseDriftTest, detectDrift,
-  fineGrid, fineHistogramFromRows, fineHistogramQuery, hellingerDistance, isDrift, jensenShannonDistance, jensenShannonDrift,
-  ksFromFineHistograms, ksTest, normedWassersteinDistance, numericSummaryFromRows, numericSummaryQuery, psi, psiFromBins,
-  quantileEdges, quantilesFromRows, quantilesQuery, wassersteinDistance, wassersteinFromFineHistograms, zTestDrift,
+  binCounts, categoryCountsFromRows, categoryCountsQuery, chiSquareDrift, chooseDriftTest, detectDrift,
+  hellingerDistance, isDrift, jensenShannonDistance, jensenShannonDrift,
+  ksFromFineHistograms, ksTest, normedWassersteinDistance, psi, psiFromBins,
+  quantileEdges, wassersteinDistance, wassersteinFromFineHistograms, zTestDrift,
   ParamBag, quoteIdentifier, scopeClause, type NumericSummary, type PredictionScope,
 } from '@aims-monitor/metrics'
 import { InsufficientData, numberParam, type MetricComputation, type MetricContext, type MetricItem } from '../metric-context.js'
+import { BINNED_EXACTLY, EXACT_MAX_SAMPLE, driftData, edgesOf, gridOf, quantileLevels, type DriftData } from './drift-profiles.js'
 import { featureColumn } from './feature-columns.js'
-
 
 /**
  * Samples at most this large on both sides are compared exactly, from their distinct values and
  * counts (an aggregate the engine returns, at most this many rows): scipy's exact KS p-value, exact
  * Wasserstein. Beyond, the 4096-bin histograms with their documented error bound.
  */
-export const EXACT_MAX_SAMPLE = 20_000
+export { EXACT_MAX_SAMPLE }
 
 type Counts = Record<string, number>
-
-/** Metrics over reference-quantile bins: the same numbers from bin counts whatever the sample size. */
-const BINNED_EXACTLY = new Set(['psi', 'jensen_shannon', 'hellinger'])
 
 /** Drift of every selected feature between the reference and the current window. */
 export async function runDrift(context: MetricContext): Promise<MetricComputation> {
@@ -29,6 +26,9 @@ export async function runDrift(context: MetricContext): Promise<MetricComputatio
   let currentSize = 0
   let referenceSize = 0
   const methods = new Set<string>()
+  // Summaries, quantiles, histograms and bin counts of numeric features come from profiles shared by
+  // the batch's drift controls on the same windows (drift-profiles.ts): four scans for all of them.
+  const data = driftData(context, reference.scope)
   for (const feature of context.control.selector.features ?? []) {
     const column = featureColumn(context, feature)
     if ('missing' in column) {
@@ -37,7 +37,7 @@ export async function runDrift(context: MetricContext): Promise<MetricComputatio
     }
     const item = column.kind === 'str'
       ? await categoricalFeature(context, reference.scope, feature, column.column, methods)
-      : await numericFeature(context, reference.scope, feature, column.column, column.kind === 'bool', methods)
+      : await numericFeature(context, data, reference.scope, feature, column.column, column.kind === 'bool', methods)
     currentSize = Math.max(currentSize, Number(item.detail.currentSize ?? 0))
     referenceSize = Math.max(referenceSize, Number(item.detail.referenceSize ?? 0))
     items.push(item)
@@ -53,14 +53,16 @@ export async function runDrift(context: MetricContext): Promise<MetricComputatio
   }
 }
 
-async function numericFeature(context: MetricContext, referenceScope: PredictionScope, feature: string, column: string, isBool: boolean, methods: Set<string>): Promise<MetricItem> {
+async function numericFeature(context: MetricContext, data: DriftData, referenceScope: PredictionScope, feature: string, column: string, isBool: boolean, methods: Set<string>): Promise<MetricItem> {
   const name = context.control.metric.name
   if (!isBool && BINNED_EXACTLY.has(name)) {
     // Counts in reference-quantile bins are exact at any size: no summary, no small-sample path.
-    const result = await binnedNumericValue(context, referenceScope, column, null, null, name, methods)
+    const result = await binnedNumericValue(context, data, column, null, null, name, methods)
     return { name: feature, ...result }
   }
-  const [cur, ref] = await Promise.all([summary(context, context.scope, column), summary(context, referenceScope, column)])
+  // Only the reference's standard deviation is ever read (normed Wasserstein, also as 'auto' may pick it).
+  const moments = name === 'wasserstein_normed' || name === 'auto'
+  const [cur, ref] = await Promise.all([data.summary('current', column, false), data.summary('reference', column, moments)])
   const sizes = { currentSize: cur.count, referenceSize: ref.count, currentMissing: cur.total - cur.count, referenceMissing: ref.total - ref.count }
   if (cur.count === 0 || ref.count === 0) {
     return { name: feature, value: null, insufficient: `no ${cur.count === 0 ? 'current' : 'reference'} value of ${feature}`, detail: sizes }
@@ -79,7 +81,7 @@ async function numericFeature(context: MetricContext, referenceScope: Prediction
     const result = exactNumeric(context, referenceValues, current)
     return { name: feature, ...result, detail: { ...sizes, ...result.detail } }
   }
-  const result = await binnedNumeric(context, referenceScope, column, ref, cur, methods)
+  const result = await binnedNumeric(context, data, referenceScope, column, ref, cur, methods)
   return { name: feature, ...result, detail: { ...sizes, ...result.detail } }
 }
 
@@ -106,7 +108,7 @@ function exactNumeric(context: MetricContext, reference: Float64Array, current: 
   }
 }
 
-async function binnedNumeric(context: MetricContext, referenceScope: PredictionScope, column: string, ref: NumericSummary, cur: NumericSummary, methods: Set<string>): Promise<Omit<MetricItem, 'name'>> {
+async function binnedNumeric(context: MetricContext, data: DriftData, referenceScope: PredictionScope, column: string, ref: NumericSummary, cur: NumericSummary, methods: Set<string>): Promise<Omit<MetricItem, 'name'>> {
   const name = context.control.metric.name
   let test = name
   if (name === 'auto') {
@@ -119,21 +121,18 @@ async function binnedNumeric(context: MetricContext, referenceScope: PredictionS
       return { value: item.value, pValue: item.pValue, detail: item.detail }
     }
     test = choice.test === 'ks' ? 'ks' : 'wasserstein_normed'
-    const score = await binnedNumericValue(context, referenceScope, column, ref, cur, test, methods)
+    const score = await binnedNumericValue(context, data, column, ref, cur, test, methods)
     const drifted = isDrift(score.value!, choice)
     return { value: drifted ? 1 : 0, pValue: score.pValue ?? null, detail: { ...score.detail, test: choice.test, rule: choice.rule, score: score.value, threshold: choice.threshold, drifted } }
   }
-  return binnedNumericValue(context, referenceScope, column, ref, cur, test, methods)
+  return binnedNumericValue(context, data, column, ref, cur, test, methods)
 }
 
-async function binnedNumericValue(context: MetricContext, referenceScope: PredictionScope, column: string, ref: NumericSummary | null, cur: NumericSummary | null, name: string, methods: Set<string>): Promise<Omit<MetricItem, 'name'>> {
+async function binnedNumericValue(context: MetricContext, data: DriftData, column: string, ref: NumericSummary | null, cur: NumericSummary | null, name: string, methods: Set<string>): Promise<Omit<MetricItem, 'name'>> {
   if (name === 'ks' || name === 'ks_statistic' || name === 'wasserstein' || name === 'wasserstein_normed') {
     if (ref === null || cur === null) throw new TypeError(`${name} needs both samples' summaries`)
-    const grid = fineGrid(Math.min(ref.min, cur.min), Math.max(ref.max, cur.max))
-    const [refHist, curHist] = await Promise.all([
-      context.rows(fineHistogramQuery({ scope: referenceScope, column, grid })).then((rows) => fineHistogramFromRows(rows, grid)),
-      context.rows(fineHistogramQuery({ scope: context.scope, column, grid })).then((rows) => fineHistogramFromRows(rows, grid)),
-    ])
+    const grid = gridOf(ref, cur)
+    const [refHist, curHist] = await Promise.all([data.fineHistogram('reference', column, grid), data.fineHistogram('current', column, grid)])
     if (name.startsWith('ks')) {
       const ks = ksFromFineHistograms(refHist, curHist)
       methods.add(`KS from ${grid.bins}-bin histograms (D within its bracket, p-value the largest the data allows)`)
@@ -146,15 +145,8 @@ async function binnedNumericValue(context: MetricContext, referenceScope: Predic
     return { value: w.value / ref.std, detail: { bracket: [w.lower / ref.std, w.upper / ref.std], referenceStd: ref.std } }
   }
   const bins = numberParam(context.control, 'bins', 10)
-  const levels = Array.from({ length: bins - 1 }, (_, i) => (i + 1) / bins)
-  const quantiles = levels.length ? quantilesFromRows(await context.rows(quantilesQuery({ scope: referenceScope, column, levels, method: 'exactInclusive' })), levels).values : []
-  const edges = [-Infinity]
-  for (const q of quantiles) if (q > edges[edges.length - 1]!) edges.push(q)
-  edges.push(Infinity)
-  const [refBins, curBins] = await Promise.all([
-    context.rows(binCountsQuery({ scope: referenceScope, column, edges })).then((rows) => binCountsFromRows(rows, edges)),
-    context.rows(binCountsQuery({ scope: context.scope, column, edges })).then((rows) => binCountsFromRows(rows, edges)),
-  ])
+  const edges = edgesOf(await data.referenceQuantiles(column, quantileLevels(context.control)))
+  const [refBins, curBins] = await Promise.all([data.binCounts('reference', column, edges), data.binCounts('current', column, edges)])
   methods.add(`${bins} reference-quantile bins (numpy linear quantiles, open outer edges)`)
   const sizes = { currentSize: curBins.total - curBins.nan, referenceSize: refBins.total - refBins.nan, currentMissing: curBins.nan, referenceMissing: refBins.nan }
   if (sizes.currentSize === 0 || sizes.referenceSize === 0) {
@@ -232,10 +224,6 @@ function categoricalItem(context: MetricContext, feature: string, reference: Cou
     default:
       return { name: feature, value: null, insufficient: `${name} applies to numeric features; ${feature} is categorical`, detail }
   }
-}
-
-async function summary(context: MetricContext, scope: PredictionScope, column: string): Promise<NumericSummary> {
-  return numericSummaryFromRows(await context.rows(numericSummaryQuery({ scope, column })))
 }
 
 /** Distinct finite values with their counts, ascending; null when there are more than `limit`. */

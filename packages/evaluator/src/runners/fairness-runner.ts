@@ -1,10 +1,11 @@
 import {
-  confusionByGroupFromRows, confusionByGroupQuery, fairnessGroupsOf, fairnessMetricsFromCounts,
+  confusionByGroupFromRows, confusionOfCells, fairnessGroupsOf, fairnessMetricsFromCounts,
   type FairnessReport, type GroupMetrics, type RateName,
 } from '@aims-monitor/metrics'
 import { metricDefinition } from '@aims-monitor/controls'
 import { ParamBag, quoteIdentifier, scopeClause } from '@aims-monitor/metrics'
 import { InsufficientData, numberParam, stringParam, type MetricComputation, type MetricContext } from '../metric-context.js'
+import { outcomeCells } from './outcome-profiles.js'
 
 /** The metric's value from a fairness report, or null with the report's reason. */
 const VALUE_OF: Record<string, (report: FairnessReport) => number | null> = {
@@ -32,17 +33,11 @@ export async function runFairness(context: MetricContext): Promise<MetricComputa
   const positiveLabel = stringParam(control, 'positiveLabel', '1')
   const scoreThreshold = control.metric.params.scoreThreshold === undefined ? undefined : numberParam(control, 'scoreThreshold', 0.5)
   const selectionOnly = !metricDefinition(control.metric.kind, control.metric.name)!.needsOutcomes
-  const rows = selectionOnly ? await selectionRows(context, attribute, positiveLabel, scoreThreshold) : await context.rows(confusionByGroupQuery({
-    scope: context.scope,
-    latestOutcomesTable: context.store.table('outcomes_latest'),
-    project: context.project,
-    modelId: context.modelId,
-    groupBy: attribute,
-    positiveLabel,
-    positiveOutcomeLabel: stringParam(control, 'positiveOutcomeLabel'),
-    scoreThreshold,
-  }))
-  const confusion = confusionByGroupFromRows(rows)
+  // Outcome metrics read the batch's shared join (outcome-profiles.ts): the same counts as
+  // confusionByGroupQuery grouped by this attribute.
+  const confusion = selectionOnly
+    ? confusionByGroupFromRows(await selectionRows(context, attribute, positiveLabel, scoreThreshold))
+    : confusionOfCells(await outcomeCells(context, { positiveLabel, positiveOutcomeLabel: stringParam(control, 'positiveOutcomeLabel'), scoreThreshold }, { attribute }), attribute)
   const { overall } = confusion
   const sizes = { current: overall.predictions, labelled: selectionOnly ? null : overall.labelled }
   if (overall.labelled < control.guard.minSample) {

@@ -1,5 +1,6 @@
-import { confusionByGroupFromRows, confusionByGroupQuery, type ConfusionCounts } from '@aims-monitor/metrics'
-import { InsufficientData, numberParam, stringParam, type MetricComputation, type MetricContext } from '../metric-context.js'
+import { confusionOfCells, type ConfusionCounts } from '@aims-monitor/metrics'
+import { InsufficientData, type MetricComputation, type MetricContext } from '../metric-context.js'
+import { outcomeCells, outcomeLabelsOf } from './outcome-profiles.js'
 import { runScorePerformance } from './score-performance.js'
 
 const FROM_CONFUSION = new Set(['accuracy', 'precision', 'recall', 'f1'])
@@ -13,13 +14,10 @@ const FROM_CONFUSION = new Set(['accuracy', 'precision', 'recall', 'f1'])
 export async function runPerformance(context: MetricContext): Promise<MetricComputation> {
   const { control } = context
   if (!FROM_CONFUSION.has(control.metric.name)) return runScorePerformance(context)
-  const positiveLabel = stringParam(control, 'positiveLabel', '1')
-  const scoreThreshold = control.metric.params.scoreThreshold === undefined ? undefined : numberParam(control, 'scoreThreshold', 0.5)
-  const rows = await context.rows(confusionByGroupQuery({
-    scope: context.scope, latestOutcomesTable: context.store.table('outcomes_latest'), project: context.project, modelId: context.modelId,
-    positiveLabel, positiveOutcomeLabel: stringParam(control, 'positiveOutcomeLabel'), scoreThreshold,
-  }))
-  const { overall } = confusionByGroupFromRows(rows)
+  const labels = outcomeLabelsOf(control)
+  const positiveLabel = labels.positiveLabel
+  // The batch's shared join (outcome-profiles.ts): the same counts as confusionByGroupQuery overall.
+  const { overall } = confusionOfCells(await outcomeCells(context, labels, {}), null)
   if (overall.labelled === 0) throw new InsufficientData(`no prediction in the window has an outcome (${overall.predictions} predictions)`, { current: overall.predictions, labelled: 0 })
   const counts = { tp: overall.tp, fp: overall.fp, tn: overall.tn, fn: overall.fn }
   const value = fromConfusion(control.metric.name, counts)

@@ -1,8 +1,6 @@
-import { LOG_LOSS_EPS, ParamBag, scopeParts } from '@aims-monitor/metrics'
+import { LOG_LOSS_EPS, ParamBag, outcomeJoin } from '@aims-monitor/metrics'
 import { InsufficientData, numberParam, stringParam, type MetricComputation, type MetricContext } from '../metric-context.js'
-
-/** (ts, received) as one Int128, ordered like the tuple: the latest outcome of a prediction wins (see confusion-by-group.ts). */
-const LATEST_KEY = "toInt128(toUnixTimestamp64Milli(ts)) * toInt128('18446744073709551616') + toUnixTimestamp64Milli(received)"
+import { outcomeCells, outcomeLabelsOf } from './outcome-profiles.js'
 
 interface ScoreRow {
   predictions: string
@@ -24,9 +22,11 @@ interface ScoreRow {
 /**
  * ROC AUC, log loss, Brier score, expected calibration error (top-label, equal-width bins
  * ((m−1)/M, m/M] as the statistics package defines it), MAE and RMSE, as aggregates over the
- * window's predictions joined with their latest outcome, in one ClickHouse query:
- * - ROC AUC: `arrayROCAUC` over the labelled scores, exact (the engine sorts the scores; tied scores
- *   are handled as scikit-learn's trapezoids);
+ * window's predictions joined with their latest outcome (`outcomes_latest`, merge-joined in key order:
+ * see outcomeJoin; the argMax join over every outcome event it replaces took 4.0 s of a 13.9 s
+ * evaluation at 10M predictions), in one ClickHouse query:
+ * - ROC AUC: `arrayROCAUC` over the labelled scores, exact, from the join the batch's outcome
+ *   controls share (rocAucRow below);
  * - log loss with scikit-learn's clipping of p to [eps, 1 − eps], eps = float64's machine epsilon;
  * - ECE from per-bin counts, confidence sums and hits (`sumMap`), weighted here;
  * - MAE / RMSE of `output_value` against the outcome's `value` (regression models).
@@ -37,59 +37,87 @@ export async function runScorePerformance(context: MetricContext): Promise<Metri
   const name = control.metric.name
   const bins = numberParam(control, 'bins', 10)
   if (!Number.isInteger(bins) || bins < 1 || bins > 1000) throw new RangeError(`control ${control.id}: metric.params.bins must be an integer in 1..1000`)
+  if (name === 'roc_auc') return fromRow(context, await rocAucRow(context), bins)
   const bag = new ParamBag()
   const positive = bag.bind('positive_outcome_label', 'String', stringParam(control, 'positiveOutcomeLabel') ?? stringParam(control, 'positiveLabel', '1'))
   const eps = bag.float64('eps', LOG_LOSS_EPS)
-  const project = bag.bind('project', 'String', context.project)
-  const modelId = bag.bind('model_id', 'String', context.modelId)
   const m = bag.bind('bins', 'UInt32', bins)
-  const scope = scopeParts(context.scope, bag, 'p')
+  // Only what the metric reads is computed and carried: the value columns of MAE/RMSE, or the
+  // probabilistic sums (log loss, Brier, ECE), which share one statement (cached per evaluation
+  // batch) since they cost the same whichever of them is asked for.
+  const family = name === 'mae' || name === 'rmse' ? 'regression' : 'probabilistic'
+  const regression = family === 'regression'
+  const join = outcomeJoin({ scope: context.scope, latestOutcomesTable: context.store.table('outcomes_latest'), project: context.project, modelId: context.modelId }, bag, {
+    predictions: ['output_score AS score', ...(regression ? ['output_value AS output_value'] : [])],
+    // A plain UInt8, not the LowCardinality(UInt8) a comparison on `label` yields (cheaper through the join).
+    outcome: [`CAST(label = ${positive} AS UInt8) AS actual`, ...(regression ? ['value AS actual_value'] : [])],
+  })
   const scored = 'matched AND isFinite(score) AND score >= 0 AND score <= 1'
   const clipped = `least(greatest(score, ${eps}), 1 - ${eps})`
   const confidence = 'if(score > 0.5, score, 1 - score)'
   // The bin is computed for every row, sumMapIf's condition notwithstanding: a prediction without a
   // score (NaN: a regression model, or a label-only classifier) must not reach toUInt32 as NaN.
-  // ceil(c·M) − 1 alone misplaces values on an edge: 0.7 · 10 is 7.000000000000001 in Float64, so
-  // 0.7 would land in (0.7, 0.8] with 0.8. One step down or up against the edges k / M, computed as
-  // the reported bins and the statistics package compute them (bins are (k/M, (k+1)/M]), corrects it.
+  // ceil(c·M) − 1 alone misplaces values on an edge: with M = 25, 0.56 · 25 is 14.000000000000002 in
+  // Float64, so 0.56 would land in (0.56, 0.6] with 0.6. One step down or up against the edges k / M,
+  // computed as the reported bins and the statistics package compute them (bins are (k/M, (k+1)/M]),
+  // corrects it.
   const rawBin = `(toInt64(greatest(1, least(${m}, ceil(if(isFinite(score), ${confidence}, 0) * ${m})))) - 1)`
   const conf = `if(isFinite(score), ${confidence}, 0)`
   const bin = `toUInt32(${rawBin} - ((${rawBin} > 0) AND (${conf} <= ${rawBin} / ${m})) + ((${rawBin} < ${m} - 1) AND (${conf} > (${rawBin} + 1) / ${m})))`
   const valued = 'matched AND isFinite(output_value) AND isFinite(actual_value)'
-  const auc = name === 'roc_auc' ? `arrayROCAUC(groupArrayIf(score, ${scored}), groupArrayIf(toUInt8(actual), ${scored}))` : 'NULL'
+  const probabilistic = family === 'probabilistic'
   const rows = await context.rows<ScoreRow>({
     query: `SELECT
   count() AS predictions,
   countIf(matched) AS labelled,
   countIf(${scored}) AS scored,
   countIf(${scored} AND actual) AS positives,
-  ${auc} AS auc,
-  avgIf(-if(actual, log(${clipped}), log(1 - ${clipped})), ${scored}) AS log_loss,
-  avgIf(pow(score - toFloat64(actual), 2), ${scored}) AS brier,
-  countIf(${valued}) AS valued,
-  avgIf(abs(output_value - actual_value), ${valued}) AS mae,
-  sqrt(avgIf(pow(output_value - actual_value, 2), ${valued})) AS rmse,
-  sumMapIf([${bin}], [toUInt64(1)], ${scored}) AS ece_count,
-  sumMapIf([${bin}], [${confidence}], ${scored}) AS ece_confidence,
-  sumMapIf([${bin}], [toUInt64((score > 0.5) = actual)], ${scored}) AS ece_hits
+  NULL AS auc,
+  ${probabilistic ? `avgIf(-if(actual, log(${clipped}), log(1 - ${clipped})), ${scored})` : 'NULL'} AS log_loss,
+  ${probabilistic ? `avgIf(pow(score - toFloat64(actual), 2), ${scored})` : 'NULL'} AS brier,
+  ${regression ? `countIf(${valued})` : '0'} AS valued,
+  ${regression ? `avgIf(abs(output_value - actual_value), ${valued})` : 'NULL'} AS mae,
+  ${regression ? `sqrt(avgIf(pow(output_value - actual_value, 2), ${valued}))` : 'NULL'} AS rmse,
+  ${probabilistic ? `sumMapIf([${bin}], [toUInt64(1)], ${scored})` : '([], [])'} AS ece_count,
+  ${probabilistic ? `sumMapIf([${bin}], [${confidence}], ${scored})` : '([], [])'} AS ece_confidence,
+  ${probabilistic ? `sumMapIf([${bin}], [toUInt64((score > 0.5) = actual)], ${scored})` : '([], [])'} AS ece_hits
 FROM
 (
-  SELECT p.output_score AS score, p.output_value AS output_value, o.actual AS actual, o.actual_value AS actual_value, o.matched AS matched
-  FROM ${scope.from}
-  LEFT JOIN
-  (
-    SELECT prediction_id, argMax(label, ${LATEST_KEY}) = ${positive} AS actual, argMax(value, ${LATEST_KEY}) AS actual_value, toUInt8(1) AS matched
-    FROM ${context.store.table('outcomes')}
-    WHERE project = ${project} AND model_id = ${modelId}
-      AND prediction_id IN (SELECT p.id FROM ${scope.from} WHERE ${scope.where})
-    GROUP BY prediction_id
-  ) AS o ON o.prediction_id = p.id
-  WHERE ${scope.where}
+  SELECT p.score AS score, ${regression ? 'p.output_value AS output_value, o.actual_value AS actual_value, ' : ''}o.actual AS actual, o.matched AS matched
+  FROM ${join.from}
 )
-SETTINGS use_index_for_in_with_subqueries = 0`,
+${join.settings}`,
     params: bag.values,
   })
   return fromRow(context, rows[0]!, bins)
+}
+
+/**
+ * ROC AUC from the batch's shared outcome join (outcome-profiles.ts, metrics' outcomeCellsQuery):
+ * `arrayROCAUC` over the labelled predictions with a score in [0, 1] (the engine sorts the scores;
+ * tied scores are taken together, as scikit-learn's trapezoids), exact, with one join for every
+ * outcome control of the batch under the same labels.
+ */
+async function rocAucRow(context: MetricContext): Promise<ScoreRow> {
+  const { control } = context
+  const labels = outcomeLabelsOf(control)
+  // The AUC's positive outcome is positiveOutcomeLabel, else positiveLabel, as in the statement above.
+  const cells = await outcomeCells(context, labels, { rocAuc: true })
+  let predictions = 0
+  let labelled = 0
+  let scored = 0
+  let positives = 0
+  for (const cell of cells.cells) {
+    predictions += cell.n
+    if (cell.matched) labelled += cell.n
+    scored += cell.scored
+    if (cell.actual) positives += cell.scored
+  }
+  const none: [number[], number[]] = [[], []]
+  return {
+    predictions: String(predictions), labelled: String(labelled), scored: String(scored), positives: String(positives), auc: cells.rocAuc,
+    log_loss: null, brier: null, valued: '0', mae: null, rmse: null, ece_count: none, ece_confidence: none, ece_hits: none,
+  }
 }
 
 function fromRow(context: MetricContext, row: ScoreRow, bins: number): MetricComputation {

@@ -47,15 +47,25 @@ export interface SqlBinCounts {
  *   NaN or is not strictly increasing.
  */
 export function binCountsQuery(options: { scope: PredictionScope; column: string; edges: readonly number[] }): SqlQuery {
-  const edges = checkEdges(options.edges, 'edges')
   const bag = new ParamBag()
-  const x = quoteIdentifier(options.column)
-  const k = edges.length - 1
-  const select = edges.slice(0, k).map((e, i) => `countIf(${x} >= ${bag.float64(`edge_${i}`, e)}) AS ge_${i}`)
-  select.push(`countIf(${x} > ${bag.float64(`edge_${k}`, edges[k]!)}) AS gt_${k}`)
-  select.push(`countIf(isNaN(${x})) AS nan`, 'count() AS total')
+  const select = [...binCountItems(options.column, options.edges, bag), 'count() AS total']
   const query = `SELECT\n  ${select.join(',\n  ')}\n${scopeClause(options.scope, bag)}`
   return { query, params: bag.values }
+}
+
+/**
+ * The aggregates of {@link binCountsQuery} but `count() AS total`, aliases prefixed with `prefix`
+ * (several columns in one scan: column-profiles.ts).
+ * @throws {RangeError} as {@link binCountsQuery}.
+ */
+export function binCountItems(column: string, edgesIn: readonly number[], bag: ParamBag, prefix = ''): string[] {
+  const edges = checkEdges(edgesIn, 'edges')
+  const x = quoteIdentifier(column)
+  const k = edges.length - 1
+  const select = edges.slice(0, k).map((e, i) => `countIf(${x} >= ${bag.float64(`edge_${i}`, e)}) AS ${prefix}ge_${i}`)
+  select.push(`countIf(${x} > ${bag.float64(`edge_${k}`, edges[k]!)}) AS ${prefix}gt_${k}`)
+  select.push(`countIf(isNaN(${x})) AS ${prefix}nan`)
+  return select
 }
 
 /**

@@ -74,21 +74,30 @@ export function fineBinIndex(x: number, grid: FineGrid): number {
  * const hist = fineHistogramFromRows(rows, grid)
  */
 export function fineHistogramQuery(options: { scope: PredictionScope; column: string; grid: FineGrid }): SqlQuery {
-  const grid = fineGrid(options.grid.lo, options.grid.hi, options.grid.bins)
   const bag = new ParamBag()
-  const x = quoteIdentifier(options.column)
-  const lo = bag.float64('lo', grid.lo)
-  const hi = bag.float64('hi', grid.hi)
-  const scale = bag.float64('scale', grid.scale)
-  const bins = bag.bind('bins', 'Int32', grid.bins)
   const query = `SELECT
-  multiIf(isNaN(${x}), toInt32(-2), ${x} < ${lo}, toInt32(-1), ${x} > ${hi}, ${bins},
-          least(toInt32(floor((${x} - ${lo}) * ${scale})), ${bins} - 1)) AS bin,
+  ${fineBinExpression(options.column, options.grid, bag)} AS bin,
   count() AS n
 ${scopeClause(options.scope, bag)}
 GROUP BY bin
 ORDER BY bin`
   return { query, params: bag.values }
+}
+
+/**
+ * The bin of each row as {@link fineHistogramQuery} computes it (−2 NaN, −1 underflow, `bins`
+ * overflow), for statements that count several columns' bins in one scan (column-profiles.ts).
+ * @throws {RangeError} as {@link fineGrid}.
+ */
+export function fineBinExpression(column: string, gridIn: FineGrid, bag: ParamBag): string {
+  const grid = fineGrid(gridIn.lo, gridIn.hi, gridIn.bins)
+  const x = quoteIdentifier(column)
+  const lo = bag.float64('lo', grid.lo)
+  const hi = bag.float64('hi', grid.hi)
+  const scale = bag.float64('scale', grid.scale)
+  const bins = bag.bind('bins', 'Int32', grid.bins)
+  return `multiIf(isNaN(${x}), toInt32(-2), ${x} < ${lo}, toInt32(-1), ${x} > ${hi}, ${bins},
+          least(toInt32(floor((${x} - ${lo}) * ${scale})), ${bins} - 1))`
 }
 
 /**

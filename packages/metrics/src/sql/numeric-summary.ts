@@ -31,25 +31,36 @@ export interface NumericSummary {
  */
 export function numericSummaryQuery(options: { scope: PredictionScope; column: string }): SqlQuery {
   const bag = new ParamBag()
-  const x = quoteIdentifier(options.column)
-  // Only finite values leave the engine as floats: JSON writes NaN and ±inf alike as null.
   const query = `SELECT
-  countIf(isFinite(${x})) AS count,
-  minIf(${x}, isFinite(${x})) AS min,
-  maxIf(${x}, isFinite(${x})) AS max,
-  avgIf(${x}, isFinite(${x})) AS mean,
-  stddevPopStableIf(${x}, isFinite(${x})) AS std,
-  countIf(isNaN(${x})) AS nan,
-  countIf(${x} = inf) AS pos_inf,
-  countIf(${x} = -inf) AS neg_inf,
-  count() AS total
+  ${[...numericSummaryItems(options.column), 'count() AS total'].join(',\n  ')}
 ${scopeClause(options.scope, bag)}`
   return { query, params: bag.values }
 }
 
 /**
+ * The aggregates of {@link numericSummaryQuery} but `count() AS total`, aliases prefixed with
+ * `prefix`, for statements that profile several columns in one scan (column-profiles.ts). Without
+ * `moments`, mean and std are left out (both read back as NaN): the standard deviation is the
+ * costly one, and only a normed distance needs it.
+ */
+export function numericSummaryItems(column: string, prefix = '', moments = true): string[] {
+  const x = quoteIdentifier(column)
+  // Only finite values leave the engine as floats: JSON writes NaN and ±inf alike as null.
+  return [
+    `countIf(isFinite(${x})) AS ${prefix}count`,
+    `minIf(${x}, isFinite(${x})) AS ${prefix}min`,
+    `maxIf(${x}, isFinite(${x})) AS ${prefix}max`,
+    ...(moments ? [`avgIf(${x}, isFinite(${x})) AS ${prefix}mean`, `stddevPopStableIf(${x}, isFinite(${x})) AS ${prefix}std`] : []),
+    `countIf(isNaN(${x})) AS ${prefix}nan`,
+    `countIf(${x} = inf) AS ${prefix}pos_inf`,
+    `countIf(${x} = -inf) AS ${prefix}neg_inf`,
+  ]
+}
+
+/**
  * Reads the single row of {@link numericSummaryQuery}; min, max, mean and std are NaN when no value
- * was finite (the engine returns 0 for an empty aggregate, which would read as data).
+ * was finite (the engine returns 0 for an empty aggregate, which would read as data), and mean and
+ * std also when the row has no such column (see {@link numericSummaryItems}).
  *
  * @example
  * numericSummaryFromRows([{ count: '0', min: 0, max: 0, mean: null, std: null, nan: '3', pos_inf: '0', neg_inf: '0', total: '3' }]).min // NaN
@@ -61,7 +72,7 @@ export function numericSummaryFromRows(rows: readonly ResultRow[]): NumericSumma
   if (rows.length !== 1) throw new TypeError(`rows: expected exactly one row from numericSummaryQuery, got ${rows.length}`)
   const row = rows[0]!
   const count = countCell(row, 'count', at)
-  const float = (key: string) => (count === 0 ? NaN : floatCell(row, key, at))
+  const float = (key: string) => (count === 0 || !(key in row) ? NaN : floatCell(row, key, at))
   return {
     count,
     min: float('min'),

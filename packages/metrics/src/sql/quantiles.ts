@@ -54,20 +54,30 @@ export interface Quantiles {
  * @throws {RangeError} for no levels, too many, or a level outside [0, 1]; an unknown method.
  */
 export function quantilesQuery(options: { scope: PredictionScope; column: string; levels: readonly number[]; method?: QuantileMethod }): SqlQuery {
-  const levels = checkLevels(options.levels)
-  const method = options.method ?? 'exact'
-  const fn = FUNCTIONS[method]
-  if (!fn) throw new RangeError(`method: expected 'exact', 'exactInclusive' or 'approximate', got ${JSON.stringify(method)}`)
   const bag = new ParamBag()
-  const x = quoteIdentifier(options.column)
-  const params = levels.map((q, i) => bag.bind(`level_${i}`, 'Float64', q)).join(', ')
   const query = `SELECT
-  ${fn}(${params})(${x}, isFinite(${x})) AS q,
-  countIf(isFinite(${x})) AS count,
-  countIf(isNaN(${x})) AS nan,
-  countIf(isInfinite(${x})) AS infinite
+  ${quantileItems(options.column, options.levels, options.method, bag).join(',\n  ')}
 ${scopeClause(options.scope, bag)}`
   return { query, params: bag.values }
+}
+
+/**
+ * The aggregates of {@link quantilesQuery}, aliases prefixed with `prefix` (several columns in one
+ * scan: column-profiles.ts).
+ * @throws {RangeError} as {@link quantilesQuery}.
+ */
+export function quantileItems(column: string, levels: readonly number[], method: QuantileMethod = 'exact', bag: ParamBag, prefix = ''): string[] {
+  checkLevels(levels)
+  const fn = FUNCTIONS[method]
+  if (!fn) throw new RangeError(`method: expected 'exact', 'exactInclusive' or 'approximate', got ${JSON.stringify(method)}`)
+  const x = quoteIdentifier(column)
+  const params = levels.map((q, i) => bag.bind(`level_${i}`, 'Float64', q)).join(', ')
+  return [
+    `${fn}(${params})(${x}, isFinite(${x})) AS ${prefix}q`,
+    `countIf(isFinite(${x})) AS ${prefix}count`,
+    `countIf(isNaN(${x})) AS ${prefix}nan`,
+    `countIf(isInfinite(${x})) AS ${prefix}infinite`,
+  ]
 }
 
 /**

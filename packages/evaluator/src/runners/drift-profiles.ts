@@ -1,0 +1,213 @@
+import type { Control } from '@aims-monitor/controls'
+import {
+  binCountsFromRows, binCountsQuery, columnProfilesFromRows, columnProfilesQuery, fineGrid, fineHistogramFromRows, fineHistogramQuery,
+  numericSummaryFromRows, numericSummaryQuery, quantilesFromRows, quantilesQuery,
+  type ColumnProfile, type ColumnProfileSpec, type FineGrid, type FineHistogram, type NumericSummary, type PredictionScope, type SqlBinCounts,
+} from '@aims-monitor/metrics'
+import { numberParam, type MetricContext } from '../metric-context.js'
+import { currentWindow } from '../windows.js'
+import { featureColumn } from './feature-columns.js'
+
+export type Side = 'current' | 'reference'
+
+/** Samples at most this large on both sides are compared exactly from their values (drift-runner.ts). */
+export const EXACT_MAX_SAMPLE = 20_000
+
+/** Metrics over reference-quantile bins: the same numbers from bin counts whatever the sample size. */
+export const BINNED_EXACTLY = new Set(['psi', 'jensen_shannon', 'hellinger'])
+/** Metrics from both sides' summaries and fine histograms (beyond the exact sample size). */
+const FROM_HISTOGRAMS = new Set(['ks', 'ks_statistic', 'wasserstein', 'wasserstein_normed'])
+
+/**
+ * The inputs the numeric drift metrics read, per side of the comparison. `perQuery` runs one
+ * statement per call (cached per batch); `driftData` answers from profiles shared by the batch's
+ * drift controls and falls back to `perQuery` for anything the profiles do not hold.
+ */
+export interface DriftData {
+  summary(side: Side, column: string, moments: boolean): Promise<NumericSummary>
+  /** Exact inclusive quantiles (numpy's linear) of the reference's finite values. */
+  referenceQuantiles(column: string, levels: readonly number[]): Promise<number[]>
+  binCounts(side: Side, column: string, edges: readonly number[]): Promise<SqlBinCounts>
+  fineHistogram(side: Side, column: string, grid: FineGrid): Promise<FineHistogram>
+}
+
+/** The grid both samples' fine histograms are counted on: over both ranges. */
+export function gridOf(ref: NumericSummary, cur: NumericSummary): FineGrid {
+  return fineGrid(Math.min(ref.min, cur.min), Math.max(ref.max, cur.max))
+}
+
+/** Open outer edges around the distinct reference quantiles (NaN quantiles of an empty reference left out). */
+export function edgesOf(quantiles: readonly number[]): number[] {
+  const edges = [-Infinity]
+  for (const q of quantiles) if (q > edges[edges.length - 1]!) edges.push(q)
+  edges.push(Infinity)
+  return edges
+}
+
+/** The `bins` − 1 inner levels of a PSI-like metric's reference-quantile bins. */
+export function quantileLevels(control: Control): number[] {
+  const bins = numberParam(control, 'bins', 10)
+  return Array.from({ length: bins - 1 }, (_, i) => (i + 1) / bins)
+}
+
+/** One statement per input, each cached per batch: the path of a control with nothing to share. */
+export function perQuery(context: MetricContext, referenceScope: PredictionScope): DriftData {
+  const scopeOf = (side: Side) => (side === 'current' ? context.scope : referenceScope)
+  return {
+    async summary(side, column) {
+      return numericSummaryFromRows(await context.rows(numericSummaryQuery({ scope: scopeOf(side), column })))
+    },
+    async referenceQuantiles(column, levels) {
+      if (levels.length === 0) return []
+      return quantilesFromRows(await context.rows(quantilesQuery({ scope: referenceScope, column, levels, method: 'exactInclusive' })), levels).values
+    },
+    async binCounts(side, column, edges) {
+      return binCountsFromRows(await context.rows(binCountsQuery({ scope: scopeOf(side), column, edges })), edges)
+    },
+    async fineHistogram(side, column, grid) {
+      return fineHistogramFromRows(await context.rows(fineHistogramQuery({ scope: scopeOf(side), column, grid })), grid)
+    },
+  }
+}
+
+interface ColumnNeeds {
+  summary: boolean
+  /** The reference's standard deviation (normed Wasserstein). */
+  moments: boolean
+  /** Level sets of PSI-like metrics (by `bins`), as JSON → levels. */
+  levels: Map<string, number[]>
+}
+
+interface Profiles {
+  readonly phase1: Record<Side, ColumnProfile[]>
+  readonly phase2: Record<Side, ColumnProfile[]>
+}
+
+/**
+ * The drift inputs of every numeric feature that the batch's drift controls on the same model,
+ * windows and reference compare, computed in four scans instead of three or four per control:
+ * 1. each side once: the summaries (range, counts; the reference's standard deviation where a normed
+ *    Wasserstein needs it), and on the reference the exact quantiles that PSI-like bins start from;
+ * 2. each side once: the fine histograms of KS / Wasserstein features (on the grid over both ranges)
+ *    and the counts in the reference-quantile bins of PSI-like features.
+ * Measured on 10M predictions (bench/evaluator): the window's filter alone costs ~170 ms of CPU per
+ * scan of 5M rows, and ten drift controls ran 36 scans. Each value is the aggregate the per-control
+ * statements compute (column-profiles.ts), so results are the same; anything the profiles do not
+ * hold (another grid or edge set, a sample small enough for the exact path) is asked per statement.
+ */
+export function driftData(context: MetricContext, referenceScope: PredictionScope): DriftData {
+  const fallback = perQuery(context, referenceScope)
+  const needs = batchNeeds(context)
+  if (needs.size === 0) return fallback
+  const key = `drift-profiles\u0000${JSON.stringify({ current: context.scope, reference: referenceScope, needs: [...needs].map(([c, n]) => [c, n.summary, n.moments, [...n.levels.keys()]]) })}`
+  const profiles = () => context.shared(key, () => computeProfiles(context, referenceScope, needs))
+  const find = (list: ColumnProfile[], column: string, has: (p: ColumnProfile) => boolean) => list.find((p) => p.column === column && has(p))
+  return {
+    async summary(side, column, moments) {
+      const found = find((await profiles()).phase1[side], column, (p) => p.summary !== undefined)?.summary
+      if (found && (!moments || found.count === 0 || !Number.isNaN(found.std))) return found
+      return fallback.summary(side, column, moments)
+    },
+    async referenceQuantiles(column, levels) {
+      if (levels.length === 0) return []
+      const found = find((await profiles()).phase1.reference, column, (p) => p.quantiles !== undefined && sameNumbers(p.quantiles.levels, levels))
+      return found ? found.quantiles!.values : fallback.referenceQuantiles(column, levels)
+    },
+    async binCounts(side, column, edges) {
+      const found = find((await profiles()).phase2[side], column, (p) => p.binCounts !== undefined && sameNumbers(p.binCounts.edges, edges))
+      return found ? found.binCounts! : fallback.binCounts(side, column, edges)
+    },
+    async fineHistogram(side, column, grid) {
+      const found = find((await profiles()).phase2[side], column, (p) => p.fineHistogram !== undefined && sameGrid(p.fineHistogram, grid))
+      return found ? found.fineHistogram! : fallback.fineHistogram(side, column, grid)
+    },
+  }
+}
+
+/**
+ * What the drift controls of the batch that share this control's model, scope, current window and
+ * reference need, per numeric (non-boolean) column. Each of them derives the same needs from the same
+ * batch, so they share one computation.
+ */
+function batchNeeds(context: MetricContext): Map<string, ColumnNeeds> {
+  const own = context.control
+  const window = JSON.stringify(context.scope.window)
+  const reference = JSON.stringify(own.window.reference ?? null)
+  const sameTarget = (c: Control) => c.metric.kind === 'drift'
+    && c.scope.project === own.scope.project && c.scope.model === own.scope.model
+    && JSON.stringify(c.scope.versions ?? null) === JSON.stringify(own.scope.versions ?? null)
+    && (c.scope.environment ?? null) === (own.scope.environment ?? null)
+    && JSON.stringify(sorted(c.selector.segment)) === JSON.stringify(sorted(own.selector.segment))
+    && JSON.stringify(c.window.reference ?? null) === reference
+    && JSON.stringify(currentWindow(c, context.batch.at)) === window
+  const needs = new Map<string, ColumnNeeds>()
+  const controls = context.batch.controls.some((c) => c === own) ? context.batch.controls : [...context.batch.controls, own]
+  for (const control of controls.filter(sameTarget)) {
+    const name = control.metric.name
+    if (!BINNED_EXACTLY.has(name) && !FROM_HISTOGRAMS.has(name)) continue
+    for (const feature of control.selector.features ?? []) {
+      const column = featureColumn(context, feature)
+      if ('missing' in column || column.kind !== 'num') continue
+      const need = needs.get(column.column) ?? { summary: false, moments: false, levels: new Map<string, number[]>() }
+      if (FROM_HISTOGRAMS.has(name)) {
+        need.summary = true
+        need.moments ||= name === 'wasserstein_normed'
+      } else {
+        const levels = quantileLevels(control)
+        if (levels.length) need.levels.set(JSON.stringify(levels), levels)
+      }
+      needs.set(column.column, need)
+    }
+  }
+  return needs
+}
+
+async function computeProfiles(context: MetricContext, referenceScope: PredictionScope, needs: Map<string, ColumnNeeds>): Promise<Profiles> {
+  const scopes: Record<Side, PredictionScope> = { current: context.scope, reference: referenceScope }
+  const run = async (side: Side, specs: ColumnProfileSpec[]): Promise<ColumnProfile[]> =>
+    specs.length === 0 ? [] : columnProfilesFromRows(await context.rows(columnProfilesQuery({ scope: scopes[side], columns: specs })), specs)
+  const phase1Specs: Record<Side, ColumnProfileSpec[]> = { current: [], reference: [] }
+  for (const [column, need] of needs) {
+    const levelSets = [...need.levels.values()]
+    if (need.summary) phase1Specs.current.push({ column, summary: { moments: false } })
+    if (need.summary || levelSets.length) {
+      phase1Specs.reference.push({
+        column,
+        ...(need.summary ? { summary: { moments: need.moments } } : {}),
+        ...(levelSets.length ? { quantiles: { levels: levelSets[0]!, method: 'exactInclusive' as const } } : {}),
+      })
+    }
+    for (const levels of levelSets.slice(1)) phase1Specs.reference.push({ column, quantiles: { levels, method: 'exactInclusive' } })
+  }
+  const [current1, reference1] = await Promise.all([run('current', phase1Specs.current), run('reference', phase1Specs.reference)])
+  const phase2Specs: Record<Side, ColumnProfileSpec[]> = { current: [], reference: [] }
+  for (const [column, need] of needs) {
+    if (need.summary) {
+      const cur = current1.find((p) => p.column === column && p.summary)!.summary!
+      const ref = reference1.find((p) => p.column === column && p.summary)!.summary!
+      // The runner's own conditions for reading histograms: values on both sides, beyond the exact path.
+      if (cur.count > 0 && ref.count > 0 && !(cur.count <= EXACT_MAX_SAMPLE && ref.count <= EXACT_MAX_SAMPLE)) {
+        const grid = gridOf(ref, cur)
+        for (const side of ['current', 'reference'] as const) phase2Specs[side].push({ column, fineHistogram: grid })
+      }
+    }
+    for (const profile of reference1.filter((p) => p.column === column && p.quantiles)) {
+      const edges = edgesOf(profile.quantiles!.values)
+      for (const side of ['current', 'reference'] as const) phase2Specs[side].push({ column, binEdges: edges })
+    }
+  }
+  const [current2, reference2] = await Promise.all([run('current', phase2Specs.current), run('reference', phase2Specs.reference)])
+  return { phase1: { current: current1, reference: reference1 }, phase2: { current: current2, reference: reference2 } }
+}
+
+function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((v, i) => Object.is(v, b[i]))
+}
+
+function sameGrid(a: FineGrid, b: FineGrid): boolean {
+  return Object.is(a.lo, b.lo) && Object.is(a.hi, b.hi) && a.bins === b.bins
+}
+
+function sorted(record: Readonly<Record<string, string>> | undefined): [string, string][] {
+  return Object.entries(record ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+}

@@ -1,0 +1,155 @@
+import { binaryOutcomeExpressions, type ConfusionByGroup, type ConfusionByGroupOptions } from './confusion-by-group.js'
+import { addCells, emptyCells, flagCell, withCoverage, type ConfusionCells } from './confusion-cells.js'
+import { quoteIdentifier } from './identifiers.js'
+import { outcomeJoin } from './outcome-join.js'
+import { ParamBag, type SqlQuery } from './params.js'
+import { assertRows, countCell, floatCell, stringCell, type ResultRow } from './rows.js'
+
+/** Attributes one statement breaks the cells down by. */
+export const MAX_CELL_ATTRIBUTES = 16
+
+export interface OutcomeCellsOptions extends Omit<ConfusionByGroupOptions, 'groupBy'> {
+  /** Attributes (columns `a:<name>`) each cell is keyed by; may be empty. */
+  readonly attributes: readonly string[]
+  /**
+   * Also the exact ROC AUC (`arrayROCAUC`) of the labelled predictions with a finite `output_score`
+   * in [0, 1], the outcome being positive as `actual` is.
+   */
+  readonly rocAuc?: boolean | undefined
+}
+
+/** One cell: predictions with these attribute values, prediction, outcome and label presence. */
+export interface OutcomeCell {
+  readonly attributes: readonly string[]
+  readonly predicted: boolean
+  readonly actual: boolean
+  readonly matched: boolean
+  readonly n: number
+  /** Of them, labelled with a finite score in [0, 1] (the rows of the ROC AUC). */
+  readonly scored: number
+}
+
+export interface OutcomeCells {
+  readonly attributes: readonly string[]
+  readonly cells: readonly OutcomeCell[]
+  /** The ROC AUC when asked for and defined (NaN from the engine when one class only). */
+  readonly rocAuc: number | null
+}
+
+/**
+ * Every outcome count the binary outcome metrics of a window need, from ONE join of the predictions
+ * with their latest outcome ({@link outcomeJoin}): the predictions counted by (attribute values,
+ * predicted, actual, labelled) — a few hundred cells at most — from which the confusion matrix
+ * overall and per group of each attribute are sums ({@link confusionOfCells}), and optionally the
+ * exact ROC AUC over the labelled scores. The cells keep the scores of their scored predictions
+ * (`groupArrayIf`), flattened once into `arrayROCAUC`, which sorts by score and takes tied scores
+ * together: the AUC does not depend on the order the scores arrive in, so it is the value of the
+ * single-statement form (score-performance's), bit for bit.
+ * Measured at 10M predictions and 5M outcomes: a fairness control, a confusion-matrix control and
+ * a ROC AUC control ran three joins (~1.5, 1.1 and 1.4 s of CPU); the merge join itself is ~0.95 s.
+ *
+ * @example
+ * const q = outcomeCellsQuery({ scope, latestOutcomesTable: store.table('outcomes_latest'), project: 'default', modelId: 'm',
+ *   attributes: ['race'], positiveLabel: '1', rocAuc: true })
+ * const cells = outcomeCellsFromRows(rows, ['race'])
+ * confusionOfCells(cells, 'race').byGroup // as confusionByGroupFromRows(confusionByGroupQuery({ groupBy: 'race', … }))
+ * @throws {TypeError} for bad tables, labels or attribute names; {@link RangeError} for too many attributes.
+ */
+export function outcomeCellsQuery(options: OutcomeCellsOptions): SqlQuery {
+  const attributes = attributesOf(options.attributes)
+  const bag = new ParamBag()
+  const { predicted, actual } = binaryOutcomeExpressions(options, bag)
+  const names = attributes.map((_, i) => `a${i}`)
+  const join = outcomeJoin(options, bag, {
+    predictions: [...attributes.map((name, i) => `toString(${quoteIdentifier(`a:${name}`)}) AS a${i}`), `${predicted} AS predicted`, ...(options.rocAuc ? ['output_score AS score'] : [])],
+    outcome: [`${actual} AS actual`],
+  })
+  const scored = options.rocAuc ? 'matched AND isFinite(score) AND score >= 0 AND score <= 1' : '0'
+  const keys = [...names, 'predicted', 'actual', 'matched']
+  const query = `SELECT
+  groupArray(tuple(${[...keys, 'n', 's'].join(', ')})) AS cells,
+  ${options.rocAuc ? 'arrayROCAUC(arrayFlatten(groupArray(scores)), arrayFlatten(groupArray(arrayWithConstant(length(scores), toUInt8(actual)))))' : 'NULL'} AS auc
+FROM
+(
+  SELECT ${keys.join(', ')}, count() AS n, countIf(${scored}) AS s, ${options.rocAuc ? `groupArrayIf(score, ${scored})` : 'CAST([] AS Array(Float64))'} AS scores
+  FROM
+  (
+    SELECT ${names.map((a) => `p.${a} AS ${a}, `).join('')}p.predicted AS predicted, ${options.rocAuc ? 'p.score AS score, ' : ''}o.actual AS actual, o.matched AS matched
+    FROM ${join.from}
+  )
+  GROUP BY ${keys.join(', ')}
+)
+${join.settings}`
+  return { query, params: bag.values }
+}
+
+/**
+ * Reads the single row of {@link outcomeCellsQuery} (the same attributes, in the same order).
+ * @throws {TypeError} on a row of another shape.
+ */
+export function outcomeCellsFromRows(rows: readonly ResultRow[], attributes: readonly string[]): OutcomeCells {
+  attributesOf(attributes)
+  assertRows(rows, 'rows')
+  const at = 'outcomeCellsFromRows'
+  if (rows.length !== 1) throw new TypeError(`rows: expected exactly one row from outcomeCellsQuery, got ${rows.length}`)
+  const row = rows[0]!
+  const raw = row.cells
+  if (!Array.isArray(raw)) throw new TypeError(`${at}: column cells is not an array`)
+  const k = attributes.length
+  const cells = raw.map((tuple): OutcomeCell => {
+    // An unnamed tuple arrives as an array; a named one (when the engine names tuple() elements) as an object.
+    const values: unknown[] = Array.isArray(tuple) ? tuple : tuple !== null && typeof tuple === 'object' ? Object.values(tuple) : []
+    if (values.length !== k + 5) throw new TypeError(`${at}: a cell is not a tuple of ${k + 5} values`)
+    const cell: ResultRow = Object.fromEntries(values.map((v, i) => [i < k ? `a${i}` : ['predicted', 'actual', 'matched', 'n', 's'][i - k]!, v]))
+    return {
+      attributes: attributes.map((_, i) => stringCell(cell, `a${i}`, at)),
+      predicted: flagCell(cell, 'predicted', at),
+      actual: flagCell(cell, 'actual', at),
+      matched: flagCell(cell, 'matched', at),
+      n: countCell(cell, 'n', at),
+      scored: countCell(cell, 's', at),
+    }
+  })
+  return { attributes: [...attributes], cells, rocAuc: row.auc === null || row.auc === undefined ? null : floatCell(row, 'auc', at) }
+}
+
+/**
+ * The confusion matrices per group of `attribute` (or one group '' for null), in the shape and group
+ * order (ascending bytes, as ClickHouse's ORDER BY on a String) of {@link confusionByGroupFromRows}.
+ * @throws {RangeError} for an attribute the cells are not keyed by.
+ */
+export function confusionOfCells(cells: OutcomeCells, attribute: string | null): ConfusionByGroup {
+  const index = attribute === null ? -1 : cells.attributes.indexOf(attribute)
+  if (attribute !== null && index < 0) throw new RangeError(`attribute: ${JSON.stringify(attribute)} is not one of ${JSON.stringify(cells.attributes)}`)
+  const groups = new Map<string, ConfusionCells>()
+  const overall = emptyCells()
+  for (const cell of cells.cells) {
+    const group = index < 0 ? '' : cell.attributes[index]!
+    const sums = groups.get(group) ?? emptyCells()
+    addCells(sums, cell.n, cell.predicted, cell.actual, cell.matched)
+    addCells(overall, cell.n, cell.predicted, cell.actual, cell.matched)
+    groups.set(group, sums)
+  }
+  const sorted = [...groups].sort(([a], [b]) => compareBytes(a, b))
+  return { byGroup: Object.fromEntries(sorted.map(([group, sums]) => [group, withCoverage(sums)])), overall: withCoverage(overall) }
+}
+
+const utf8 = new TextEncoder()
+
+/** Orders strings by their UTF-8 bytes, as ClickHouse orders String values. */
+function compareBytes(a: string, b: string): number {
+  const x = utf8.encode(a)
+  const y = utf8.encode(b)
+  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i]! - y[i]!
+  return x.length - y.length
+}
+
+function attributesOf(attributes: readonly string[]): readonly string[] {
+  if (!Array.isArray(attributes)) throw new TypeError('attributes: expected an array of attribute names')
+  if (attributes.length > MAX_CELL_ATTRIBUTES) throw new RangeError(`attributes: at most ${MAX_CELL_ATTRIBUTES}, got ${attributes.length}`)
+  attributes.forEach((name, i) => {
+    if (typeof name !== 'string' || name === '') throw new TypeError(`attributes[${i}]: expected a non-empty attribute name`)
+  })
+  if (new Set(attributes).size !== attributes.length) throw new TypeError('attributes: an attribute is named twice')
+  return attributes
+}
