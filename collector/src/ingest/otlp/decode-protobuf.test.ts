@@ -6,6 +6,7 @@ import { decodeProtobufLogsRequest } from './decode-protobuf.js'
 import { OtlpDecodeError } from './otlp-decode-error.js'
 import type { OtlpAnyValue, OtlpKeyValue, OtlpLogsRequest } from './otlp-model.js'
 import { otlpProtoTypes } from './otlp-proto-root.js'
+import { seededRandom as random } from '../../test-support/seeded-random.js'
 
 const type = otlpProtoTypes().exportLogsServiceRequest
 
@@ -42,15 +43,6 @@ function decodeByReflection(body: Uint8Array): OtlpLogsRequest {
   }
 }
 
-/** A small deterministic generator (mulberry32), so a failure names a reproducible seed. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 function generateRequest(rand: () => number): Record<string, unknown> {
   const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!

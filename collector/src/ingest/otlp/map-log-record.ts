@@ -10,6 +10,7 @@ import {
   RESOURCE_FALLBACK_ATTRIBUTES,
 } from '@aims-monitor/schema'
 import { optionalHexId, recordTimestampMs } from './time-and-ids.js'
+import { buildOutcome, buildPrediction } from './wire-event-builders.js'
 
 /**
  * What one log record is for AIMS: a wire event (still to be validated by the wire schema, exactly
@@ -96,61 +97,24 @@ function readPrediction(reader: AttributeReader, record: OtlpLogRecord): Predict
   const timestamp = timestampOf(reader, record)
   const modelId = reader.read(A.modelId, readString)
   const modelVersion = reader.read(A.modelVersion, readString)
-  // Built without undefined members (rather than deleting them after): objects keep their fast
-  // shape for the validation that follows, and the wire schema sees absent fields as absent.
-  const model: { id?: string; version?: string } = {}
-  if (modelId !== undefined) model.id = modelId
-  if (modelVersion !== undefined) model.version = modelVersion
-  const event = { type: 'prediction' } as PredictionEventInput
-  if (id !== undefined) event.id = id
-  if (timestamp !== undefined) event.timestamp = timestamp
-  event.model = model as PredictionEventInput['model']
-  event.features = features
-  event.attributes = attributes
   const environment = reader.readFirst(ENVIRONMENT_ATTRIBUTES, readString)
-  if (environment !== undefined) event.environment = environment
-  if (label !== undefined || score !== undefined || value !== undefined) {
-    const output: NonNullable<PredictionEventInput['output']> = {}
-    if (label !== undefined) output.label = label
-    if (score !== undefined) output.score = score
-    if (value !== undefined) output.value = value
-    event.output = output
-  }
-  if (errorType !== undefined || errorMessage !== undefined) {
-    const error = {} as NonNullable<PredictionEventInput['error']>
-    if (errorType !== undefined) error.type = errorType
-    if (errorMessage !== undefined) error.message = errorMessage
-    event.error = error
-  }
   const latencyMs = reader.read(A.latencyMs, readNumber)
-  if (latencyMs !== undefined) event.latencyMs = latencyMs
   const streamItems = reader.read(A.streamItems, readNumber)
-  if (streamItems !== undefined) event.streamItems = streamItems
-  const traceId = optionalHexId(record.traceId)
-  if (traceId !== undefined) event.traceId = traceId
-  const spanId = optionalHexId(record.spanId)
-  if (spanId !== undefined) event.spanId = spanId
-  return event
+  return buildPrediction({
+    id, timestamp, modelId, modelVersion, features, attributes, environment, label, score, value, errorType, errorMessage, latencyMs, streamItems,
+    traceId: optionalHexId(record.traceId), spanId: optionalHexId(record.spanId),
+  })
 }
 
 function readOutcome(reader: AttributeReader, record: OtlpLogRecord): OutcomeEventInput {
   for (const [key] of reader.recordAttributes) if (key.startsWith(AIMS_NAMESPACE) && !OUTCOME_KEYS.has(key)) reader.unknown(key, 'outcome')
-  const version = reader.read(A.modelVersion, readString)
+  const modelVersion = reader.read(A.modelVersion, readString)
   const predictionId = reader.read(A.predictionId, readString)
   const timestamp = timestampOf(reader, record)
   const modelId = reader.read(A.modelId, readString)
-  const model: { id?: string; version?: string } = {}
-  if (modelId !== undefined) model.id = modelId
-  if (version !== undefined) model.version = version
-  const event = { type: 'outcome' } as OutcomeEventInput
-  if (predictionId !== undefined) event.predictionId = predictionId
-  if (timestamp !== undefined) event.timestamp = timestamp
-  event.model = model as OutcomeEventInput['model']
   const label = reader.read(A.outcomeLabel, readScalar)
-  if (label !== undefined) event.label = label
   const value = reader.read(A.outcomeValue, readNumber)
-  if (value !== undefined) event.value = value
-  return event
+  return buildOutcome({ predictionId, timestamp, modelId, modelVersion, label, value })
 }
 
 function timestampOf(reader: AttributeReader, record: OtlpLogRecord): number | undefined {

@@ -10,6 +10,7 @@ import { decodeProtobufLogsRequest } from './decode-protobuf.js'
 import { otlpProtoTypes } from './otlp-proto-root.js'
 import { processLogsRequest, validateMappedEvents } from './process-logs-request.js'
 import { fastProtobufEvents } from './protobuf-fast-events.js'
+import { seededRandom as random } from '../../test-support/seeded-random.js'
 
 const type = otlpProtoTypes().exportLogsServiceRequest
 const NOW_NS = BigInt(Date.now()) * 1_000_000n
@@ -23,14 +24,6 @@ function fast(body: Buffer) {
   return events === null ? null : validateMappedEvents(events.total, events.events, events.originOf)
 }
 
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 type Kv = { key: string; value?: Record<string, unknown> }
 const str = (v: string) => ({ stringValue: v })

@@ -12,6 +12,7 @@ import {
 } from '@aims-monitor/schema'
 import { decodeResourceAttributes } from './decode-protobuf.js'
 import type { OtlpAnyValue } from './otlp-model.js'
+import { buildOutcome, buildPrediction } from './wire-event-builders.js'
 import type { EventOrigin } from './process-logs-request.js'
 import { messageEnd, readInterned, WIRE_FIXED64, WIRE_LENGTH_DELIMITED, WIRE_VARINT } from './protobuf-wire.js'
 
@@ -478,35 +479,10 @@ function prediction(state: FastState, timestamp: number, features: Record<string
   if (id === NOT_READ || modelId === NOT_READ || modelVersion === NOT_READ || environment === NOT_READ || score === NOT_READ || value === NOT_READ) return null
   if (latencyMs === NOT_READ || streamItems === NOT_READ || errorType === NOT_READ || errorMessage === NOT_READ) return null
   const label = slots[SLOT[A.outputLabel]]
-  // Built as mapLogRecord's readPrediction builds it: the same members, absent ones left out.
-  const model: { id?: string; version?: string } = {}
-  if (modelId !== undefined) model.id = modelId
-  if (modelVersion !== undefined) model.version = modelVersion
-  const event = { type: 'prediction' } as PredictionEventInput
-  if (id !== undefined) event.id = id
-  event.timestamp = timestamp
-  event.model = model as PredictionEventInput['model']
-  event.features = features ?? {}
-  event.attributes = attributes ?? {}
-  if (environment !== undefined) event.environment = environment
-  if (label !== undefined || score !== undefined || value !== undefined) {
-    const output: NonNullable<PredictionEventInput['output']> = {}
-    if (label !== undefined) output.label = label
-    if (score !== undefined) output.score = score
-    if (value !== undefined) output.value = value
-    event.output = output
-  }
-  if (errorType !== undefined || errorMessage !== undefined) {
-    const error = {} as NonNullable<PredictionEventInput['error']>
-    if (errorType !== undefined) error.type = errorType
-    if (errorMessage !== undefined) error.message = errorMessage
-    event.error = error
-  }
-  if (latencyMs !== undefined) event.latencyMs = latencyMs
-  if (streamItems !== undefined) event.streamItems = streamItems
-  if (traceId !== '') event.traceId = traceId
-  if (spanId !== '') event.spanId = spanId
-  return event
+  return buildPrediction({
+    id, timestamp, modelId, modelVersion, features: features ?? {}, attributes: attributes ?? {}, environment, label, score, value, errorType, errorMessage, latencyMs, streamItems,
+    traceId: traceId === '' ? undefined : traceId, spanId: spanId === '' ? undefined : spanId,
+  })
 }
 
 function outcome(state: FastState, timestamp: number): OutcomeEventInput | null {
@@ -517,14 +493,5 @@ function outcome(state: FastState, timestamp: number): OutcomeEventInput | null 
   const value = numberSlot(A.outcomeValue)
   if (predictionId === NOT_READ || modelId === NOT_READ || version === NOT_READ || value === NOT_READ) return null
   const label = slots[SLOT[A.outcomeLabel]]
-  const model: { id?: string; version?: string } = {}
-  if (modelId !== undefined) model.id = modelId
-  if (version !== undefined) model.version = version
-  const event = { type: 'outcome' } as OutcomeEventInput
-  if (predictionId !== undefined) event.predictionId = predictionId
-  event.timestamp = timestamp
-  event.model = model as OutcomeEventInput['model']
-  if (label !== undefined) event.label = label
-  if (value !== undefined) event.value = value
-  return event
+  return buildOutcome({ predictionId, timestamp, modelId, modelVersion: version, label, value })
 }
