@@ -137,6 +137,19 @@ describe('fastProtobufEvents', () => {
     expect(result!.accepted).toHaveLength(21)
   })
 
+  it('keeps taking the fast path after a sender of thousands of distinct keys', () => {
+    // 5,000 distinct feature names over 50 requests: past the key table's bound (4,096) it starts over.
+    for (let r = 0; r < 50; r++) {
+      const attributes = Array.from({ length: 100 }, (_, i) => ({ key: `aims.feature.k${r * 100 + i}`, value: dbl(i) }))
+      const body = Buffer.from(type.encode(type.fromObject({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ timeUnixNano: NOW_NS.toString(), eventName: 'aims.prediction', attributes: [{ key: 'aims.prediction.id', value: str(`k-${r}`) }, { key: 'aims.model.id', value: str('m') }, ...attributes] }] }] }] })).finish())
+      const result = fast(body)
+      expect(result, `request ${r}`).not.toBeNull()
+      expect(result).toEqual(general(body))
+    }
+    const body = generate(7, 0)
+    expect(fast(body)).toEqual(general(body))
+  })
+
   it('hands over bodies that are not protobuf, so the general path can say what is wrong', () => {
     for (const body of [Buffer.from('not protobuf'), Buffer.from([0x0a, 0x10, 0x12]), Buffer.from([0x0f])]) expect(fastProtobufEvents(body)).toBeNull()
   })

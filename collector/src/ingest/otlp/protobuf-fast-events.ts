@@ -173,11 +173,16 @@ const OUTCOME_ONLY_SLOTS = [SLOT[A.outcomeLabel], SLOT[A.outcomeValue]]
 const ROLES = new Map<string, KeyRole>()
 const MAX_ROLES = 4096
 
-function roleOf(key: string): KeyRole | null {
+function roleOf(key: string): KeyRole {
   const known = ROLES.get(key)
   if (known !== undefined) return known
-  // Past the bound, keys are not remembered, so repeated keys could not be told: leave such requests to the general path.
-  if (ROLES.size >= MAX_ROLES) return null
+  // Past the bound, start over rather than stop remembering: one sender of ever-new keys would
+  // otherwise send every later request of every project down the general path. The position cache
+  // holds roles too and is emptied with it, so that a key has one role object (its stamp finds repeats).
+  if (ROLES.size >= MAX_ROLES) {
+    ROLES.clear()
+    keysAtPosition.length = 0
+  }
   let role: KeyRole
   const slot = (SLOT as Record<string, number>)[key]
   if (slot !== undefined) role = { kind: RoleKind.Known, name: '', slot, stamp: -1 }
