@@ -173,6 +173,26 @@ describe('official OpenTelemetry exporters', () => {
     expect(await model('otlp-proto')).toMatchObject({ predictionCount: 3, outcomeCount: 1, versions: [{ version: '2.0.0', predictionCount: 3 }] })
     expect(await storedPrediction('otlp-proto', 'proto-p2')).toMatchObject({ 'f:age:num': 32, 'a:gender': 'f', output_label: 'approve', trace_id: TRACE_ID, span_id: SPAN_ID })
   })
+
+  it('protobuf of AIMS events only takes the fast path, stores the same rows, and /metrics counts both paths', async () => {
+    const exporter = new OTLPProtoLogExporter({ url: `${collector.url}/v1/logs`, headers: AUTH })
+    const provider = new LoggerProvider({
+      resource: resourceFromAttributes({ 'aims.model.id': 'otlp-fast', 'aims.model.version': '3' }),
+      processors: [new BatchLogRecordProcessor({ exporter, scheduledDelayMillis: 60_000 })],
+    })
+    const logger = provider.getLogger('aims-e2e')
+    for (let i = 0; i < 3; i++) logger.emit({ eventName: 'aims.prediction', context: SPAN_CONTEXT, attributes: prediction(`fast-p${i}`, i) })
+    logger.emit({ eventName: 'aims.outcome', attributes: { 'aims.prediction.id': 'fast-p1', 'aims.outcome.label': 'repaid' } })
+    await provider.forceFlush()
+    await provider.shutdown()
+
+    expect(await model('otlp-fast')).toMatchObject({ predictionCount: 3, outcomeCount: 1 })
+    expect(await storedPrediction('otlp-fast', 'fast-p2')).toMatchObject({ 'f:age:num': 32, 'a:gender': 'f', output_label: 'approve', trace_id: TRACE_ID, span_id: SPAN_ID })
+    const metrics = await (await fetch(`${collector.url}/metrics`)).text()
+    // This request went the fast way; the previous one (a non-AIMS record in it) the general way.
+    expect(Number(/aims_otlp_requests_total\{path="fast"\} (\d+)/.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1)
+    expect(Number(/aims_otlp_requests_total\{path="general"\} (\d+)/.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1)
+  })
 })
 
 describe('raw OTLP/HTTP requests', () => {

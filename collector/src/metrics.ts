@@ -21,6 +21,12 @@ export function createCollectorMetrics() {
       labelNames: ['reason', 'interface'] as const,
       registers: [registry],
     }),
+    otlpRequests: new Counter({
+      name: 'aims_otlp_requests_total',
+      help: 'OTLP protobuf requests by decode path: fast (every record a readable AIMS event) or general (the rest, and what the fast path handed over).',
+      labelNames: ['path'] as const,
+      registers: [registry],
+    }),
     batchSize: new Histogram({
       name: 'aims_batch_size_events',
       help: 'Events per ingest request.',

@@ -28,6 +28,8 @@ export type OtlpBatchResult =
       rejected: RecordRejection[]
       /** The ExportLogsPartialSuccess message when some were rejected. */
       partialSuccessMessage?: string
+      /** Which reader took the request: the protobuf fast path, or the general decoder and mapping. */
+      path: 'fast' | 'general'
       chunks: EncodedChunk[]
     }
   | { ok: false; status: number; code: string; message: string; rejectionReason: string }
@@ -63,7 +65,7 @@ export function processOtlpBatch(body: Uint8Array, encoding: OtlpEncoding, proje
     if (error instanceof HttpError) return { ok: false, status: error.status, code: error.code, message: error.message, rejectionReason: error.code }
     throw error
   }
-  const result: OtlpBatchResult = { ok: true, total, predictions: predictions.length, outcomes: outcomes.length, rejected, chunks }
+  const result: OtlpBatchResult = { ok: true, total, predictions: predictions.length, outcomes: outcomes.length, rejected, chunks, path: fast !== null ? 'fast' : 'general' }
   if (rejected.length > 0) result.partialSuccessMessage = partialSuccessMessage(rejected, total)
   return result
 }

@@ -37,6 +37,7 @@ export function otlpLogsRoute(deps: { keys: ApiKeyRepository; ingest: IngestServ
         throw new HttpError(result.status, result.code, result.message)
       }
       deps.metrics.batchSize.observe({ interface: 'otlp' }, result.total)
+      if (encoding === 'protobuf') deps.metrics.otlpRequests.inc({ path: result.path })
       for (const r of result.rejected) deps.metrics.eventsRejected.inc({ reason: r.reason, interface: 'otlp' })
       await deps.ingest.ingestEncoded(result.chunks, result, 'otlp')
       const partialSuccess = result.partialSuccessMessage !== undefined ? { rejectedLogRecords: result.rejected.length, errorMessage: result.partialSuccessMessage } : undefined
