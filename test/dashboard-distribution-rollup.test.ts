@@ -207,6 +207,34 @@ describe('feature rollup tables', () => {
   })
 })
 
+describe('AIMS_FEATURE_ROLLUPS=off', () => {
+  /** The same store, seen with the setting off (as a collector started with it would see it). */
+  const withSetting = (featureRollups: 'on' | 'off'): Store => Object.create(store, { config: { value: { ...store.config, featureRollups } } }) as Store
+  const tablesOf = async () => (await rows<{ name: string }>('SELECT name FROM system.tables WHERE database = {db:String} AND name LIKE {like:String} ORDER BY name', { db: store.config.database, like: `rollup_%${table}%` })).map((r) => r.name)
+
+  it('drops the feature rollups, answers every distribution exactly from the raw rows, and rebuilds them when on again', async () => {
+    const off = withSetting('off')
+    await new PredictionTables(off).ensureRollups()
+    // The minute rollup stays (the overview reads it); the feature rollups and their views are gone.
+    expect(await tablesOf()).toEqual([`rollup_${table}`, `rollup_${table}_mv`])
+    const model = await findModel(off, 'default', 'm')
+    for (const [name, range] of RANGES) {
+      const income = await featureDistribution(off, model, 'income', range, reference, FROM_ROLLUP)
+      const raw = await rawNumeric(model, 'f:income:num', range, income)
+      expect(income.current, name).toEqual({ count: raw.values, missing: raw.rows - raw.values, approximate: false, maxError: 0 })
+      income.bins.forEach((b, i) => expect(b.current, `${name} ${b.label}`).toBeCloseTo(raw.shares[i]!, 12))
+      const region = await featureDistribution(off, model, 'region', range, null)
+      const rawRegion = await rawCategories(model, 'f:region:str', range)
+      expect(region.current, name).toMatchObject({ count: rawRegion.values, missing: rawRegion.missing })
+    }
+    await new PredictionTables(withSetting('on')).ensureRollups()
+    expect(await tablesOf()).toHaveLength(6)
+    const age = await featureDistribution(store, model, 'age', RANGES[3]![1], reference, FROM_ROLLUP)
+    const rawAge = await rawNumeric(model, 'f:age:num', RANGES[3]![1], age)
+    expect(age.current.count).toBe(rawAge.values)
+  })
+})
+
 describe('histogram keys and bins', () => {
   it('every value lies in the bucket of its key, as ClickHouse computes the key', async () => {
     const values = [0, -0, 1, -1, 40, 40.01, 1024, 1025, 0.3, -3.3, 1e-300, 5e-324, -5e-324, 2.2250738585072014e-308, Number.MAX_VALUE, -Number.MAX_VALUE, Infinity, -Infinity, 123456.789, -0.000123]

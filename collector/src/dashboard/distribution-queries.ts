@@ -96,7 +96,9 @@ export async function featureDistribution(store: Store, model: DashboardModel, f
   const kind = order.find((k) => kinds.includes(k) && inReference(k)) ?? order.find((k) => kinds.includes(k))!
   const column = featureColumnName(feature, kind)
   const referenceScope: PredictionScope | null = reference && inReference(kind) ? { table: store.table(reference.rowsTable), window: REFERENCE_ALL_TIME } : null
-  const current: Current = { store, model, column, range, exactScanMaxRows: options.exactScanMaxRows ?? EXACT_SCAN_MAX_ROWS }
+  // Without the feature rollups every count comes from the raw rows, so it may as well be exact.
+  const exactScanMaxRows = store.config.featureRollups === 'off' ? Infinity : (options.exactScanMaxRows ?? EXACT_SCAN_MAX_ROWS)
+  const current: Current = { store, model, column, range, exactScanMaxRows }
   const binned = kind === 'str'
     ? await categoricalBins(current, referenceScope)
     : await numericBins(current, referenceScope && reference ? { scope: referenceScope, dataset: reference } : null, kind === 'bool')

@@ -20,10 +20,12 @@ interface Parts {
   readonly rawWhere: string | null
 }
 
-function rangeParts(range: TimeRange, bag: ParamBag): Parts {
-  // Hours since the epoch, as the rollup's (whatever the server's time zone).
-  const firstWhole = Math.ceil(range.from / HOUR_MS) * HOUR_MS
-  const endWhole = Math.floor(range.to / HOUR_MS) * HOUR_MS
+function rangeParts(store: Store, range: TimeRange, bag: ParamBag): Parts {
+  // Hours since the epoch, as the rollup's (whatever the server's time zone). Without the rollups
+  // (AIMS_FEATURE_ROLLUPS=off) no hour is whole: the range is read from the raw rows.
+  const rollups = store.config.featureRollups !== 'off'
+  const firstWhole = rollups ? Math.ceil(range.from / HOUR_MS) * HOUR_MS : Infinity
+  const endWhole = rollups ? Math.floor(range.to / HOUR_MS) * HOUR_MS : -Infinity
   const pieces: [number, number][] = []
   let hours: string | null = null
   if (firstWhole < endWhole) {
@@ -60,7 +62,7 @@ export async function numericHistogram(store: Store, model: DashboardModel, colu
   const bag = new ParamBag()
   const feature = bag.bind('feature', 'UInt16', rollupFeatureOf(model, column))
   const all = bag.bind('all_rows', 'UInt16', ALL_ROWS_FEATURE)
-  const { hours, rawWhere } = rangeParts(range, bag)
+  const { hours, rawWhere } = rangeParts(store, range, bag)
   const x = quoteIdentifier(column)
   const parts: string[] = []
   if (hours) {
@@ -102,7 +104,7 @@ export interface StringCounts {
 export async function stringCounts(store: Store, model: DashboardModel, column: string, range: TimeRange, pick: { topK: number } | { categories: readonly string[] }): Promise<StringCounts> {
   const bag = new ParamBag()
   const feature = bag.bind('feature', 'UInt16', rollupFeatureOf(model, column))
-  const { hours, rawWhere } = rangeParts(range, bag)
+  const { hours, rawWhere } = rangeParts(store, range, bag)
   const x = quoteIdentifier(column)
   const parts: string[] = []
   if (hours) parts.push(`SELECT value, n FROM ${sibling(model.table, stringFeatureRollupName)} WHERE feature = ${feature} AND ${hours}`)
@@ -130,7 +132,7 @@ FROM (${union}) GROUP BY picked`
 export async function rowCount(store: Store, model: DashboardModel, range: TimeRange): Promise<number> {
   const bag = new ParamBag()
   const all = bag.bind('all_rows', 'UInt16', ALL_ROWS_FEATURE)
-  const { hours, rawWhere } = rangeParts(range, bag)
+  const { hours, rawWhere } = rangeParts(store, range, bag)
   const parts: string[] = []
   if (hours) parts.push(`SELECT sum(n) AS n FROM ${sibling(model.table, numericFeatureRollupName)} WHERE feature = ${all} AND ${hours}`)
   if (rawWhere) parts.push(`SELECT count() AS n FROM ${model.table} WHERE ${rawWhere}`)

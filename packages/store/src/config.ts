@@ -28,6 +28,14 @@ export const storeConfigSchema = z.object({
   retentionDays: z.coerce.number().int().min(1).max(25_000).default(365),
   /** Name of a ClickHouse cluster: DDL gets ON CLUSTER and Replicated engines (see cluster-ddl.ts). */
   cluster: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
+  /**
+   * Whether each predictions table keeps the hourly feature rollups the dashboard's distributions
+   * read (rollup-table-ddl.ts). They cost ingest: measured ~17 % of sustained events per second on
+   * 2 cores (BENCHMARKS.md, `pnpm bench ingest`). `off` drops their views (and tables); the dashboard
+   * then counts distributions from the raw rows (slower over long ranges, the same numbers, exact).
+   * `on` again rebuilds them from the rows. Set it alike on every collector of one ClickHouse.
+   */
+  featureRollups: z.enum(['on', 'off'], { error: 'expected on or off' }).default('on'),
 })
 
 export type StoreConfig = z.output<typeof storeConfigSchema>
@@ -42,6 +50,7 @@ export function storeConfigFromEnv(env: NodeJS.ProcessEnv, overrides: Partial<St
     database: env.AIMS_CLICKHOUSE_DATABASE || undefined,
     retentionDays: env.AIMS_RETENTION_DAYS || undefined,
     cluster: env.AIMS_CLICKHOUSE_CLUSTER || undefined,
+    featureRollups: env.AIMS_FEATURE_ROLLUPS || undefined,
   }
   const merged = { ...fromEnv, ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) }
   const parsed = storeConfigSchema.safeParse(merged)
@@ -60,6 +69,7 @@ function envName(key: string): string {
     database: 'AIMS_CLICKHOUSE_DATABASE',
     retentionDays: 'AIMS_RETENTION_DAYS',
     cluster: 'AIMS_CLICKHOUSE_CLUSTER',
+    featureRollups: 'AIMS_FEATURE_ROLLUPS',
     dataDir: '--data',
   }
   return names[key] ?? key

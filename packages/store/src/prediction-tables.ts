@@ -90,7 +90,15 @@ export class PredictionTables {
       await this.store.client.command({ query: createRollupViewSql(table, context) })
     }
     // The hourly feature rollups (rollup-table-ddl.ts), the same way: both views are the marker.
+    // Switched off (AIMS_FEATURE_ROLLUPS=off): views and tables dropped, so ingest no longer pays
+    // for them and no stale rollup is left to read; switched on again, they are rebuilt from the rows.
     const views = featureRollupViewNames(table)
+    if (this.store.config.featureRollups === 'off') {
+      for (const name of [...views, numericFeatureRollupName(table), stringFeatureRollupName(table)]) {
+        await this.store.client.command({ query: `DROP TABLE IF EXISTS ${qualifiedTable(context.database, name)}${onCluster} SYNC` })
+      }
+      return
+    }
     if (!(await Promise.all(views.map((v) => this.tableExists(v)))).every(Boolean)) {
       await run(createFeatureRollupTablesSql(table, context))
       for (const name of [numericFeatureRollupName(table), stringFeatureRollupName(table)]) await truncate(name)

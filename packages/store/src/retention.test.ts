@@ -41,4 +41,10 @@ describe('retention', () => {
     expect(() => storeConfigFromEnv({ AIMS_RETENTION_DAYS: 'half a year' }, { dataDir: dir })).toThrow(/AIMS_RETENTION_DAYS/)
     expect(() => storeConfigFromEnv({ AIMS_RETENTION_DAYS: '0' }, { dataDir: dir })).toThrow(/AIMS_RETENTION_DAYS/)
   })
+
+  it('reads AIMS_FEATURE_ROLLUPS as on or off (default on), and names it when it is neither', () => {
+    expect(storeConfigFromEnv({}, { dataDir: dir }).featureRollups).toBe('on')
+    expect(storeConfigFromEnv({ AIMS_FEATURE_ROLLUPS: 'off' }, { dataDir: dir }).featureRollups).toBe('off')
+    expect(() => storeConfigFromEnv({ AIMS_FEATURE_ROLLUPS: 'false' }, { dataDir: dir })).toThrow(/AIMS_FEATURE_ROLLUPS: expected on or off/)
+  })
 })
