@@ -80,7 +80,7 @@ class FastState {
   readonly events: WireEventInput[] = []
   readonly scopes: { resource: number; scope: number; firstEvent: number }[] = []
   resource = 0
-  /** Fallbacks of the current resource: model id, version, environment; null when the resource has none. */
+  /** Fallbacks of the current resource: model id, version, environment (NO_FALLBACK when it has none). */
   fallback: ResourceFallback = NO_FALLBACK
 }
 
