@@ -32,6 +32,7 @@ import {
   confusionOfCells,
   outcomeCellsFromRows,
   outcomeCellsQuery,
+  TOO_MANY_CELLS_CODE,
   outcomeJoin,
   ParamBag,
   type ColumnProfileSpec,
@@ -515,6 +516,19 @@ describe('one scan for several columns, one join for several outcome metrics', (
     expect(cells.rocAuc).toBe(direct!.auc)
     expect(cells.cells.reduce((n, c) => n + c.scored, 0)).toBe(Number(direct!.n))
     expect(outcomeCellsFromRows(await rows(outcomeCellsQuery({ ...join, ...labels, attributes: [] })), []).rocAuc).toBeNull()
+  })
+
+  it('stops with TOO_MANY_ROWS when the cells would pass maxCells, and answers within it', async () => {
+    const join = { scope: sqlScope({ window: cur }, true), latestOutcomesTable: store.table('outcomes_latest'), project: 'default', modelId: 'sql-test' }
+    const labels = { positiveLabel: 'approve', positiveOutcomeLabel: 'repaid' }
+    const attributes = ['channel', 'sex']
+    const all = outcomeCellsFromRows(await rows(outcomeCellsQuery({ ...join, ...labels, attributes })), attributes)
+    expect(all.cells.length).toBeGreaterThan(2)
+    const refused = rows(outcomeCellsQuery({ ...join, ...labels, attributes, maxCells: 2 }))
+    await expect(refused).rejects.toMatchObject({ code: TOO_MANY_CELLS_CODE })
+    const within = outcomeCellsFromRows(await rows(outcomeCellsQuery({ ...join, ...labels, attributes, maxCells: all.cells.length })), attributes)
+    expect(within.cells.length).toBe(all.cells.length)
+    expect(() => outcomeCellsQuery({ ...join, ...labels, attributes, maxCells: 0 })).toThrow(/maxCells/)
   })
 })
 

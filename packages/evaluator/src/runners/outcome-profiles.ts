@@ -1,5 +1,5 @@
 import { metricDefinition, type Control } from '@aims-monitor/controls'
-import { outcomeCellsFromRows, outcomeCellsQuery, type OutcomeCells } from '@aims-monitor/metrics'
+import { outcomeCellsFromRows, outcomeCellsQuery, TOO_MANY_CELLS_CODE, type OutcomeCells } from '@aims-monitor/metrics'
 import { numberParam, stringParam, type MetricContext } from '../metric-context.js'
 import { currentWindow } from '../windows.js'
 
@@ -24,20 +24,50 @@ export function outcomeLabelsOf(control: Control): OutcomeLabels {
  * of the batch that joins the same predictions with their outcomes under the same labels: outcome
  * fairness on any attribute, the confusion-matrix metrics and ROC AUC. One join instead of one per
  * control (at 10M predictions the join is ~0.95 s of CPU, and the bench policy ran three).
- * `need` is what this control reads, included even when the control is not in the batch.
+ * `need` is what this control reads, included even when the control is not in the batch. Keyed by
+ * several attributes, the join is bounded by `maxCombinedCells` (see MAX_COMBINED_CELLS).
  */
-export function outcomeCells(context: MetricContext, labels: OutcomeLabels, need: { attribute?: string | undefined; rocAuc?: boolean | undefined }): Promise<OutcomeCells> {
+export async function outcomeCells(
+  context: MetricContext,
+  labels: OutcomeLabels,
+  need: { attribute?: string | undefined; rocAuc?: boolean | undefined },
+  maxCombinedCells = MAX_COMBINED_CELLS,
+): Promise<OutcomeCells> {
   const plan = batchPlan(context, labels)
   if (need.attribute !== undefined) plan.attributes.add(need.attribute)
   if (need.rocAuc) plan.rocAuc = true
-  const attributes = [...plan.attributes].sort()
-  const options = {
-    scope: context.scope, latestOutcomesTable: context.store.table('outcomes_latest'), project: context.project, modelId: context.modelId,
-    positiveLabel: labels.positiveLabel, positiveOutcomeLabel: labels.positiveOutcomeLabel, scoreThreshold: labels.scoreThreshold,
-    attributes, rocAuc: plan.rocAuc,
+  const combined = [...plan.attributes].sort()
+  const cellsFor = (attributes: string[], rocAuc: boolean, maxCells: number | undefined) => {
+    const options = {
+      scope: context.scope, latestOutcomesTable: context.store.table('outcomes_latest'), project: context.project, modelId: context.modelId,
+      positiveLabel: labels.positiveLabel, positiveOutcomeLabel: labels.positiveOutcomeLabel, scoreThreshold: labels.scoreThreshold,
+      attributes, rocAuc, maxCells,
+    }
+    const key = `outcome-cells\u0000${JSON.stringify({ ...options, maxCells: undefined })}`
+    return context.shared(key, async () => outcomeCellsFromRows(await context.rows(outcomeCellsQuery(options)), attributes))
   }
-  const key = `outcome-cells\u0000${JSON.stringify(options)}`
-  return context.shared(key, async () => outcomeCellsFromRows(await context.rows(outcomeCellsQuery(options)), attributes))
+  if (combined.length <= 1) return cellsFor(combined, plan.rocAuc, undefined)
+  try {
+    return await cellsFor(combined, plan.rocAuc, maxCombinedCells)
+  } catch (error) {
+    if (!isTooManyCells(error)) throw error
+    // The attributes' combinations are too many to key one join by all of them: this control's own
+    // join, keyed by its attribute alone (shared with any other control that needs just that).
+    return cellsFor(need.attribute === undefined ? [] : [need.attribute], need.rocAuc === true, undefined)
+  }
+}
+
+/**
+ * The most cells one join keyed by several attributes may build (value combinations × up to 8
+ * outcome cells). Several protected attributes of a few values each stay far below it; a
+ * high-cardinality segment attribute beside another would multiply past it, and the controls then
+ * join one attribute each rather than hold millions of cells.
+ */
+export const MAX_COMBINED_CELLS = 100_000
+
+function isTooManyCells(error: unknown): boolean {
+  const e = error as { code?: unknown; type?: unknown; message?: unknown } | null
+  return String(e?.code) === TOO_MANY_CELLS_CODE || e?.type === 'TOO_MANY_ROWS' || /TOO_MANY_ROWS|\(158\)/.test(String(e?.message ?? ''))
 }
 
 /** What the batch's controls with this control's target and labels need from the join. */

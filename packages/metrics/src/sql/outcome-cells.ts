@@ -16,7 +16,17 @@ export interface OutcomeCellsOptions extends Omit<ConfusionByGroupOptions, 'grou
    * in [0, 1], the outcome being positive as `actual` is.
    */
   readonly rocAuc?: boolean | undefined
+  /**
+   * The most cells the statement may build; past it ClickHouse stops it with TOO_MANY_ROWS (code
+   * 158) instead of holding them all. Cells are the attributes' value combinations seen (× up to 8):
+   * a caller keying by several attributes, whose product of cardinalities it cannot know beforehand,
+   * bounds them and falls back to one attribute per statement.
+   */
+  readonly maxCells?: number | undefined
 }
+
+/** ClickHouse's error code when a statement passes `maxCells` (TOO_MANY_ROWS). */
+export const TOO_MANY_CELLS_CODE = '158'
 
 /** One cell: predictions with these attribute values, prediction, outcome and label presence. */
 export interface OutcomeCell {
@@ -79,7 +89,7 @@ FROM
   )
   GROUP BY ${keys.join(', ')}
 )
-${join.settings}`
+${join.settings}${options.maxCells === undefined ? '' : `, max_rows_to_group_by = ${maxCellsOf(options.maxCells)}, group_by_overflow_mode = 'throw'`}`
   return { query, params: bag.values }
 }
 
@@ -142,6 +152,11 @@ function compareBytes(a: string, b: string): number {
   const y = utf8.encode(b)
   for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i]! - y[i]!
   return x.length - y.length
+}
+
+function maxCellsOf(value: number): number {
+  if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`maxCells: expected a whole number >= 1, got ${String(value)}`)
+  return value
 }
 
 function attributesOf(attributes: readonly string[]): readonly string[] {

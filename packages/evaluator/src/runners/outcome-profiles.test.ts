@@ -1,0 +1,114 @@
+// The batch's shared outcome join against the per-attribute statements, on a real embedded store:
+// keyed by both fairness attributes when their combinations fit the bound, and, when they do not,
+// stopped by ClickHouse (TOO_MANY_ROWS) and replaced by each control's own join — the same
+// confusion matrices either way.
+import { mkdtempSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { loadPolicy, type Control } from '@aims-monitor/controls'
+import { confusionByGroupFromRows, confusionByGroupQuery, confusionOfCells } from '@aims-monitor/metrics'
+import { attributeColumn, openStore, PredictionTables, storeConfigFromEnv, type Store } from '@aims-monitor/store'
+import type { MetricContext } from '../metric-context.js'
+import { currentWindow } from '../windows.js'
+import { outcomeCells, outcomeLabelsOf } from './outcome-profiles.js'
+
+const DAY = Date.parse('2026-11-25T00:00:00Z')
+const AT = Date.parse('2026-11-26T00:00:00Z')
+const dir = mkdtempSync(path.join(os.tmpdir(), 'aims-outcome-cells-'))
+let store: Store
+let table: string
+let controls: Control[]
+
+const control = (id: string, attribute: string) => `  - id: ${id}
+    version: 1
+    title: FPR parity across ${attribute}
+    status: active
+    approval: { by: Risk committee, at: 2026-10-01, reference: RC-1 }
+    references: { iso42001: [A.5.4] }
+    owner: { accountable: CRO, responsible: Model Risk }
+    scope: { model: m }
+    metric: { kind: fairness, name: false_positive_rate_difference, params: { positiveLabel: 'yes', positiveOutcomeLabel: '1' } }
+    selector: { attribute: ${attribute} }
+    window: { current: { type: tumbling, size: 1d } }
+    thresholds: { breach: 0.5, rationale: Groups treated differently. }
+    schedule: { every: 1d }
+    severity: high
+`
+
+beforeAll(async () => {
+  store = await openStore(storeConfigFromEnv({}, { dataDir: dir }))
+  table = store.table(await new PredictionTables(store).ensure('default', 'm', [attributeColumn('region'), attributeColumn('shop')]))
+  // 2,000 predictions: 20 regions × 37 shops (co-prime: 740 combinations), a third predicted yes, a fifth repaid.
+  const id = "toUUID(concat('00000000-0000-4000-8000-', leftPad(lower(hex(number)), 12, '0')))"
+  await store.client.command({
+    query: `INSERT INTO ${table} (id, ts, received, model_version, environment, status, output_label, \`a:region\`, \`a:shop\`)
+      SELECT ${id}, fromUnixTimestamp64Milli(toInt64(${DAY} + number * 1000)), now64(3), '1', 'production', 'ok',
+        if(number % 3 = 0, 'yes', 'no'), concat('r', toString(number % 20)), concat('s', toString(number % 37)) FROM numbers(2000)`,
+  })
+  await store.client.command({
+    query: `INSERT INTO ${store.table('outcomes')} (project, model_id, prediction_id, ts, received, label, value)
+      SELECT 'default', 'm', ${id}, fromUnixTimestamp64Milli(toInt64(${DAY} + number * 1000 + 1)), now64(3), if(number % 5 = 0, '1', '0'), nan FROM numbers(1900)`,
+  })
+  const loaded = loadPolicy(`apiVersion: aims-monitor/v1\nkind: ControlPolicy\nmetadata: { name: cells, version: 1 }\ncontrols:\n${control('REGION', 'region')}${control('SHOP', 'shop')}`)
+  if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems))
+  controls = [...loaded.policy.controls]
+}, 60_000)
+
+afterAll(async () => {
+  await store?.close()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+/** A context as the evaluator builds it for `own` in a batch of both controls, counting the statements it runs. */
+function contextFor(own: Control, statements: string[], shared: Map<string, Promise<unknown>>): MetricContext {
+  const window = currentWindow(own, AT)
+  return {
+    store, control: own, project: 'default', modelId: 'm', reference: null,
+    scope: { table, window },
+    columns: new Set(['a:region', 'a:shop', 'output_label']),
+    batch: { controls, at: AT },
+    rows: async ({ query, params }) => {
+      statements.push(query)
+      return (await store.client.query({ query, query_params: params, format: 'JSONEachRow' })).json()
+    },
+    shared: <T,>(key: string, compute: () => Promise<T>) => {
+      if (!shared.has(key)) shared.set(key, compute())
+      return shared.get(key) as Promise<T>
+    },
+  }
+}
+
+async function single(own: Control, attribute: string) {
+  const { query, params } = confusionByGroupQuery({
+    scope: { table, window: currentWindow(own, AT) }, latestOutcomesTable: store.table('outcomes_latest'), project: 'default', modelId: 'm',
+    groupBy: attribute, positiveLabel: 'yes', positiveOutcomeLabel: '1',
+  })
+  return confusionByGroupFromRows(await (await store.client.query({ query, query_params: params, format: 'JSONEachRow' })).json())
+}
+
+it('joins once for both attributes when their combinations fit, and each control reads its matrices from the cells', async () => {
+  const statements: string[] = []
+  const shared = new Map<string, Promise<unknown>>()
+  for (const [own, attribute] of [[controls[0]!, 'region'], [controls[1]!, 'shop']] as const) {
+    const cells = await outcomeCells(contextFor(own, statements, shared), outcomeLabelsOf(own), { attribute })
+    expect(cells.attributes).toEqual(['region', 'shop'])
+    expect(confusionOfCells(cells, attribute)).toEqual(await single(own, attribute))
+  }
+  expect(statements).toHaveLength(1)
+})
+
+it('falls back to one join per attribute when the combinations pass the bound, with the same matrices', async () => {
+  const statements: string[] = []
+  const shared = new Map<string, Promise<unknown>>()
+  for (const [own, attribute] of [[controls[0]!, 'region'], [controls[1]!, 'shop']] as const) {
+    // 740 combinations × up to 8 cells is far past 100.
+    const cells = await outcomeCells(contextFor(own, statements, shared), outcomeLabelsOf(own), { attribute }, 100)
+    expect(cells.attributes).toEqual([attribute])
+    expect(confusionOfCells(cells, attribute)).toEqual(await single(own, attribute))
+  }
+  // The combined statement once (refused), then each control's own.
+  expect(statements).toHaveLength(3)
+  expect(statements[0]).toMatch(/max_rows_to_group_by = 100/)
+  expect(statements[1]).not.toMatch(/max_rows_to_group_by/)
+})
