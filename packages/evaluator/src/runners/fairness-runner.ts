@@ -21,6 +21,14 @@ const VALUE_OF: Record<string, (report: FairnessReport) => number | null> = {
 }
 
 /**
+ * Groups a fairness control compares at most. An attribute with more values is an identifier, not
+ * a protected or segment attribute: comparing its values says nothing, and the evaluation record
+ * (which lists every group) would grow with the traffic. Such a window is recorded as insufficient
+ * data, with the reason.
+ */
+export const MAX_FAIRNESS_GROUPS = 1000
+
+/**
  * Group fairness over the window's predictions that have an outcome: confusion matrices per value of
  * the protected attribute computed in ClickHouse (one join, one GROUP BY), the report from the
  * statistics package (fairlearn's definitions, Wilson intervals, minimum group size). Groups under
@@ -40,6 +48,10 @@ export async function runFairness(context: MetricContext): Promise<MetricComputa
     : confusionOfCells(await outcomeCells(context, { positiveLabel, positiveOutcomeLabel: stringParam(control, 'positiveOutcomeLabel'), scoreThreshold }, { attribute }), attribute)
   const { overall } = confusion
   const sizes = { current: overall.predictions, labelled: selectionOnly ? null : overall.labelled }
+  const groupCount = Object.keys(confusion.byGroup).length
+  if (groupCount > MAX_FAIRNESS_GROUPS) {
+    throw new InsufficientData(`${attribute} has ${groupCount.toLocaleString('en-US')} values in the window; a fairness control compares at most ${MAX_FAIRNESS_GROUPS.toLocaleString('en-US')} groups (send a grouped attribute, e.g. an age band or a region, rather than an identifier)`, sizes)
+  }
   if (overall.labelled < control.guard.minSample) {
     throw new InsufficientData(selectionOnly
       ? `${overall.predictions} predictions < minSample ${control.guard.minSample}`

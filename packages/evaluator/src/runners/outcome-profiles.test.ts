@@ -11,6 +11,7 @@ import { confusionByGroupFromRows, confusionByGroupQuery, confusionOfCells } fro
 import { attributeColumn, openStore, PredictionTables, storeConfigFromEnv, type Store } from '@aims-monitor/store'
 import type { MetricContext } from '../metric-context.js'
 import { currentWindow } from '../windows.js'
+import { runFairness } from './fairness-runner.js'
 import { outcomeCells, outcomeLabelsOf } from './outcome-profiles.js'
 
 const DAY = Date.parse('2026-11-25T00:00:00Z')
@@ -38,19 +39,19 @@ const control = (id: string, attribute: string) => `  - id: ${id}
 
 beforeAll(async () => {
   store = await openStore(storeConfigFromEnv({}, { dataDir: dir }))
-  table = store.table(await new PredictionTables(store).ensure('default', 'm', [attributeColumn('region'), attributeColumn('shop')]))
+  table = store.table(await new PredictionTables(store).ensure('default', 'm', [attributeColumn('region'), attributeColumn('shop'), attributeColumn('customer')]))
   // 2,000 predictions: 20 regions × 37 shops (co-prime: 740 combinations), a third predicted yes, a fifth repaid.
   const id = "toUUID(concat('00000000-0000-4000-8000-', leftPad(lower(hex(number)), 12, '0')))"
   await store.client.command({
-    query: `INSERT INTO ${table} (id, ts, received, model_version, environment, status, output_label, \`a:region\`, \`a:shop\`)
+    query: `INSERT INTO ${table} (id, ts, received, model_version, environment, status, output_label, \`a:region\`, \`a:shop\`, \`a:customer\`)
       SELECT ${id}, fromUnixTimestamp64Milli(toInt64(${DAY} + number * 1000)), now64(3), '1', 'production', 'ok',
-        if(number % 3 = 0, 'yes', 'no'), concat('r', toString(number % 20)), concat('s', toString(number % 37)) FROM numbers(2000)`,
+        if(number % 3 = 0, 'yes', 'no'), concat('r', toString(number % 20)), concat('s', toString(number % 37)), concat('c', toString(number)) FROM numbers(2000)`,
   })
   await store.client.command({
     query: `INSERT INTO ${store.table('outcomes')} (project, model_id, prediction_id, ts, received, label, value)
       SELECT 'default', 'm', ${id}, fromUnixTimestamp64Milli(toInt64(${DAY} + number * 1000 + 1)), now64(3), if(number % 5 = 0, '1', '0'), nan FROM numbers(1900)`,
   })
-  const loaded = loadPolicy(`apiVersion: aims-monitor/v1\nkind: ControlPolicy\nmetadata: { name: cells, version: 1 }\ncontrols:\n${control('REGION', 'region')}${control('SHOP', 'shop')}`)
+  const loaded = loadPolicy(`apiVersion: aims-monitor/v1\nkind: ControlPolicy\nmetadata: { name: cells, version: 1 }\ncontrols:\n${control('REGION', 'region')}${control('SHOP', 'shop')}${control('CUSTOMER', 'customer')}`)
   if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems))
   controls = [...loaded.policy.controls]
 }, 60_000)
@@ -60,14 +61,14 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-/** A context as the evaluator builds it for `own` in a batch of both controls, counting the statements it runs. */
-function contextFor(own: Control, statements: string[], shared: Map<string, Promise<unknown>>): MetricContext {
+/** A context as the evaluator builds it for `own` in a batch (by default the region and shop controls), counting the statements it runs. */
+function contextFor(own: Control, statements: string[], shared: Map<string, Promise<unknown>>, batch: Control[] = controls.slice(0, 2)): MetricContext {
   const window = currentWindow(own, AT)
   return {
     store, control: own, project: 'default', modelId: 'm', reference: null,
     scope: { table, window },
-    columns: new Set(['a:region', 'a:shop', 'output_label']),
-    batch: { controls, at: AT },
+    columns: new Set(['a:region', 'a:shop', 'a:customer', 'output_label']),
+    batch: { controls: batch, at: AT },
     rows: async ({ query, params }) => {
       statements.push(query)
       return (await store.client.query({ query, query_params: params, format: 'JSONEachRow' })).json()
@@ -111,4 +112,9 @@ it('falls back to one join per attribute when the combinations pass the bound, w
   expect(statements).toHaveLength(3)
   expect(statements[0]).toMatch(/max_rows_to_group_by = 100/)
   expect(statements[1]).not.toMatch(/max_rows_to_group_by/)
+})
+
+it('records a fairness control over an attribute with more than 1,000 values as insufficient data, saying why', async () => {
+  const customer = controls[2]!
+  await expect(runFairness(contextFor(customer, [], new Map(), [customer]))).rejects.toThrow(/customer has 2,000 values in the window; a fairness control compares at most 1,000 groups/)
 })
