@@ -10,6 +10,7 @@ import { loadPolicy, type Control } from '@aims-monitor/controls'
 import { confusionByGroupFromRows, confusionByGroupQuery, confusionOfCells } from '@aims-monitor/metrics'
 import { attributeColumn, openStore, PredictionTables, storeConfigFromEnv, type Store } from '@aims-monitor/store'
 import type { MetricContext } from '../metric-context.js'
+import { QueryCache } from '../query-cache.js'
 import { currentWindow } from '../windows.js'
 import { runFairness } from './fairness-runner.js'
 import { outcomeCells, outcomeLabelsOf } from './outcome-profiles.js'
@@ -61,22 +62,22 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-/** A context as the evaluator builds it for `own` in a batch (by default the region and shop controls), counting the statements it runs. */
-function contextFor(own: Control, statements: string[], shared: Map<string, Promise<unknown>>, batch: Control[] = controls.slice(0, 2)): MetricContext {
+/**
+ * A context as the evaluator builds it for `own` in a batch (by default the region and shop
+ * controls), with the evaluator's QueryCache, counting the statements it runs.
+ */
+function contextFor(own: Control, statements: string[], cache: QueryCache, batch: Control[] = controls.slice(0, 2)): MetricContext {
   const window = currentWindow(own, AT)
   return {
     store, control: own, project: 'default', modelId: 'm', reference: null,
     scope: { table, window },
     columns: new Set(['a:region', 'a:shop', 'a:customer', 'output_label']),
     batch: { controls: batch, at: AT },
-    rows: async ({ query, params }) => {
-      statements.push(query)
-      return (await store.client.query({ query, query_params: params, format: 'JSONEachRow' })).json()
+    rows: (query) => {
+      statements.push(query.query)
+      return cache.rows(query)
     },
-    shared: <T,>(key: string, compute: () => Promise<T>) => {
-      if (!shared.has(key)) shared.set(key, compute())
-      return shared.get(key) as Promise<T>
-    },
+    shared: (key, compute) => cache.shared(key, compute),
   }
 }
 
@@ -90,9 +91,9 @@ async function single(own: Control, attribute: string) {
 
 it('joins once for both attributes when their combinations fit, and each control reads its matrices from the cells', async () => {
   const statements: string[] = []
-  const shared = new Map<string, Promise<unknown>>()
+  const cache = new QueryCache(store, { controls: controls.slice(0, 2), at: AT })
   for (const [own, attribute] of [[controls[0]!, 'region'], [controls[1]!, 'shop']] as const) {
-    const cells = await outcomeCells(contextFor(own, statements, shared), outcomeLabelsOf(own), { attribute })
+    const cells = await outcomeCells(contextFor(own, statements, cache), outcomeLabelsOf(own), { attribute })
     expect(cells.attributes).toEqual(['region', 'shop'])
     expect(confusionOfCells(cells, attribute)).toEqual(await single(own, attribute))
   }
@@ -101,14 +102,14 @@ it('joins once for both attributes when their combinations fit, and each control
 
 it('falls back to one join per attribute when the combinations pass the bound, with the same matrices', async () => {
   const statements: string[] = []
-  const shared = new Map<string, Promise<unknown>>()
+  const cache = new QueryCache(store, { controls: controls.slice(0, 2), at: AT })
   for (const [own, attribute] of [[controls[0]!, 'region'], [controls[1]!, 'shop']] as const) {
     // 740 combinations × up to 8 cells is far past 100.
-    const cells = await outcomeCells(contextFor(own, statements, shared), outcomeLabelsOf(own), { attribute }, 100)
+    const cells = await outcomeCells(contextFor(own, statements, cache), outcomeLabelsOf(own), { attribute }, 100)
     expect(cells.attributes).toEqual([attribute])
     expect(confusionOfCells(cells, attribute)).toEqual(await single(own, attribute))
   }
-  // The combined statement once (refused), then each control's own.
+  // The combined statement once (refused, and not tried again by the second control), then each control's own.
   expect(statements).toHaveLength(3)
   expect(statements[0]).toMatch(/max_rows_to_group_by = 100/)
   expect(statements[1]).not.toMatch(/max_rows_to_group_by/)
@@ -116,5 +117,5 @@ it('falls back to one join per attribute when the combinations pass the bound, w
 
 it('records a fairness control over an attribute with more than 1,000 values as insufficient data, saying why', async () => {
   const customer = controls[2]!
-  await expect(runFairness(contextFor(customer, [], new Map(), [customer]))).rejects.toThrow(/customer has 2,000 values in the window; a fairness control compares at most 1,000 groups/)
+  await expect(runFairness(contextFor(customer, [], new QueryCache(store, { controls: [customer], at: AT }), [customer]))).rejects.toThrow(/customer has 2,000 values in the window; a fairness control compares at most 1,000 groups/)
 })

@@ -37,24 +37,30 @@ export async function outcomeCells(
   if (need.attribute !== undefined) plan.attributes.add(need.attribute)
   if (need.rocAuc) plan.rocAuc = true
   const combined = [...plan.attributes].sort()
-  const cellsFor = (attributes: string[], rocAuc: boolean, maxCells: number | undefined) => {
-    const options = {
-      scope: context.scope, latestOutcomesTable: context.store.table('outcomes_latest'), project: context.project, modelId: context.modelId,
-      positiveLabel: labels.positiveLabel, positiveOutcomeLabel: labels.positiveOutcomeLabel, scoreThreshold: labels.scoreThreshold,
-      attributes, rocAuc, maxCells,
+  const optionsFor = (attributes: string[], rocAuc: boolean) => ({
+    scope: context.scope, latestOutcomesTable: context.store.table('outcomes_latest'), project: context.project, modelId: context.modelId,
+    positiveLabel: labels.positiveLabel, positiveOutcomeLabel: labels.positiveOutcomeLabel, scoreThreshold: labels.scoreThreshold,
+    attributes, rocAuc,
+  })
+  const keyOf = (options: object) => `outcome-cells\u0000${JSON.stringify(options)}`
+  const own = (attributes: string[], rocAuc: boolean) => {
+    const options = optionsFor(attributes, rocAuc)
+    return context.shared(keyOf(options), async () => outcomeCellsFromRows(await context.rows(outcomeCellsQuery(options)), attributes))
+  }
+  if (combined.length <= 1) return own(combined, plan.rocAuc)
+  // Keyed by several attributes, bounded: past the bound the shared result is null (kept for the
+  // batch, so the refused join is not tried again by each control) and each control joins by its
+  // own attribute alone (shared with any other control that needs just that).
+  const options = optionsFor(combined, plan.rocAuc)
+  const cells = await context.shared(keyOf(options), async () => {
+    try {
+      return outcomeCellsFromRows(await context.rows(outcomeCellsQuery({ ...options, maxCells: maxCombinedCells })), combined)
+    } catch (error) {
+      if (isTooManyCells(error)) return null
+      throw error
     }
-    const key = `outcome-cells\u0000${JSON.stringify({ ...options, maxCells: undefined })}`
-    return context.shared(key, async () => outcomeCellsFromRows(await context.rows(outcomeCellsQuery(options)), attributes))
-  }
-  if (combined.length <= 1) return cellsFor(combined, plan.rocAuc, undefined)
-  try {
-    return await cellsFor(combined, plan.rocAuc, maxCombinedCells)
-  } catch (error) {
-    if (!isTooManyCells(error)) throw error
-    // The attributes' combinations are too many to key one join by all of them: this control's own
-    // join, keyed by its attribute alone (shared with any other control that needs just that).
-    return cellsFor(need.attribute === undefined ? [] : [need.attribute], need.rocAuc === true, undefined)
-  }
+  })
+  return cells ?? own(need.attribute === undefined ? [] : [need.attribute], need.rocAuc === true)
 }
 
 /**
