@@ -321,6 +321,8 @@ describe('backpressure', () => {
       const second = await fetch(url, { method: 'POST', headers: { ...AUTH, 'content-type': 'application/json' }, body: body('bp-2') })
       expect(second.status).toBe(503)
       expect(second.headers.get('retry-after')).toBe('5')
+      // Refused before its events were read: counted as a refused request.
+      expect(await metrics.registry.getSingleMetricAsString('aims_requests_refused_total')).toMatch(/aims_requests_refused_total\{reason="spool_full"\} 1/)
     } finally {
       await new Promise((resolve) => server.close(resolve))
       await spool.close()

@@ -21,6 +21,12 @@ export function createCollectorMetrics() {
       labelNames: ['reason', 'interface'] as const,
       registers: [registry],
     }),
+    requestsRefused: new Counter({
+      name: 'aims_requests_refused_total',
+      help: 'Ingest requests refused before their events were read (503: spool full, shutting down); their events are in no other counter.',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
     otlpRequests: new Counter({
       name: 'aims_otlp_requests_total',
       help: 'OTLP protobuf requests by decode path: fast (every record a readable AIMS event) or general (the rest, and what the fast path handed over).',

@@ -111,10 +111,16 @@ export class Spool {
 
   /** Refuses up front when closed or full, so callers need not encode what cannot be taken. */
   checkAccepting(events: number): void {
-    if (this.closed) throw new HttpError(503, 'shutting_down', 'the collector is shutting down; retry against the restarted collector', { headers: { 'Retry-After': '2' } })
+    // A request refused here is counted once: either by the routes' check before any work (events
+    // unknown yet: 0), or, having passed it, by the append's.
+    if (this.closed) {
+      this.metrics.requestsRefused.inc({ reason: 'shutting_down' })
+      throw new HttpError(503, 'shutting_down', 'the collector is shutting down; retry against the restarted collector', { headers: { 'Retry-After': '2' } })
+    }
     const depth = this.depth.bytes
     if (depth > this.options.maxBytes) {
-      this.metrics.eventsRejected.inc({ reason: 'spool_full', interface: 'any' }, events)
+      this.metrics.requestsRefused.inc({ reason: 'spool_full' })
+      if (events > 0) this.metrics.eventsRejected.inc({ reason: 'spool_full', interface: 'any' }, events)
       throw new SpoolFullError(depth, this.options.maxBytes)
     }
   }
