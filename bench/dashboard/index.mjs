@@ -14,7 +14,8 @@
 // Options: --events N (10,000,000), --runs N (10), --keep (leave the store in bench/.work/dashboard),
 // --reuse (use the kept store and its fill.json: no fill, no evaluation; the data then ends when it
 // was filled, so the last-24-hours range holds less of it).
-import { spawn, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
+import { startCollector } from '../support/start-collector.mjs'
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { dirname, join } from 'node:path'
@@ -62,19 +63,7 @@ writeFileSync(policyFile, policyYaml())
 
 // --- the collector, as a user runs it -------------------------------------------------------------
 loadAverage.collectorStart = load()
-const collector = spawn(process.execPath, [join(root, 'packages/cli/dist/main.js'), 'up', '--port', '0', '--data', storeDir, '--policy', policyFile, '--no-schedule'], {
-  env: { ...process.env, AIMS_INIT_API_KEY: KEY, AIMS_LOG_LEVEL: 'warn' },
-  stdio: ['ignore', 'pipe', 'inherit'],
-})
-const url = await new Promise((resolve, reject) => {
-  let out = ''
-  collector.stdout.on('data', (chunk) => {
-    out += chunk
-    const match = /listening on (http:\/\/\S+)/.exec(out)
-    if (match) resolve(match[1])
-  })
-  collector.once('exit', (code) => reject(new Error(`collector exited with ${code}`)))
-})
+const { collector, url } = await startCollector({ root, key: KEY, args: ['--port', '0', '--data', storeDir, '--policy', policyFile, '--no-schedule'] })
 log(`collector at ${url} (pid ${collector.pid})`)
 const api = async (path) => {
   const started = performance.now()

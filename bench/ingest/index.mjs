@@ -4,7 +4,7 @@
 // eventsPerSecond is sustained: events queryable in the store when sending ends, divided by the
 // sending time; what still waits in the spool does not count.
 // Options: --seconds N (default 30), --concurrency N (default 8), --raw-rows N (default 1,000,000).
-import { spawn, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { readFileSync, rmSync, mkdirSync } from 'node:fs'
 import http from 'node:http'
 import os from 'node:os'
@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { eventId, loadAdultRows, mulberry32, predictionFor } from './workload.mjs'
+import { startCollector } from '../support/start-collector.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = join(here, '..', '..')
@@ -66,19 +67,7 @@ function nextBody() {
 }
 
 // --- the collector, as a user runs it --------------------------------------------------------
-const collector = spawn(process.execPath, [...opts['collector-node-args'].split(' ').filter(Boolean), join(root, 'packages/cli/dist/main.js'), 'up', '--port', '0', '--data', join(work, 'collector')], {
-  env: { ...process.env, AIMS_INIT_API_KEY: KEY, AIMS_LOG_LEVEL: 'warn' },
-  stdio: ['ignore', 'pipe', 'inherit'],
-})
-const url = await new Promise((resolve, reject) => {
-  let out = ''
-  collector.stdout.on('data', (chunk) => {
-    out += chunk
-    const match = /listening on (http:\/\/\S+)/.exec(out)
-    if (match) resolve(match[1])
-  })
-  collector.once('exit', (code) => reject(new Error(`collector exited with ${code}`)))
-})
+const { collector, url } = await startCollector({ root, key: KEY, nodeArgs: opts['collector-node-args'].split(' ').filter(Boolean), args: ['--port', '0', '--data', join(work, 'collector')] })
 log(`collector at ${url} (pid ${collector.pid})`)
 const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY })
 function request(method, path, body) {

@@ -5,7 +5,7 @@
 // pipeline sustains), counting drops and the collector's CPU per record.
 // Last line: {"name":"sdk","wrappedOverheadNs","otelEmitNs","ratio",…}
 // Options: --batches N (default 60), --batch-size N (default 20000), --paced-seconds N (default 3).
-import { spawn } from 'node:child_process'
+import { startCollector } from '../support/start-collector.mjs'
 import { readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
 import os from 'node:os'
@@ -48,19 +48,7 @@ const sinkUrl = `http://127.0.0.1:${sink.address().port}`
 const KEY = 'bench-sdk-key-0123456789'
 const dataDir = join(root, 'bench', '.work', 'sdk')
 rmSync(dataDir, { recursive: true, force: true })
-const collector = spawn(process.execPath, [join(root, 'packages/cli/dist/main.js'), 'up', '--port', '0', '--data', dataDir], {
-  env: { ...process.env, AIMS_INIT_API_KEY: KEY, AIMS_LOG_LEVEL: 'warn' },
-  stdio: ['ignore', 'pipe', 'inherit'],
-})
-const url = await new Promise((resolve, reject) => {
-  let out = ''
-  collector.stdout.on('data', (c) => {
-    out += c
-    const m = /listening on (http:\/\/\S+)/.exec(out)
-    if (m) resolve(m[1])
-  })
-  collector.once('exit', (code) => reject(new Error(`collector exited with ${code}`)))
-})
+const { collector, url } = await startCollector({ root, key: KEY, args: ['--port', '0', '--data', dataDir] })
 /** CPU seconds (user + system, all threads) of a process, from /proc (Linux: clock ticks of 1/100 s). */
 function cpuSecondsOf(pid) {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
