@@ -1,3 +1,4 @@
+import type { Control } from '@aims-monitor/controls'
 import { AuditLog, type Store } from '@aims-monitor/store'
 import { AlertRepository } from '../alert-repository.js'
 import type { LoadedPolicy } from '../evaluate-control.js'
@@ -67,10 +68,11 @@ export async function buildEvidenceReport(store: Store, options: EvidenceReportO
   const progress = (name: (typeof STEPS)[number]) => options.onProgress?.(name, step++, STEPS.length)
 
   progress('policy')
-  const controls = policy.policy.controls.filter((c) => c.scope.project === project && (model === null || c.scope.model === model))
-  const controlIds = new Set(controls.map((c) => c.id))
+  const inScope = (c: Control) => c.scope.project === project && (model === null || c.scope.model === model)
+  const controlIds = new Set(policy.policy.controls.filter(inScope).map((c) => c.id))
   const keep = (id: string) => model === null || controlIds.has(id)
-  const versions = await new PolicyHistory(store).versions(policy.policy.metadata.name)
+  const history = new PolicyHistory(store)
+  const versions = await history.versions(policy.policy.metadata.name)
 
   progress('evaluations')
   const evaluations = new EvaluationRepository(store)
@@ -78,8 +80,7 @@ export async function buildEvidenceReport(store: Store, options: EvidenceReportO
   const records = stored.map((s) => s.record)
 
   progress('schedule')
-  const history = new PolicyHistory(store)
-  const segments = await policySegments(history, policy, versions, from, to, (c) => c.scope.project === project && (model === null || c.scope.model === model))
+  const segments = await policySegments(history, policy, versions, from, to, inScope)
   const schedule = scheduleSection(segments, records, now)
   progress('results')
   const results = resultsSection(records)

@@ -23,11 +23,12 @@ export interface PolicySegment {
  * @param keep which controls the report covers (its project and model)
  */
 export async function policySegments(history: PolicyHistory, given: LoadedPolicy, versions: readonly PolicyVersion[], from: number, to: number, keep: (control: Control) => boolean): Promise<PolicySegment[]> {
-  const givenControls = given.policy.controls.filter(keep)
-  const givenBasis = (from: number, to: number, reason: ScheduleBasis['reason']): PolicySegment => ({
-    from, to, controls: givenControls,
-    basis: { from: new Date(from).toISOString(), to: new Date(to).toISOString(), sha256: given.sha256, version: String(given.policy.metadata.version), reason },
+  const segment = (from: number, to: number, controls: readonly Control[], sha256: string, version: string, reason: ScheduleBasis['reason']): PolicySegment => ({
+    from, to, controls: controls.filter(keep),
+    basis: { from: new Date(from).toISOString(), to: new Date(to).toISOString(), sha256, version, reason },
   })
+  const givenBasis = (from: number, to: number, reason: ScheduleBasis['reason']): PolicySegment =>
+    segment(from, to, given.policy.controls, given.sha256, String(given.policy.metadata.version), reason)
   const sorted = [...versions].sort((a, b) => Date.parse(a.loadedAt) - Date.parse(b.loadedAt))
   const segments: PolicySegment[] = []
   const firstLoad = sorted.length > 0 ? Date.parse(sorted[0]!.loadedAt) : Infinity
@@ -38,7 +39,7 @@ export async function policySegments(history: PolicyHistory, given: LoadedPolicy
     const end = Math.min(to, i + 1 < sorted.length ? Date.parse(sorted[i + 1]!.loadedAt) : Infinity)
     if (start >= end) continue
     if (version.sha256 === given.sha256) {
-      segments.push({ ...givenBasis(start, end, 'recorded'), controls: givenControls })
+      segments.push(givenBasis(start, end, 'recorded'))
       continue
     }
     const loaded = loadPolicy(await history.text(version.name, version.sha256), `${version.name}@${version.sha256.slice(0, 12)}`)
@@ -46,10 +47,7 @@ export async function policySegments(history: PolicyHistory, given: LoadedPolicy
       segments.push(givenBasis(start, end, 'recorded_text_unreadable'))
       continue
     }
-    segments.push({
-      from: start, to: end, controls: loaded.policy.controls.filter(keep),
-      basis: { from: new Date(start).toISOString(), to: new Date(end).toISOString(), sha256: version.sha256, version: version.version, reason: 'recorded' },
-    })
+    segments.push(segment(start, end, loaded.policy.controls, version.sha256, version.version, 'recorded'))
   }
   return segments
 }
