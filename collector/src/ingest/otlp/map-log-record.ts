@@ -61,14 +61,14 @@ export function mapLogRecord(record: OtlpLogRecord, resourceAttributes: readonly
  * of the mapping's time (measured on an 8,192-record SDK batch). Bounded like the decoder's key
  * table: past 4,096 keys, keys are classified without being remembered.
  */
-type KeyRole = { role: 'feature' | 'attribute'; name: string } | { role: 'known' | 'unknown' | 'foreign' }
+export type KeyRole = { role: 'feature' | 'attribute'; name: string } | { role: 'known' | 'unknown' | 'foreign' }
 const KEY_ROLES = new Map<string, KeyRole>()
 const MAX_KEY_ROLES = 4096
 const KNOWN: KeyRole = { role: 'known' }
 const UNKNOWN: KeyRole = { role: 'unknown' }
 const FOREIGN: KeyRole = { role: 'foreign' }
 
-function predictionKeyRole(key: string): KeyRole {
+export function predictionKeyRole(key: string): KeyRole {
   let role = KEY_ROLES.get(key)
   if (role !== undefined) return role
   if (!key.startsWith(AIMS_NAMESPACE)) role = FOREIGN

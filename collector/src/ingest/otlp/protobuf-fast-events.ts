@@ -2,7 +2,6 @@ import protobuf from 'protobufjs'
 import {
   AIMS_ATTRIBUTES as A,
   AIMS_EVENT_NAMES,
-  AIMS_NAMESPACE,
   ENVIRONMENT_ATTRIBUTES,
   EVENT_NAME_ATTRIBUTE,
   type FeatureValue,
@@ -12,6 +11,7 @@ import {
 } from '@aims-monitor/schema'
 import { decodeResourceAttributes } from './decode-protobuf.js'
 import type { OtlpAnyValue } from './otlp-model.js'
+import { predictionKeyRole } from './map-log-record.js'
 import { buildOutcome, buildPrediction } from './wire-event-builders.js'
 import type { EventOrigin } from './process-logs-request.js'
 import { messageEnd, readInterned, WIRE_FIXED64, WIRE_LENGTH_DELIMITED, WIRE_VARINT } from './protobuf-wire.js'
@@ -183,13 +183,15 @@ function roleOf(key: string): KeyRole {
     ROLES.clear()
     keysAtPosition.length = 0
   }
-  let role: KeyRole
+  // Keys read by name have a slot; the rest are classified as the general mapping classifies them.
   const slot = (SLOT as Record<string, number>)[key]
-  if (slot !== undefined) role = { kind: RoleKind.Known, name: '', slot, stamp: -1 }
-  else if (!key.startsWith(AIMS_NAMESPACE)) role = { kind: RoleKind.Ignored, name: '', slot: -1, stamp: -1 }
-  else if (key.startsWith(A.featurePrefix)) role = { kind: RoleKind.Feature, name: key.slice(A.featurePrefix.length), slot: -1, stamp: -1 }
-  else if (key.startsWith(A.attributePrefix)) role = { kind: RoleKind.Attribute, name: key.slice(A.attributePrefix.length), slot: -1, stamp: -1 }
-  else role = { kind: RoleKind.Unknown, name: '', slot: -1, stamp: -1 }
+  const general = slot === undefined ? predictionKeyRole(key) : null
+  const role: KeyRole = general === null ? { kind: RoleKind.Known, name: '', slot: slot!, stamp: -1 }
+    : general.role === 'feature' ? { kind: RoleKind.Feature, name: general.name, slot: -1, stamp: -1 }
+      : general.role === 'attribute' ? { kind: RoleKind.Attribute, name: general.name, slot: -1, stamp: -1 }
+        : general.role === 'foreign' ? { kind: RoleKind.Ignored, name: '', slot: -1, stamp: -1 }
+          // 'unknown', and 'known' (every key a prediction reads by name has a slot, so never here).
+          : { kind: RoleKind.Unknown, name: '', slot: -1, stamp: -1 }
   ROLES.set(key, role)
   return role
 }
