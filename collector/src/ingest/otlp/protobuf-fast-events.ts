@@ -14,7 +14,8 @@ import type { OtlpAnyValue } from './otlp-model.js'
 import { predictionKeyRole } from './map-log-record.js'
 import { buildOutcome, buildPrediction } from './wire-event-builders.js'
 import type { EventOrigin } from './process-logs-request.js'
-import { messageEnd, readInterned, WIRE_FIXED64, WIRE_LENGTH_DELIMITED, WIRE_VARINT } from './protobuf-wire.js'
+import { messageEnd, readHex, readInterned, WIRE_FIXED64, WIRE_LENGTH_DELIMITED, WIRE_VARINT } from './protobuf-wire.js'
+import { optionalHexId } from './time-and-ids.js'
 
 /**
  * The fast path of `POST /v1/logs` for protobuf: reads the wire events straight off the bytes of a
@@ -283,10 +284,10 @@ function readLogRecord(reader: protobuf.Reader, end: number, state: FastState): 
         break
       }
       case (9 << 3) | WIRE_LENGTH_DELIMITED:
-        traceId = readIdHex(reader)
+        traceId = optionalHexId(readHex(reader, tag, 'LogRecord.trace_id')) ?? ''
         break
       case (10 << 3) | WIRE_LENGTH_DELIMITED:
-        spanId = readIdHex(reader)
+        spanId = optionalHexId(readHex(reader, tag, 'LogRecord.span_id')) ?? ''
         break
       case (12 << 3) | WIRE_LENGTH_DELIMITED:
         eventName = readInterned(reader, 'LogRecord.event_name')
@@ -430,23 +431,6 @@ function timestampMs(timeHigh: number, timeLow: number, observedHigh: number, ob
   if ((high === 0 && low === 0) || high >= 0x80000000) return undefined
   const micros = high * 4294967 + Math.floor((high * 296 + low) / 1000)
   return micros / 1000
-}
-
-/** A trace or span id: lower-case hex, '' for none or all zeros (as optionalHexId). */
-function readIdHex(reader: protobuf.Reader): string {
-  const length = reader.uint32()
-  const start = reader.pos
-  if (start + length > reader.len) throw new RangeError('id past the end of the body')
-  reader.pos = start + length
-  const buf = reader.buf
-  let zero = true
-  for (let i = start; i < start + length; i++) {
-    if (buf[i] !== 0) {
-      zero = false
-      break
-    }
-  }
-  return zero ? '' : (buf as Buffer).toString('hex', start, start + length)
 }
 
 /** A known key's value read as a string, or from the resource for the keys that fall back; NOT_READ when it is of another kind. */
