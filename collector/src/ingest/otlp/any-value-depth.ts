@@ -16,13 +16,21 @@ export function checkAnyValueDepth(request: OtlpLogsRequest): void {
   }
 }
 
+/**
+ * Throws OtlpDecodeError for an array or kvlist at `depth` (a record's attribute value is at 1) when
+ * that is past the bound; the protobuf decoder calls it while reading, the JSON one after parsing.
+ */
+export function checkNestingDepth(depth: number): void {
+  if (depth >= MAX_ANY_VALUE_DEPTH) throw new OtlpDecodeError(`an attribute value nests arrays or kvlists more than ${MAX_ANY_VALUE_DEPTH} levels deep`)
+}
+
 function checkList(list: readonly OtlpKeyValue[], depth: number): void {
   for (const kv of list) checkValue(kv.value, depth)
 }
 
 function checkValue(value: OtlpAnyValue, depth: number): void {
   if (value.kind !== 'array' && value.kind !== 'kvlist') return
-  if (depth >= MAX_ANY_VALUE_DEPTH) throw new OtlpDecodeError(`an attribute value nests arrays or kvlists more than ${MAX_ANY_VALUE_DEPTH} levels deep`)
+  checkNestingDepth(depth)
   if (value.kind === 'array') for (const v of value.values) checkValue(v, depth + 1)
   else checkList(value.values, depth + 1)
 }

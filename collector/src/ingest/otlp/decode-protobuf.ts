@@ -1,6 +1,6 @@
 import protobuf from 'protobufjs'
 import { expectEnd, expectWireType, int64ToBigInt, messageEnd, readBytesView, readFixed64, readHex, readInterned, skip, WIRE_FIXED64, WIRE_LENGTH_DELIMITED, WIRE_VARINT } from './protobuf-wire.js'
-import { MAX_ANY_VALUE_DEPTH } from './any-value-depth.js'
+import { checkNestingDepth } from './any-value-depth.js'
 import { OtlpDecodeError } from './otlp-decode-error.js'
 import type { OtlpAnyValue, OtlpKeyValue, OtlpLogRecord, OtlpLogsRequest, OtlpResourceLogs, OtlpScopeLogs } from './otlp-model.js'
 
@@ -149,11 +149,11 @@ function readAnyValue(reader: protobuf.Reader, end: number, depth: number): Otlp
         value = { kind: 'double', value: reader.double() }
         break
       case 5:
-        checkDepth(depth)
+        checkNestingDepth(depth)
         value = { kind: 'array', values: readArrayValue(reader, messageEnd(reader, tag, 'AnyValue.array_value'), depth + 1) }
         break
       case 6:
-        checkDepth(depth)
+        checkNestingDepth(depth)
         value = { kind: 'kvlist', values: readKeyValueList(reader, messageEnd(reader, tag, 'AnyValue.kvlist_value'), depth + 1) }
         break
       case 7:
@@ -190,7 +190,3 @@ function readKeyValueList(reader: protobuf.Reader, end: number, depth: number): 
   return values
 }
 
-/** The same rule and message as checkAnyValueDepth, enforced while reading so no body can recurse without bound. */
-function checkDepth(depth: number): void {
-  if (depth >= MAX_ANY_VALUE_DEPTH) throw new OtlpDecodeError(`an attribute value nests arrays or kvlists more than ${MAX_ANY_VALUE_DEPTH} levels deep`)
-}
