@@ -5,7 +5,7 @@ import {
   type ColumnProfile, type ColumnProfileSpec, type FineGrid, type FineHistogram, type NumericSummary, type PredictionScope, type SqlBinCounts,
 } from '@aims-monitor/metrics'
 import { numberParam, type MetricContext } from '../metric-context.js'
-import { currentWindow } from '../windows.js'
+import { readsSamePredictions } from './batch-target.js'
 import { featureColumn } from './feature-columns.js'
 
 export type Side = 'current' | 'reference'
@@ -131,15 +131,8 @@ export function driftData(context: MetricContext, referenceScope: PredictionScop
  */
 function batchNeeds(context: MetricContext): Map<string, ColumnNeeds> {
   const own = context.control
-  const window = JSON.stringify(context.scope.window)
   const reference = JSON.stringify(own.window.reference ?? null)
-  const sameTarget = (c: Control) => c.metric.kind === 'drift'
-    && c.scope.project === own.scope.project && c.scope.model === own.scope.model
-    && JSON.stringify(c.scope.versions ?? null) === JSON.stringify(own.scope.versions ?? null)
-    && (c.scope.environment ?? null) === (own.scope.environment ?? null)
-    && JSON.stringify(sorted(c.selector.segment)) === JSON.stringify(sorted(own.selector.segment))
-    && JSON.stringify(c.window.reference ?? null) === reference
-    && JSON.stringify(currentWindow(c, context.batch.at)) === window
+  const sameTarget = (c: Control) => c.metric.kind === 'drift' && JSON.stringify(c.window.reference ?? null) === reference && readsSamePredictions(context, c)
   const needs = new Map<string, ColumnNeeds>()
   const controls = context.batch.controls.some((c) => c === own) ? context.batch.controls : [...context.batch.controls, own]
   for (const control of controls.filter(sameTarget)) {
@@ -206,8 +199,4 @@ function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
 
 function sameGrid(a: FineGrid, b: FineGrid): boolean {
   return Object.is(a.lo, b.lo) && Object.is(a.hi, b.hi) && a.bins === b.bins
-}
-
-function sorted(record: Readonly<Record<string, string>> | undefined): [string, string][] {
-  return Object.entries(record ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
 }

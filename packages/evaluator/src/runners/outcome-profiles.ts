@@ -1,7 +1,7 @@
 import { metricDefinition, type Control } from '@aims-monitor/controls'
 import { outcomeCellsFromRows, outcomeCellsQuery, TOO_MANY_CELLS_CODE, type OutcomeCells } from '@aims-monitor/metrics'
 import { numberParam, stringParam, type MetricContext } from '../metric-context.js'
-import { currentWindow } from '../windows.js'
+import { readsSamePredictions } from './batch-target.js'
 
 /** How a control's binary outcome metrics read predictions and outcomes as positive. */
 export interface OutcomeLabels {
@@ -78,17 +78,10 @@ function isTooManyCells(error: unknown): boolean {
 
 /** What the batch's controls with this control's target and labels need from the join. */
 function batchPlan(context: MetricContext, labels: OutcomeLabels): { attributes: Set<string>; rocAuc: boolean } {
-  const own = context.control
-  const window = JSON.stringify(context.scope.window)
   const key = JSON.stringify(labels)
   const plan = { attributes: new Set<string>(), rocAuc: false }
   for (const control of context.batch.controls) {
-    const sameTarget = control.scope.project === own.scope.project && control.scope.model === own.scope.model
-      && JSON.stringify(control.scope.versions ?? null) === JSON.stringify(own.scope.versions ?? null)
-      && (control.scope.environment ?? null) === (own.scope.environment ?? null)
-      && JSON.stringify(sorted(control.selector.segment)) === JSON.stringify(sorted(own.selector.segment))
-      && JSON.stringify(currentWindow(control, context.batch.at)) === window
-    if (!sameTarget || JSON.stringify(outcomeLabelsOf(control)) !== key) continue
+    if (!readsSamePredictions(context, control) || JSON.stringify(outcomeLabelsOf(control)) !== key) continue
     const { kind, name } = control.metric
     if (kind === 'fairness' && control.selector.attribute !== undefined && metricDefinition(kind, name)?.needsOutcomes) {
       // An attribute never recorded is the control's own insufficient data, not a column to read.
@@ -97,8 +90,4 @@ function batchPlan(context: MetricContext, labels: OutcomeLabels): { attributes:
     if (kind === 'performance' && name === 'roc_auc') plan.rocAuc = true
   }
   return plan
-}
-
-function sorted(record: Readonly<Record<string, string>> | undefined): [string, string][] {
-  return Object.entries(record ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
 }
