@@ -257,7 +257,8 @@ describe('raw OTLP/HTTP requests', () => {
     expect(await model('raw-gzip')).toMatchObject({ predictionCount: 1 })
   })
 
-  it('an undecodable body is 400 with a google.rpc.Status in the request encoding', async () => {
+  it('an undecodable body is 400 with a google.rpc.Status in the request encoding, and nothing stored before is lost', async () => {
+    const before = await models()
     const json = await postLogs('garbage{', 'application/json')
     expect(json.status).toBe(400)
     expect(await json.json()).toEqual({ code: 3, message: expect.stringContaining('not valid JSON') })
@@ -267,6 +268,10 @@ describe('raw OTLP/HTTP requests', () => {
     expect(proto.headers.get('content-type')).toBe('application/x-protobuf')
     const status = StatusType.toObject(StatusType.decode(new Uint8Array(await proto.arrayBuffer())))
     expect(status).toEqual({ code: 3, message: expect.stringContaining('not a protobuf ExportLogsServiceRequest') })
+    // A truncated protobuf body (a field claiming more bytes than sent) is refused the same way.
+    const truncated = await postLogs(Buffer.from([0x0a, 0x10, 0x12]), 'application/x-protobuf')
+    expect(truncated.status).toBe(400)
+    expect(await models()).toEqual(before)
   })
 
   it('more log records than a batch may hold is 400, as for /v1/events', async () => {

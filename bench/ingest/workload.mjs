@@ -16,7 +16,6 @@ export function loadAdultRows() {
     .filter((cells) => cells.length === 15)
 }
 
-/** Deterministic pseudo-random numbers, so the collector run and the raw run see the same rows. */
 /** Deterministic pseudo-random numbers, so every run sees the same data. */
 export const mulberry32 = seededRandom
 

@@ -6,7 +6,7 @@ import { decodeProtobufLogsRequest } from './decode-protobuf.js'
 import { OtlpDecodeError } from './otlp-decode-error.js'
 import type { OtlpAnyValue, OtlpKeyValue, OtlpLogsRequest } from './otlp-model.js'
 import { otlpProtoTypes } from './otlp-proto-root.js'
-import { seededRandom as random } from '../../test-support/seeded-random.js'
+import { seededRandom as random } from '@aims-monitor/metrics'
 
 const type = otlpProtoTypes().exportLogsServiceRequest
 

@@ -10,7 +10,7 @@ import { decodeProtobufLogsRequest } from './decode-protobuf.js'
 import { otlpProtoTypes } from './otlp-proto-root.js'
 import { processLogsRequest, validateMappedEvents } from './process-logs-request.js'
 import { fastProtobufEvents } from './protobuf-fast-events.js'
-import { seededRandom as random } from '../../test-support/seeded-random.js'
+import { seededRandom as random } from '@aims-monitor/metrics'
 
 const type = otlpProtoTypes().exportLogsServiceRequest
 const NOW_NS = BigInt(Date.now()) * 1_000_000n
