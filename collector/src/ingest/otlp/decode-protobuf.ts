@@ -11,9 +11,10 @@ import type { OtlpAnyValue, OtlpKeyValue, OtlpLogRecord, OtlpLogsRequest, OtlpRe
  * Written against protobufjs's wire `Reader` rather than its reflected message types: measured on
  * an SDK batch of 8,192 records with 20 attributes each, protobufjs's generic decode spent 19 µs per
  * record building message objects (a Long per 64-bit field, a message per AnyValue) and converting
- * them to this model 11 µs more; reading the fields the mapping needs straight off the wire is
- * several times cheaper (BENCHMARKS.md, "OTLP protobuf ingest"). The wire reading itself (varints,
- * UTF-8, skipping) stays protobufjs's; field numbers are those of collector/proto.
+ * them to this model 11 µs more; reading the fields the mapping needs straight off the wire took
+ * 12 µs (BENCHMARKS.md, `pnpm bench sdk`, "After: the OTLP route in the ingest workers"). The wire
+ * reading itself (varints, UTF-8, skipping) stays protobufjs's; field numbers are those of
+ * collector/proto.
  *
  * Semantics follow protobuf's: unknown fields are skipped, a repeated scalar or message field keeps
  * its last occurrence (as protobufjs did), the last field set in an AnyValue's oneof wins. A known

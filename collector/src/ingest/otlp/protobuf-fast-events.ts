@@ -25,9 +25,10 @@ import { optionalHexId } from './time-and-ids.js'
  * path (decodeProtobufLogsRequest, then mapLogRecord), which also writes every error message.
  *
  * Why: the general path builds the OTLP model (a KeyValue and an AnyValue per attribute), a Map per
- * record and then the event: ~20 µs of CPU per SDK record on this machine, most of it allocation
- * and the garbage collection it causes, which at 100k records per second is more than the
- * machine's two cores can give (BENCHMARKS.md, `pnpm bench sdk`). The same pattern as the native
+ * record and then the event: 27 µs of CPU per SDK record of UCI Adult rows on this machine, against
+ * 15 µs here (`pnpm bench otlp-decode`), most of the difference allocation and the garbage
+ * collection it causes; at 100k records per second either is more than the machine's two cores can
+ * give (BENCHMARKS.md, `pnpm bench sdk`). The same pattern as the native
  * route's fast acceptor: an exact fast path for the common case and the general code as the
  * authority for everything else. A differential test (protobuf-fast-events.test.ts) holds it to
  * the general path's events on generated and mutated requests.
@@ -198,37 +199,47 @@ function roleOf(key: string): KeyRole {
 }
 
 /**
- * The key last read at each position of a record, with its role. Records of one batch carry the
- * same keys in the same order, so a key is first compared with the one at its position in the
- * previous record (a byte compare, no hashing nor lookup); only a different key is interned and
- * looked up. Measured: the interning table's hashing and lookup was a quarter of the fast path.
+ * The keys last read at each position of a record, with their roles. Records of one batch carry
+ * the same keys in nearly the same order, so a key is first compared with those seen at its
+ * position (a byte compare, no hashing nor lookup); only a key new there is decoded and looked up.
+ * Measured: the interning table's hashing and lookup was a quarter of the fast path. A few keys per
+ * position, not one: a record that leaves out an optional key (a missing value) shifts the keys
+ * after it, and with one key per position the UCI Adult records (bench/otlp-decode) missed often
+ * enough to spend a quarter of the fast path decoding and copying keys again.
  */
 interface KeyAtPosition {
   bytes: Uint8Array
   role: KeyRole
 }
-const keysAtPosition: (KeyAtPosition | undefined)[] = []
+const keysAtPosition: KeyAtPosition[][] = []
 const MAX_POSITIONS = 256
+const KEYS_PER_POSITION = 4
+/** Which entry a position replaces next once full (round robin, shared by the positions). */
+let nextKeySlot = 0
 
 function readKeyRole(reader: protobuf.Reader, position: number): KeyRole | null {
   const length = reader.uint32()
   const start = reader.pos
   if (start + length > reader.len) return null
   const buf = reader.buf
-  const previous = position < MAX_POSITIONS ? keysAtPosition[position] : undefined
-  if (previous !== undefined && previous.bytes.length === length) {
-    const bytes = previous.bytes
-    let i = 0
-    while (i < length && bytes[i] === buf[start + i]) i++
-    if (i === length) {
-      reader.pos = start + length
-      return previous.role
+  reader.pos = start + length
+  const cached = position < MAX_POSITIONS ? (keysAtPosition[position] ??= []) : undefined
+  if (cached !== undefined) {
+    for (let c = 0; c < cached.length; c++) {
+      const bytes = cached[c]!.bytes
+      if (bytes.length !== length) continue
+      let i = 0
+      while (i < length && bytes[i] === buf[start + i]) i++
+      if (i === length) return cached[c]!.role
     }
   }
-  reader.pos = start + length
   const role = roleOf((buf as Buffer).toString('utf8', start, start + length))
-  // A copy (TypedArray slice), not a view: a view would keep the request's whole body alive.
-  if (role !== null && position < MAX_POSITIONS) keysAtPosition[position] = { bytes: Uint8Array.prototype.slice.call(buf, start, start + length), role }
+  if (cached !== undefined) {
+    // A copy (TypedArray slice), not a view: a view would keep the request's whole body alive.
+    const entry = { bytes: Uint8Array.prototype.slice.call(buf, start, start + length), role }
+    if (cached.length < KEYS_PER_POSITION) cached.push(entry)
+    else cached[(nextKeySlot = (nextKeySlot + 1) % KEYS_PER_POSITION)] = entry
+  }
   return role
 }
 
