@@ -104,6 +104,7 @@ const variants = [
   ['latest-hash', 'outcomes_latest FINAL, hash join', confusion(withJoin(confusionByGroupQuery({ ...latest, groupBy: 'sex' }), 'hash'))],
   ['latest-parallel_hash', 'outcomes_latest FINAL, parallel_hash join', confusion(withJoin(confusionByGroupQuery({ ...latest, groupBy: 'sex' }), 'parallel_hash'))],
   ['latest-fsm', 'outcomes_latest FINAL, full_sorting_merge join (the builder\'s choice)', confusion(confusionByGroupQuery({ ...latest, groupBy: 'sex' }))],
+  ['latest-fsm-all', 'the same with ALL LEFT JOIN, as before the builder used ANY (the right side holds each prediction once)', confusion(((q) => ({ ...q, query: q.query.replace('ANY LEFT JOIN', 'LEFT JOIN') }))(confusionByGroupQuery({ ...latest, groupBy: 'sex' })))],
   ['latest-fsm-sex+race', 'the same, sex and race as two queries', async () => {
     const sex = await confusion(confusionByGroupQuery({ ...latest, groupBy: 'sex' }))()
     await confusion(confusionByGroupQuery({ ...latest, groupBy: 'race' }))()
