@@ -3,12 +3,14 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { resourceFromAttributes } from '@opentelemetry/resources'
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor, type ReadableLogRecord } from '@opentelemetry/sdk-logs'
 import { createLogger, createBatchProcessor, type NativeBatchResult, type OtlpBatchResult } from '@aims-monitor/collector'
+import { otlpProtoTypes } from '../collector/src/ingest/otlp/otlp-proto-root.js'
 
 // The collector depends on the serializers; the workspace root does not, so resolve them from the collector.
 const requireFromCollector = createRequire(new URL('../collector/package.json', import.meta.url))
 type Serializer = { serializeRequest(records: ReadableLogRecord[]): Uint8Array | undefined }
 const { ProtobufLogsSerializer, JsonLogsSerializer } = requireFromCollector('@opentelemetry/otlp-transformer') as { ProtobufLogsSerializer: Serializer; JsonLogsSerializer: Serializer }
 const NATIVE = { kind: 'native' } as const
+const requestType = otlpProtoTypes().exportLogsServiceRequest
 
 // The worker threads must give exactly what the request thread gives: same acceptance, same
 // rejections, same bytes in the same layouts.
@@ -129,11 +131,14 @@ describe('ingest worker threads with OTLP logs requests', () => {
       [{ kind: 'otlp', encoding: 'protobuf' }, Buffer.from([0x0a, 0x10, 0x12])],
       [{ kind: 'otlp', encoding: 'json' }, Buffer.from('{"resourceLogs": [')],
       [{ kind: 'otlp', encoding: 'json' }, Buffer.from(JSON.stringify({ resourceLogs: [{ scopeLogs: [{ logRecords: Array.from({ length: 10_001 }, () => ({})) }] }] }))],
+      // Valid AIMS records, so the protobuf fast path reads them and refuses the count itself.
+      [{ kind: 'otlp', encoding: 'protobuf' }, Buffer.from(requestType.encode(requestType.fromObject({ resourceLogs: [{ resource: { attributes: [{ key: 'aims.model.id', value: { stringValue: 'm' } }] }, scopeLogs: [{ logRecords: Array.from({ length: 10_001 }, (_, i) => ({ timeUnixNano: String(BigInt(now) * 1_000_000n), eventName: 'aims.prediction', attributes: [{ key: 'aims.prediction.id', value: { stringValue: `big-${i}` } }] })) }] }] })).finish())],
     ]
     for (const [batch, c] of cases) {
       const [a, b] = await Promise.all([inThread.process(batch, 'p', Buffer.from(c)), pool.process(batch, 'p', Buffer.from(c))])
       expect(a.ok).toBe(false)
       expect(b).toEqual(a)
+      if (c.length > 1000) expect(a).toMatchObject({ status: 400, code: 'too_many_records' })
     }
   })
 })
