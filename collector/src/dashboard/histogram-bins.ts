@@ -1,4 +1,3 @@
-import { FEATURE_HISTOGRAM_BITS } from '@aims-monitor/store'
 
 /**
  * Decile bins from the hourly feature rollup's fine histogram (packages/store/src/rollup-table-ddl.ts,
@@ -9,53 +8,8 @@ import { FEATURE_HISTOGRAM_BITS } from '@aims-monitor/store'
  * bits) therefore bins exactly against any edges.
  */
 
-const MIN_NORMAL = 2.2250738585072014e-308
-const STEP = 1n << BigInt(52 - FEATURE_HISTOGRAM_BITS)
-
-/** The values one key stands for: `lo`..`hi`, each end open or closed. */
-export interface Bucket {
-  readonly lo: number
-  readonly hi: number
-  readonly loOpen: boolean
-  readonly hiOpen: boolean
-  readonly count: number
-}
-
-const view = new DataView(new ArrayBuffer(8))
-function fromBits(bits: bigint): number {
-  view.setBigUint64(0, bits)
-  return view.getFloat64(0)
-}
-function toBits(x: number): bigint {
-  view.setFloat64(0, x)
-  return view.getBigUint64(0)
-}
-
-/** The next double up (toward +∞) from x (−∞ → −MAX_VALUE, +∞ stays). */
-export function nextUp(x: number): number {
-  if (x === 0) return Number.MIN_VALUE
-  if (x === Infinity) return x
-  const bits = toBits(x)
-  return fromBits(x > 0 ? bits + 1n : bits - 1n)
-}
-
-/**
- * The bucket of a key given as the decimal text of its IEEE-754 bits (what the query returns, so
- * that no key loses a bit through JSON).
- * @throws {RangeError} for NaN (missing values have no key).
- */
-export function bucketOfKey(bitsText: string, count: number): Bucket {
-  const key = fromBits(BigInt(bitsText))
-  if (Number.isNaN(key)) throw new RangeError(`a histogram key is NaN (bits ${bitsText})`)
-  if (key === 0 || !Number.isFinite(key)) return { lo: key, hi: key, loOpen: false, hiOpen: false, count }
-  if (Math.abs(key) < MIN_NORMAL) {
-    // The subnormals' sentinel: every value strictly between 0 and ±MIN_NORMAL.
-    return key > 0 ? { lo: 0, hi: MIN_NORMAL, loOpen: true, hiOpen: true, count } : { lo: -MIN_NORMAL, hi: 0, loOpen: true, hiOpen: true, count }
-  }
-  // Mantissa truncated toward zero: [key, next) above zero, (−next, key] below.
-  const next = fromBits(toBits(Math.abs(key)) + STEP)
-  return key > 0 ? { lo: key, hi: next, loOpen: false, hiOpen: true, count } : { lo: -next, hi: key, loOpen: true, hiOpen: false, count }
-}
+export { bucketOfKey, nextUp, type Bucket } from '@aims-monitor/store'
+import { nextUp, type Bucket } from '@aims-monitor/store'
 
 export interface HistogramBins {
   /** Per bin [e(i), e(i+1)) (the last one closed), the count, exact or estimated. */

@@ -1,4 +1,4 @@
-import { NUMERIC_FEATURE_COLUMNS, STRING_FEATURE_COLUMNS, parseColumnName, type FeatureKind, type Store } from '@aims-monitor/store'
+import { featureRollupNumbers, parseColumnName, type FeatureKind, type Store } from '@aims-monitor/store'
 import { HttpError } from '../http/http-error.js'
 import { queryRows } from './query-rows.js'
 
@@ -39,20 +39,16 @@ export async function findModel(store: Store, project: string, modelId: string):
   })
   const table = rows[0]?.predictions_table
   if (table === undefined) throw new HttpError(404, 'unknown_model', `project "${project}" has no model "${modelId}" (a model appears with its first prediction; GET /v1/models lists them)`)
-  // In table order, matched by ClickHouse with the views' own patterns, so the numbers are the views'.
-  const columns = await queryRows<{ name: string; num: number; str: number }>(store, {
-    query: `SELECT name, match(name, {num:String}) AS num, match(name, {str:String}) AS str
-            FROM system.columns WHERE database = {db:String} AND table = {table:String} ORDER BY position`,
-    params: { db: store.config.database, table, num: NUMERIC_FEATURE_COLUMNS, str: STRING_FEATURE_COLUMNS },
-  })
+  const [rollupFeature, columns] = await Promise.all([
+    featureRollupNumbers(store, table),
+    queryRows<{ name: string }>(store, {
+      query: 'SELECT name FROM system.columns WHERE database = {db:String} AND table = {table:String} ORDER BY position',
+      params: { db: store.config.database, table },
+    }),
+  ])
   const features: { name: string; kind: FeatureKind }[] = []
   const attributes: string[] = []
-  const rollupFeature: Record<string, number> = Object.create(null) as Record<string, number>
-  let numbers = 0
-  let strings = 0
-  for (const { name, num, str } of columns) {
-    if (Number(num) === 1) rollupFeature[name] = ++numbers
-    else if (Number(str) === 1) rollupFeature[name] = ++strings
+  for (const { name } of columns) {
     const parsed = parseColumnName(name)
     if (parsed.role === 'feature') features.push({ name: parsed.feature, kind: parsed.kind })
     else if (parsed.role === 'attribute') attributes.push(parsed.attribute)

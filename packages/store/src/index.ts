@@ -34,6 +34,9 @@ export {
   backfillFeatureRollupsSql,
   featureRollupTtlExpression,
 } from './rollup-table-ddl.js'
+export { bucketOfKey, nextUp } from './feature-histogram-buckets.js'
+export type { Bucket } from './feature-histogram-buckets.js'
+export { featureRollupNumbers } from './feature-rollup-numbers.js'
 export { listModelSummaries } from './model-summaries.js'
 export type { ModelSummary, ModelVersionSummary } from './model-summaries.js'
 export { ApiKeyRepository, API_KEY_SCOPES, generateApiKey, sha256Hex } from './api-keys.js'

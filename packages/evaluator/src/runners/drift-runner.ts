@@ -6,7 +6,7 @@ import {
   ParamBag, quoteIdentifier, scopeClause, type NumericSummary, type PredictionScope,
 } from '@aims-monitor/metrics'
 import { InsufficientData, numberParam, type MetricComputation, type MetricContext, type MetricItem } from '../metric-context.js'
-import { BINNED_EXACTLY, EXACT_MAX_SAMPLE, driftData, edgesOf, gridOf, quantileLevels, type DriftData } from './drift-profiles.js'
+import { BINNED_EXACTLY, EXACT_MAX_SAMPLE, driftData, edgesOf, quantileLevels, type DriftData } from './drift-profiles.js'
 import { featureColumn } from './feature-columns.js'
 
 /**
@@ -131,7 +131,7 @@ async function binnedNumeric(context: MetricContext, data: DriftData, referenceS
 async function binnedNumericValue(context: MetricContext, data: DriftData, column: string, ref: NumericSummary | null, cur: NumericSummary | null, name: string, methods: Set<string>): Promise<Omit<MetricItem, 'name'>> {
   if (name === 'ks' || name === 'ks_statistic' || name === 'wasserstein' || name === 'wasserstein_normed') {
     if (ref === null || cur === null) throw new TypeError(`${name} needs both samples' summaries`)
-    const grid = gridOf(ref, cur)
+    const grid = await data.grid(column, ref, cur)
     const [refHist, curHist] = await Promise.all([data.fineHistogram('reference', column, grid), data.fineHistogram('current', column, grid)])
     if (name.startsWith('ks')) {
       const ks = ksFromFineHistograms(refHist, curHist)

@@ -2,6 +2,7 @@ import { binCountItems, binCountsFromRows, type SqlBinCounts } from './bin-count
 import { fineBinExpression, fineGrid, fineHistogramFromRows, type FineGrid, type FineHistogram } from './fine-histogram.js'
 import { numericSummaryFromRows, numericSummaryItems, type NumericSummary } from './numeric-summary.js'
 import { ParamBag, type SqlQuery } from './params.js'
+import { bracketedValuesFromRow, quantileBracketItems, type BracketedValues, type ValueRun } from './quantile-brackets.js'
 import { quantileItems, quantilesFromRows, type QuantileMethod, type Quantiles } from './quantiles.js'
 import { assertRows, countCell, type ResultRow } from './rows.js'
 import { scopeClause, type PredictionScope } from './scope.js'
@@ -19,6 +20,8 @@ export interface ColumnProfileSpec {
   readonly fineHistogram?: FineGrid | undefined
   /** {@link binCountsQuery}'s counts against these edges. */
   readonly binEdges?: readonly number[] | undefined
+  /** {@link quantileBracketItems}'s counts and the values inside these runs (exact quantiles from a bracket). */
+  readonly valueRuns?: readonly ValueRun[] | undefined
 }
 
 /** The parts asked for, each in the shape its single-column statement's reader returns. */
@@ -28,6 +31,7 @@ export interface ColumnProfile {
   readonly quantiles?: Quantiles | undefined
   readonly fineHistogram?: FineHistogram | undefined
   readonly binCounts?: SqlBinCounts | undefined
+  readonly bracketed?: BracketedValues | undefined
 }
 
 /**
@@ -61,6 +65,7 @@ export function columnProfilesQuery(options: { scope: PredictionScope; columns: 
       items.push(`countResample(-2, ${bins + 1}, 1)(${fineBinExpression(spec.column, spec.fineHistogram, bag)}) AS c${i}h`)
     }
     if (spec.binEdges) items.push(...binCountItems(spec.column, spec.binEdges, bag, `c${i}b_`))
+    if (spec.valueRuns) items.push(...quantileBracketItems(spec.column, spec.valueRuns, bag, `c${i}r_`))
   })
   items.push('count() AS total')
   return { query: `SELECT\n  ${items.join(',\n  ')}\n${scopeClause(options.scope, bag)}`, params: bag.values }
@@ -87,6 +92,7 @@ export function columnProfilesFromRows(rows: readonly ResultRow[], specs: readon
     if (spec.summary) profile.summary = numericSummaryFromRows([part(`c${i}s_`)])
     if (spec.quantiles) profile.quantiles = quantilesFromRows([part(`c${i}q_`)], spec.quantiles.levels)
     if (spec.binEdges) profile.binCounts = binCountsFromRows([part(`c${i}b_`)], spec.binEdges)
+    if (spec.valueRuns) profile.bracketed = bracketedValuesFromRow(part(`c${i}r_`), spec.valueRuns)
     if (spec.fineHistogram) {
       const counts = row[`c${i}h`]
       if (!Array.isArray(counts) || counts.length !== spec.fineHistogram.bins + 3) throw new TypeError(`columnProfilesFromRows: column c${i}h is not an array of ${spec.fineHistogram.bins + 3} counts`)
@@ -101,7 +107,7 @@ function checkSpecs(specs: readonly ColumnProfileSpec[]): readonly ColumnProfile
   if (!Array.isArray(specs) || specs.length === 0 || specs.length > MAX_PROFILE_COLUMNS) throw new RangeError(`columns: expected 1 to ${MAX_PROFILE_COLUMNS} column specs`)
   specs.forEach((spec, i) => {
     if (typeof spec?.column !== 'string') throw new TypeError(`columns[${i}].column: expected a column name`)
-    if (!spec.summary && !spec.quantiles && !spec.fineHistogram && !spec.binEdges) throw new RangeError(`columns[${i}]: asks for nothing`)
+    if (!spec.summary && !spec.quantiles && !spec.fineHistogram && !spec.binEdges && !spec.valueRuns) throw new RangeError(`columns[${i}]: asks for nothing`)
   })
   return specs
 }

@@ -18,6 +18,10 @@ export { numericSummaryQuery, numericSummaryFromRows, numericSummaryItems } from
 export type { NumericSummary } from './numeric-summary.js'
 export { fineGrid, fineBinIndex, fineBinExpression, fineHistogramQuery, fineHistogramFromRows, fineHistogramOf, DEFAULT_FINE_BINS, MAX_FINE_BINS } from './fine-histogram.js'
 export type { FineGrid, FineHistogram } from './fine-histogram.js'
+export {
+  quantileBracketItems, bracketedValuesFromRow, orderStatistic, bracketedQuantiles, bracketedCountBelow, bracketedBinCounts, runsForQuantiles, MAX_VALUE_RUNS,
+} from './quantile-brackets.js'
+export type { ValueRun, CountedRun, BracketedValues } from './quantile-brackets.js'
 export { columnProfilesQuery, columnProfilesFromRows, MAX_PROFILE_COLUMNS } from './column-profiles.js'
 export type { ColumnProfile, ColumnProfileSpec } from './column-profiles.js'
 export { ksFromFineHistograms, wassersteinFromFineHistograms } from './histogram-distances.js'

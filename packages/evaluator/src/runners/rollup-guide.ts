@@ -1,0 +1,92 @@
+import { ParamBag, quoteIdentifier, type CountedRun, type PredictionScope } from '@aims-monitor/metrics'
+import { bucketOfKey, featureHistogramKeySql, featureRollupNumbers, numericFeatureRollupName, queryRows } from '@aims-monitor/store'
+import type { MetricContext } from '../metric-context.js'
+
+const HOUR_MS = 3_600_000
+
+/** What the hourly feature rollup says about one numeric column over a window. */
+export interface RollupGuide {
+  /** Non-NaN values counted (±∞ included). */
+  readonly values: number
+  /** Finite values counted. */
+  readonly finite: number
+  /** Every finite value lies in [lo, hi] by the rollup (the outer buckets' bounds); NaN when none. */
+  readonly lo: number
+  readonly hi: number
+  /** The finite buckets, ascending (only for the columns asked with buckets). */
+  readonly buckets: readonly CountedRun[] | null
+}
+
+/**
+ * A guide, not an answer: where a numeric feature's values lie in a window, read from the hourly
+ * feature rollup (packages/store/src/rollup-table-ddl.ts) for the window's whole hours and from the
+ * raw rows for the at most two hours its ends cut, as the dashboard reads it. The rollup counts
+ * every insert (no FINAL: a retried event counts twice), so the drift profiles use it only to place
+ * their work (a histogram's grid, the runs an exact quantile is looked for in) and check
+ * everything they read against the raw rows.
+ *
+ * @returns per column, or null when there is no rollup to read: rollups switched off
+ *   (`AIMS_FEATURE_ROLLUPS=off`), a scope filtered by version, environment or attribute (the
+ *   rollup has none of them), or a table without a rollup (an imported reference data set).
+ */
+export async function readRollupGuide(context: MetricContext, scope: PredictionScope, columns: readonly string[], withBuckets: ReadonlySet<string>): Promise<Map<string, RollupGuide> | null> {
+  const store = context.store
+  if (store.config.featureRollups === 'off' || columns.length === 0) return null
+  if (scope.modelVersion !== undefined || scope.modelVersions !== undefined || scope.environment !== undefined || Object.keys(scope.attributes ?? {}).length > 0) return null
+  const match = /^`((?:[^`\\]|\\.)*)`\.`((?:[^`\\]|\\.)*)`$/.exec(scope.table)
+  if (!match || match[1] !== store.config.database) return null
+  const table = match[2]!
+  const rollup = numericFeatureRollupName(table)
+  const [exists, numbers] = await Promise.all([
+    queryRows<{ n: unknown }>(store, { query: 'SELECT count() AS n FROM system.tables WHERE database = {db:String} AND name = {name:String}', params: { db: store.config.database, name: rollup } }),
+    featureRollupNumbers(store, table),
+  ])
+  if (Number(exists[0]?.n ?? 0) === 0 || columns.some((c) => numbers[c] === undefined)) return null
+
+  const bag = new ParamBag()
+  const features = bag.bind('features', 'Array(UInt16)', columns.map((c) => numbers[c]!))
+  const bucketed = bag.bind('bucketed', 'Array(UInt16)', columns.filter((c) => withBuckets.has(c)).map((c) => numbers[c]!))
+  const { from, to } = scope.window
+  const firstWhole = Math.ceil(from / HOUR_MS) * HOUR_MS
+  const endWhole = Math.floor(to / HOUR_MS) * HOUR_MS
+  const parts: string[] = []
+  const pieces: [number, number][] = []
+  if (firstWhole < endWhole) {
+    parts.push(`SELECT feature, key, n FROM ${store.table(rollup)} WHERE feature IN ${features}
+      AND hour >= toDateTime(${bag.bind('whole_from_s', 'Int64', firstWhole / 1000)}) AND hour < toDateTime(${bag.bind('whole_to_s', 'Int64', endWhole / 1000)})`)
+    if (from < firstWhole) pieces.push([from, firstWhole])
+    if (endWhole < to) pieces.push([endWhole, to])
+  } else pieces.push([from, to])
+  if (pieces.length > 0) {
+    // The cut hours, shaped as the view shapes an insert (one value per feature column and row).
+    const values = `[${columns.map((c) => quoteIdentifier(c)).join(', ')}]`
+    const where = pieces.map(([a, b]) => `(ts >= ${bag.dateTime64('piece_from', a)} AND ts < ${bag.dateTime64('piece_to', b)})`).join(' OR ')
+    parts.push(`SELECT feature, ${featureHistogramKeySql('value')} AS key, count() AS n FROM ${scope.table}
+      ARRAY JOIN ${values} AS value, ${features} AS feature
+      WHERE (${where}) AND NOT isNaN(value) GROUP BY feature, key`)
+  }
+  const rows = await queryRows<{ feature: unknown; values: unknown; finite: unknown; lo: string; hi: string; keys: string[]; counts: unknown[] }>(store, {
+    query: `SELECT feature, sum(n) AS values, sumIf(n, isFinite(key)) AS finite,
+  toString(reinterpretAsUInt64(minIf(key, isFinite(key)))) AS lo, toString(reinterpretAsUInt64(maxIf(key, isFinite(key)))) AS hi,
+  groupArrayIf(toString(reinterpretAsUInt64(key)), isFinite(key) AND has(${bucketed}, feature)) AS keys,
+  groupArrayIf(n, isFinite(key) AND has(${bucketed}, feature)) AS counts
+FROM (SELECT feature, key, sum(n) AS n FROM (${parts.join('\nUNION ALL\n')}) GROUP BY feature, key)
+GROUP BY feature`,
+    params: bag.values,
+  })
+  const byNumber = new Map(rows.map((r) => [Number(r.feature), r]))
+  const guides = new Map<string, RollupGuide>()
+  for (const column of columns) {
+    const row = byNumber.get(numbers[column]!)
+    const finite = Number(row?.finite ?? 0)
+    if (!row || finite === 0) {
+      guides.set(column, { values: Number(row?.values ?? 0), finite: 0, lo: NaN, hi: NaN, buckets: withBuckets.has(column) ? [] : null })
+      continue
+    }
+    const buckets = withBuckets.has(column)
+      ? row.keys.map((bits, i) => bucketOfKey(bits, Number(row.counts[i]))).sort((a, b) => a.lo - b.lo || Number(a.loOpen) - Number(b.loOpen))
+      : null
+    guides.set(column, { values: Number(row.values), finite, lo: bucketOfKey(row.lo, 0).lo, hi: bucketOfKey(row.hi, 0).hi, buckets })
+  }
+  return guides
+}
