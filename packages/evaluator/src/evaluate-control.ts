@@ -55,6 +55,12 @@ export interface EvaluateControlOptions {
   readonly beforeAppend?: (() => Promise<void>) | undefined
 }
 
+/** The idempotency key of a control's evaluation for the window `at` falls after. */
+export function evaluationKey(control: Control, at: number): string {
+  const iso = isoWindow(currentWindow(control, at))
+  return `${control.scope.project}/${control.id}/v${control.version}/${iso.from}/${iso.to}`
+}
+
 /**
  * Evaluates one control for the window that `at` falls after, once: an evaluation already recorded
  * for the (control, version, window) is returned as it is; one another evaluator has claimed is left
@@ -65,8 +71,14 @@ export async function evaluateControl(deps: EvaluationDependencies, loaded: Load
   const window = currentWindow(control, at)
   const project = control.scope.project
   const iso = isoWindow(window)
-  const key = `${project}/${control.id}/v${control.version}/${iso.from}/${iso.to}`
-  const existing = await deps.evaluations.findByKey(key)
+  const key = evaluationKey(control, at)
+  // A batch looks its keys up in one statement (each small statement costs ~5 ms here, and a
+  // control ran eleven); a key evaluated meanwhile by another evaluator is still caught below, by
+  // the claim and by the chain's own check before appending.
+  const batch = cache.batch
+  const existing = batch
+    ? ((await cache.shared('existing-evaluations', () => deps.evaluations.findByKeys(batch.controls.map((c) => evaluationKey(c, batch.at))))).get(key) ?? null)
+    : await deps.evaluations.findByKey(key)
   if (existing) return { status: 'already_evaluated', stored: existing }
   if (!(await deps.claims.claim(key))) return { status: 'claimed_elsewhere', key }
   const started = Date.now()
@@ -77,7 +89,8 @@ export async function evaluateControl(deps: EvaluationDependencies, loaded: Load
   let referenceEvidence: EvaluationRecord['reference'] = { kind: 'none' }
   let sizes: { current: number; reference: number | null; labelled: number | null } = { current: 0, reference: null, labelled: null }
   try {
-    const model = await modelTable(deps.store, project, control.scope.model)
+    // Once per model and batch (its columns as the batch found them).
+    const model = await cache.shared(`model-table\u0000${project}\u0000${control.scope.model}`, () => modelTable(deps.store, project, control.scope.model))
     if (model === null) throw new InsufficientData(`model ${control.scope.model} has no prediction recorded in project ${project}`)
     const scope: PredictionScope = {
       table: deps.store.table(model.table),

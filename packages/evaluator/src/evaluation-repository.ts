@@ -68,6 +68,17 @@ export class EvaluationRepository {
     return rows[0] ?? null
   }
 
+  /** The first evaluation of each key that has one (one statement for a batch's keys). */
+  async findByKeys(keys: readonly string[]): Promise<Map<string, StoredEvaluation>> {
+    if (keys.length === 0) return new Map()
+    // Scalar placeholders, one per key: array parameters travel as SQL literals, which not every
+    // ClickHouse front end binds (the replica tests' HTTP fixture refuses them).
+    const params = Object.fromEntries(keys.map((key, i) => [`key_${i}`, key]))
+    const list = keys.map((_, i) => `{key_${i}:String}`).join(', ')
+    const rows = await this.select(`evaluation_key IN (${list}) ORDER BY seq LIMIT 1 BY evaluation_key`, params)
+    return new Map(rows.map((stored) => [stored.record.key, stored]))
+  }
+
   async findById(id: string): Promise<StoredEvaluation | null> {
     const rows = await this.select('id = {id:UUID} ORDER BY seq LIMIT 1', { id })
     return rows[0] ?? null

@@ -1,9 +1,9 @@
 import {
   binCounts, categoryCountsFromRows, categoryCountsQuery, chiSquareDrift, chooseDriftTest, detectDrift,
   hellingerDistance, isDrift, jensenShannonDistance, jensenShannonDrift,
-  ksFromFineHistograms, ksTest, normedWassersteinDistance, psi, psiFromBins,
+  finiteValuesOnly, ksFromFineHistograms, ksTest, normedWassersteinDistance, psi, psiFromBins,
   quantileEdges, wassersteinDistance, wassersteinFromFineHistograms, zTestDrift,
-  ParamBag, quoteIdentifier, scopeClause, type NumericSummary, type PredictionScope,
+  ParamBag, quoteIdentifier, scopeClause, type FineHistogram, type NumericSummary, type PredictionScope,
 } from '@aims-monitor/metrics'
 import { InsufficientData, numberParam, type MetricComputation, type MetricContext, type MetricItem } from '../metric-context.js'
 import { BINNED_EXACTLY, EXACT_MAX_SAMPLE, driftData, edgesOf, quantileLevels, type DriftData } from './drift-profiles.js'
@@ -132,7 +132,9 @@ async function binnedNumericValue(context: MetricContext, data: DriftData, colum
   if (name === 'ks' || name === 'ks_statistic' || name === 'wasserstein' || name === 'wasserstein_normed') {
     if (ref === null || cur === null) throw new TypeError(`${name} needs both samples' summaries`)
     const grid = await data.grid(column, ref, cur)
-    const [refHist, curHist] = await Promise.all([data.fineHistogram('reference', column, grid), data.fineHistogram('current', column, grid)])
+    // Finite values only, as on the exact path (valueCounts): ±∞ are counted apart by the summaries.
+    const [refHist, curHist] = (await Promise.all([data.fineHistogram('reference', column, grid), data.fineHistogram('current', column, grid)]))
+      .map((h, i) => finiteValuesOnly(h, i === 0 ? ref : cur)) as [FineHistogram, FineHistogram]
     if (name.startsWith('ks')) {
       const ks = ksFromFineHistograms(refHist, curHist)
       methods.add(`KS from ${grid.bins}-bin histograms (D within its bracket, p-value the largest the data allows)`)

@@ -44,15 +44,17 @@ export async function readRollupGuide(context: MetricContext, scope: PredictionS
   if (Number(exists[0]?.n ?? 0) === 0 || columns.some((c) => numbers[c] === undefined)) return null
 
   const bag = new ParamBag()
-  const features = bag.bind('features', 'Array(UInt16)', columns.map((c) => numbers[c]!))
-  const bucketed = bag.bind('bucketed', 'Array(UInt16)', columns.filter((c) => withBuckets.has(c)).map((c) => numbers[c]!))
+  // The rollup's feature numbers are small integers of our own: literals (array parameters are not
+  // bound by every ClickHouse front end).
+  const features = `[${columns.map((c) => numbers[c]!).join(', ')}]`
+  const bucketed = `[${columns.filter((c) => withBuckets.has(c)).map((c) => numbers[c]!).join(', ') || '0'}]`
   const { from, to } = scope.window
   const firstWhole = Math.ceil(from / HOUR_MS) * HOUR_MS
   const endWhole = Math.floor(to / HOUR_MS) * HOUR_MS
   const parts: string[] = []
   const pieces: [number, number][] = []
   if (firstWhole < endWhole) {
-    parts.push(`SELECT feature, key, n FROM ${store.table(rollup)} WHERE feature IN ${features}
+    parts.push(`SELECT feature, key, n FROM ${store.table(rollup)} WHERE feature IN (${columns.map((c) => numbers[c]!).join(', ')})
       AND hour >= toDateTime(${bag.bind('whole_from_s', 'Int64', firstWhole / 1000)}) AND hour < toDateTime(${bag.bind('whole_to_s', 'Int64', endWhole / 1000)})`)
     if (from < firstWhole) pieces.push([from, firstWhole])
     if (endWhole < to) pieces.push([endWhole, to])
@@ -62,7 +64,7 @@ export async function readRollupGuide(context: MetricContext, scope: PredictionS
     const values = `[${columns.map((c) => quoteIdentifier(c)).join(', ')}]`
     const where = pieces.map(([a, b]) => `(ts >= ${bag.dateTime64('piece_from', a)} AND ts < ${bag.dateTime64('piece_to', b)})`).join(' OR ')
     parts.push(`SELECT feature, ${featureHistogramKeySql('value')} AS key, count() AS n FROM ${scope.table}
-      ARRAY JOIN ${values} AS value, ${features} AS feature
+      ARRAY JOIN ${values} AS value, CAST(${features}, 'Array(UInt16)') AS feature
       WHERE (${where}) AND NOT isNaN(value) GROUP BY feature, key`)
   }
   const rows = await queryRows<{ feature: unknown; values: unknown; finite: unknown; lo: string; hi: string; keys: string[]; counts: unknown[] }>(store, {

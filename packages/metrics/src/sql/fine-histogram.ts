@@ -101,6 +101,21 @@ export function fineBinExpression(column: string, gridIn: FineGrid, bag: ParamBa
 }
 
 /**
+ * The histogram of the finite values only: ±∞ fall in the underflow and overflow cells of a grid
+ * over the finite range, and the drift metrics compare finite values (as the exact path and
+ * numpy/scipy on finite data do). When the cells hold exactly the infinities the summary counted,
+ * they are emptied and the total reduced; otherwise (a finite value outside the grid) the histogram
+ * is returned as it is, and the distances refuse it.
+ *
+ * @example
+ * const finite = finiteValuesOnly(hist, { negInf: summary.negInf, posInf: summary.posInf })
+ */
+export function finiteValuesOnly(h: FineHistogram, infinities: { readonly negInf: number; readonly posInf: number }): FineHistogram {
+  if (h.underflow !== infinities.negInf || h.overflow !== infinities.posInf || h.underflow + h.overflow === 0) return h
+  return { ...h, underflow: 0, overflow: 0, total: h.total - h.underflow - h.overflow }
+}
+
+/**
  * Reads the rows of {@link fineHistogramQuery} into a {@link FineHistogram} on `grid`.
  *
  * @example

@@ -16,7 +16,7 @@ export { quantilesQuery, quantilesFromRows, quantileItems, clickHouseQuantileExa
 export type { QuantileMethod, Quantiles } from './quantiles.js'
 export { numericSummaryQuery, numericSummaryFromRows, numericSummaryItems } from './numeric-summary.js'
 export type { NumericSummary } from './numeric-summary.js'
-export { fineGrid, fineBinIndex, fineBinExpression, fineHistogramQuery, fineHistogramFromRows, fineHistogramOf, DEFAULT_FINE_BINS, MAX_FINE_BINS } from './fine-histogram.js'
+export { fineGrid, fineBinIndex, fineBinExpression, fineHistogramQuery, fineHistogramFromRows, finiteValuesOnly, fineHistogramOf, DEFAULT_FINE_BINS, MAX_FINE_BINS } from './fine-histogram.js'
 export type { FineGrid, FineHistogram } from './fine-histogram.js'
 export {
   quantileBracketItems, bracketedValuesFromRow, orderStatistic, bracketedQuantiles, bracketedCountBelow, bracketedBinCounts, runsForQuantiles, MAX_VALUE_RUNS,
