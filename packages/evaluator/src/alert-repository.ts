@@ -100,6 +100,24 @@ export class AlertRepository {
     return rows.find((alert) => alert.state !== 'resolved') ?? null
   }
 
+  /**
+   * The active alert of each (control, segment) of several controls of a project, in one statement,
+   * keyed `controlId\u0000segment` (a batch's view; see evaluate-control.ts for when it is re-read).
+   */
+  async activeByControl(project: string, controlIds: readonly string[]): Promise<Map<string, Alert>> {
+    if (controlIds.length === 0) return new Map()
+    // Scalar placeholders (array parameters are not bound by every ClickHouse front end).
+    const params: Record<string, unknown> = { project }
+    controlIds.forEach((id, i) => (params[`control_${i}`] = id))
+    const alerts = await this.select(`project = {project:String} AND control_id IN (${controlIds.map((_, i) => `{control_${i}:String}`).join(', ')})`, params, Number.MAX_SAFE_INTEGER)
+    const active = new Map<string, Alert>()
+    for (const alert of alerts) {
+      const key = `${alert.controlId}\u0000${alert.segment}`
+      if (alert.state !== 'resolved' && !active.has(key)) active.set(key, alert)
+    }
+    return active
+  }
+
   /** Current state of each alert matching the filter, newest first. */
   async list(filter: AlertFilter = {}): Promise<Alert[]> {
     const conditions: string[] = []

@@ -8,7 +8,7 @@ import { planManualChange, planUnacknowledgedEscalation } from './alert-transiti
 import { EvaluationClaims } from './evaluation-claims.js'
 import { EvaluationRepository, type StoredEvaluation } from './evaluation-repository.js'
 import type { EvaluationRecord } from './evaluation-record.js'
-import { evaluateControl, type EvaluationDependencies, type EvaluationResult, type LoadedPolicy } from './evaluate-control.js'
+import { evaluateControl, evaluationKey, type EvaluationDependencies, type EvaluationResult, type LoadedPolicy } from './evaluate-control.js'
 import { NonconformityRepository } from './nonconformity-repository.js'
 import { ReferenceDatasets } from './reference-datasets.js'
 import { ControlScheduler } from './scheduler.js'
@@ -127,6 +127,26 @@ export class Evaluator {
     return this.policyState
   }
 
+  /**
+   * The batch's claims, all taken when the batch starts (an insert per key, one read-back for all:
+   * EvaluationClaims.claimAll): each control awaits its own. The embedded engine runs one statement
+   * at a time, so small statements cost their full latency wherever they run (measured on the
+   * evaluator bench: ~120 of them, ~0.9 s, for 20 controls): fewer of them is what saves time. A
+   * claim taken ahead holds for the lease (EvaluationClaims) like any other; this evaluator
+   * reclaims its own at once.
+   */
+  private claimAhead(controls: readonly Control[], at: number, cache: QueryCache): Promise<boolean>[] {
+    const keys = controls.map((c) => evaluationKey(c, at))
+    const held = (async () => {
+      const existing = await cache.shared('existing-evaluations', () => this.deps.evaluations.findByKeys(keys))
+      const attempts = await cache.shared('claim-attempts', () => this.deps.claims.latestAttempts(keys))
+      // Keys already evaluated are not claimed: their controls return the stored record.
+      return this.deps.claims.claimAll(keys.filter((key) => !existing.has(key)), attempts)
+    })()
+    held.catch(() => undefined) // awaited by the controls; a batch stopped early settles it below
+    return keys.map((key) => held.then((map) => map.get(key) ?? true))
+  }
+
   /** Active controls of the policy, optionally only the named ones (an unknown name is an error). */
   activeControls(names?: readonly string[]): Control[] {
     const controls = this.policyState.policy.controls
@@ -145,21 +165,31 @@ export class Evaluator {
     const controls = this.activeControls(request.controls)
     const cache = new QueryCache(this.options.store, { controls, at })
     const results: ControlEvaluation[] = new Array(controls.length)
-    // Controls are evaluated `concurrency` at a time (default one by one). Records are appended in
-    // the policy's order whatever the concurrency: each waits for the one before.
+    const claims = this.claimAhead(controls, at, cache)
+    // Controls are computed `concurrency` at a time (default one by one). Records are appended in
+    // the policy's order whatever the concurrency: each waits for the one before. A control's
+    // bookkeeping after its computation (alert lookup, chain append, alert transition: ~4 small
+    // statements) runs beside the next control's computation instead of before it: on the
+    // evaluator bench the ~120 small statements of 20 controls took ~0.9 s on the critical path.
     const turns = controls.map(() => {
       let open!: () => void
       const opened = new Promise<void>((resolve) => (open = resolve))
       return { opened, open }
     })
+    const finishing: Promise<void>[] = []
     let next = 0
     let failure: { error: unknown } | null = null
     const work = async () => {
       while (failure === null && next < controls.length) {
         const i = next++
         const control = controls[i]!
-        try {
-          const result = await evaluateControl(this.deps, this.policyState, control, at, cache, { beforeAppend: () => (i === 0 ? Promise.resolve() : turns[i - 1]!.opened) })
+        let computed!: () => void
+        const isComputed = new Promise<void>((resolve) => (computed = resolve))
+        const finished = evaluateControl(this.deps, this.policyState, control, at, cache, {
+          beforeAppend: () => (i === 0 ? Promise.resolve() : turns[i - 1]!.opened),
+          claim: claims[i],
+          computed,
+        }).then((result) => {
           if (result.status === 'evaluated') this.observer?.evaluated(result.stored.record)
           results[i] = {
             controlId: control.id,
@@ -167,14 +197,17 @@ export class Evaluator {
             outcome: result.status === 'claimed_elsewhere' ? null : result.stored.record.outcome,
             evaluation: result.status === 'claimed_elsewhere' ? null : result.stored,
           }
-        } catch (error) {
+        }, (error: unknown) => {
           failure ??= { error }
-        } finally {
-          turns[i]!.open()
-        }
+        }).finally(() => turns[i]!.open())
+        finishing.push(finished)
+        await Promise.race([isComputed, finished])
       }
     }
     await Promise.all(Array.from({ length: Math.min(this.concurrency, controls.length) }, work))
+    await Promise.all(finishing)
+    // Claims taken ahead for controls never reached (a failure stopped the batch) are left to lapse.
+    await Promise.allSettled(claims)
     if (failure !== null) throw (failure as { error: unknown }).error
     await this.checkEscalations(at)
     return results

@@ -41,6 +41,8 @@ export interface ChainVerification {
 }
 
 const MAX_APPEND_ATTEMPTS = 50
+/** How long the link a writer appended is taken as the head without reading it (one evaluation batch). */
+const LAST_APPENDED_TRUST_MS = 10_000
 
 /**
  * An append-only, hash-chained table: columns `seq UInt64`, `record String` (canonical JSON),
@@ -54,6 +56,8 @@ const MAX_APPEND_ATTEMPTS = 50
  */
 export class HashChain {
   private tail: Promise<unknown> = Promise.resolve()
+  /** The link this writer appended last (a guess at the head, checked by the read-back). */
+  private lastAppended: { seq: number; hash: string; at: number } | null = null
 
   constructor(private readonly store: Store, readonly table: string, private readonly tokenPrefix: string) {}
 
@@ -71,7 +75,13 @@ export class HashChain {
     for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
       const found = existing ? await existing() : null
       if (found) return found
-      const head = await this.head()
+      // The link this writer appended a moment ago is the head unless another writer appended since:
+      // then the insert below lands on a taken seq (its token already seen), the read-back differs,
+      // and the next attempt reads the real head. Only a recent one: the tokens are remembered for
+      // the table's last 100,000 inserts, and a guess must never outlive its seq's token.
+      const recent = this.lastAppended !== null && Date.now() - this.lastAppended.at < LAST_APPENDED_TRUST_MS ? this.lastAppended : null
+      const head = recent ?? (await this.head())
+      this.lastAppended = null
       const seq = head ? head.seq + 1 : 1
       const prevHash = head ? head.hash : GENESIS_HASH
       const hash = chainHash(prevHash, record)
@@ -83,7 +93,10 @@ export class HashChain {
         hash: { type: 'FixedString(64)', value: hash },
       }, `${this.tokenPrefix}-seq-${seq}`)
       const landed = await this.bySeq(seq)
-      if (landed && landed.hash === hash && landed.record === record) return landed
+      if (landed && landed.hash === hash && landed.record === record) {
+        this.lastAppended = { seq: landed.seq, hash: landed.hash, at: Date.now() }
+        return landed
+      }
       // Another writer took this seq first: go again on top of its record.
     }
     throw new Error(`could not append to ${this.table} after ${MAX_APPEND_ATTEMPTS} attempts (the chain is contended)`)

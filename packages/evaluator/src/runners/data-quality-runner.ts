@@ -1,15 +1,18 @@
 import {
   categoryCountsFromRows, categoryCountsQuery, missingRatesFromRows, missingRatesQuery,
-  ParamBag, quoteIdentifier, scopeClause, type MissingColumn,
+  ParamBag, quoteIdentifier, scopeClause, type MissingColumn, type MissingRates,
 } from '@aims-monitor/metrics'
 import { InsufficientData, type MetricComputation, type MetricContext, type MetricItem } from '../metric-context.js'
 import { driftData } from './drift-profiles.js'
+import { readsSamePredictions } from './batch-target.js'
 import { featureColumn } from './feature-columns.js'
 
 /**
  * Data quality of the current window: missing-value rate, out-of-range rate (outside the
  * reference's [min, max] or params.min/max), new-category rate (values the reference never had),
- * and volume (predictions in the window). Each is one aggregate scan in ClickHouse.
+ * and volume (predictions in the window), aggregated in ClickHouse: the batch's missing counts and
+ * the window's rows in one statement, the out-of-range counts in the drift profiles' current scan
+ * when the batch has one on the same window and reference.
  */
 export async function runDataQuality(context: MetricContext): Promise<MetricComputation> {
   const name = context.control.metric.name
@@ -34,14 +37,36 @@ export async function runDataQuality(context: MetricContext): Promise<MetricComp
 }
 
 async function windowSize(context: MetricContext): Promise<number> {
+  // The batch's missing-value statement counts the window's rows too: one scan for both.
+  const shared = await batchMissingRates(context)
+  if (shared) return shared.total
   const bag = new ParamBag()
   const rows = await context.rows<{ n: string }>({ query: `SELECT count() AS n ${scopeClause(context.scope, bag)}`, params: bag.values })
   return Number(rows[0]?.n ?? 0)
 }
 
+/**
+ * Missing counts of every column the batch's missing_rate controls on the same predictions read, and
+ * the window's rows, in one statement shared by the batch (null when it has no such column).
+ */
+async function batchMissingRates(context: MetricContext): Promise<MissingRates | null> {
+  const columns = new Map<string, MissingColumn>()
+  for (const control of context.batch.controls) {
+    if (control.metric.kind !== 'data_quality' || control.metric.name !== 'missing_rate' || !readsSamePredictions(context, control)) continue
+    for (const feature of control.selector.features ?? []) {
+      const column = featureColumn(context, feature)
+      if (!('missing' in column)) columns.set(column.column, { column: column.column, kind: column.kind === 'str' ? 'str' : 'num' })
+    }
+  }
+  if (columns.size === 0) return null
+  const list = [...columns.values()].sort((a, b) => (a.column < b.column ? -1 : 1))
+  return context.shared(`quality-missing\u0000${JSON.stringify({ scope: context.scope, list })}`, async () => missingRatesFromRows(await context.rows(missingRatesQuery({ scope: context.scope, columns: list })), list))
+}
+
 async function missingRate(context: MetricContext, feature: string, column: { column: string; kind: string }): Promise<MetricItem> {
   const columns: MissingColumn[] = [{ column: column.column, kind: column.kind === 'str' ? 'str' : 'num' }]
-  const rates = missingRatesFromRows(await context.rows(missingRatesQuery({ scope: context.scope, columns })), columns)
+  const shared = await batchMissingRates(context)
+  const rates = shared?.byColumn[column.column] ? shared : missingRatesFromRows(await context.rows(missingRatesQuery({ scope: context.scope, columns })), columns)
   const { missing, rate } = rates.byColumn[column.column]!
   return { name: feature, value: rate, detail: { missing, total: rates.total } }
 }
@@ -60,6 +85,15 @@ async function outOfRangeRate(context: MetricContext, feature: string, column: {
     max ??= ref.max
   }
   if (min === undefined || max === undefined) return { name: feature, value: null, insufficient: 'no range: give params.min and params.max or a reference', detail: {} }
+  if (min < max && context.reference) {
+    // The current window's counts at [min, max] from the batch's drift profiles (the same scan as the
+    // drift controls on this window), or binCountsQuery's statement: below + above = outside.
+    const bins = await driftData(context, context.reference.scope).binCounts('current', column.column, [min, max])
+    const present = bins.total - bins.nan
+    const outside = bins.below + bins.above
+    if (present === 0) return { name: feature, value: null, insufficient: `no value of ${feature} in the window`, detail: { min, max } }
+    return { name: feature, value: outside / present, detail: { outside, present, min, max } }
+  }
   const bag = new ParamBag()
   const x = quoteIdentifier(column.column)
   const rows = await context.rows<{ outside: string; present: string }>({

@@ -82,6 +82,11 @@ interface ColumnNeeds {
   moments: boolean
   /** Level sets of PSI-like metrics (by `bins`), as JSON → levels. */
   levels: Map<string, number[]>
+  /**
+   * Counts of the current window outside the reference's [min, max] (data quality's
+   * out_of_range_rate): the reference summary, then the current bin counts at [min, max].
+   */
+  range: boolean
 }
 
 interface Profiles {
@@ -107,7 +112,7 @@ export function driftData(context: MetricContext, referenceScope: PredictionScop
   const fallback = perQuery(context, referenceScope)
   const needs = batchNeeds(context)
   if (needs.size === 0) return fallback
-  const key = `drift-profiles\u0000${JSON.stringify({ current: context.scope, reference: referenceScope, needs: [...needs].map(([c, n]) => [c, n.summary, n.moments, [...n.levels.keys()]]) })}`
+  const key = `drift-profiles\u0000${JSON.stringify({ current: context.scope, reference: referenceScope, needs: [...needs].map(([c, n]) => [c, n.summary, n.moments, [...n.levels.keys()], n.range]) })}`
   const profiles = () => context.shared(key, async () => (await guidedProfiles(context, referenceScope, needs)) ?? computeProfiles(context, referenceScope, needs))
   const find = (list: ColumnProfile[], column: string, has: (p: ColumnProfile) => boolean) => list.find((p) => p.column === column && has(p))
   return {
@@ -143,17 +148,19 @@ export function driftData(context: MetricContext, referenceScope: PredictionScop
 function batchNeeds(context: MetricContext): Map<string, ColumnNeeds> {
   const own = context.control
   const reference = JSON.stringify(own.window.reference ?? null)
-  const sameTarget = (c: Control) => c.metric.kind === 'drift' && JSON.stringify(c.window.reference ?? null) === reference && readsSamePredictions(context, c)
+  const sameTarget = (c: Control) => (c.metric.kind === 'drift' || readsReferenceRange(c)) && JSON.stringify(c.window.reference ?? null) === reference && readsSamePredictions(context, c)
   const needs = new Map<string, ColumnNeeds>()
   const controls = context.batch.controls.some((c) => c === own) ? context.batch.controls : [...context.batch.controls, own]
   for (const control of controls.filter(sameTarget)) {
     const name = control.metric.name
-    if (!BINNED_EXACTLY.has(name) && !FROM_HISTOGRAMS.has(name)) continue
+    const range = readsReferenceRange(control)
+    if (!range && !BINNED_EXACTLY.has(name) && !FROM_HISTOGRAMS.has(name)) continue
     for (const feature of control.selector.features ?? []) {
       const column = featureColumn(context, feature)
       if ('missing' in column || column.kind !== 'num') continue
-      const need = needs.get(column.column) ?? { summary: false, moments: false, levels: new Map<string, number[]>() }
-      if (FROM_HISTOGRAMS.has(name)) {
+      const need = needs.get(column.column) ?? { summary: false, moments: false, levels: new Map<string, number[]>(), range: false }
+      if (range) need.range = true
+      else if (FROM_HISTOGRAMS.has(name)) {
         need.summary = true
         need.moments ||= name === 'wasserstein_normed'
       } else {
@@ -164,6 +171,23 @@ function batchNeeds(context: MetricContext): Map<string, ColumnNeeds> {
     }
   }
   return needs
+}
+
+/** A data-quality control counting the current values outside the reference's range (no explicit min/max). */
+function readsReferenceRange(control: Control): boolean {
+  const params = control.metric.params
+  return control.metric.kind === 'data_quality' && control.metric.name === 'out_of_range_rate' && (typeof params.min !== 'number' || typeof params.max !== 'number')
+}
+
+/** The current-window counts at the reference's [min, max] for range columns (out_of_range_rate), when min < max. */
+function rangeSpecs(needs: Map<string, ColumnNeeds>, reference: ColumnProfile[]): ColumnProfileSpec[] {
+  const specs: ColumnProfileSpec[] = []
+  for (const [column, need] of needs) {
+    if (!need.range) continue
+    const summary = reference.find((p) => p.column === column && p.summary)?.summary
+    if (summary && summary.count > 0 && summary.min < summary.max) specs.push({ column, binEdges: [summary.min, summary.max] })
+  }
+  return specs
 }
 
 /** Runs around a quantile's order statistics may hold at most this many values (by the guide) per column. */
@@ -189,6 +213,7 @@ async function guidedProfiles(context: MetricContext, referenceScope: Prediction
   const columns = [...needs.keys()]
   const quantiled = new Set(columns.filter((c) => needs.get(c)!.levels.size > 0))
   const summarized = columns.filter((c) => needs.get(c)!.summary)
+  const rangeOnly = columns.filter((c) => needs.get(c)!.range && !needs.get(c)!.summary)
   const [refGuide, curGuide] = await Promise.all([
     readRollupGuide(context, referenceScope, columns, quantiled),
     summarized.length ? readRollupGuide(context, context.scope, summarized, new Set()) : Promise.resolve(new Map()),
@@ -214,6 +239,7 @@ async function guidedProfiles(context: MetricContext, referenceScope: Prediction
       curSpecs.push({ column, fineHistogram: grid })
     }
   }
+  for (const column of rangeOnly) refSpecs.push({ column, summary: { moments: false } })
   const bracketLevels = new Map<string, number[][]>()
   for (const column of quantiled) {
     const guide = refGuide.get(column)!
@@ -240,6 +266,7 @@ async function guidedProfiles(context: MetricContext, referenceScope: Prediction
       curSpecs.push({ column: profile.column, binEdges: edges })
     }
   }
+  curSpecs.push(...rangeSpecs(needs, reference))
   const current = await run(context.scope, curSpecs)
   // A guided grid that a finite value fell outside of is not used: the runner reads on the exact range.
   for (const column of [...grids.keys()]) {
@@ -263,10 +290,10 @@ async function computeProfiles(context: MetricContext, referenceScope: Predictio
   for (const [column, need] of needs) {
     const levelSets = [...need.levels.values()]
     if (need.summary) phase1Specs.current.push({ column, summary: { moments: false } })
-    if (need.summary || levelSets.length) {
+    if (need.summary || levelSets.length || need.range) {
       phase1Specs.reference.push({
         column,
-        ...(need.summary ? { summary: { moments: need.moments } } : {}),
+        ...(need.summary || need.range ? { summary: { moments: need.moments } } : {}),
         ...(levelSets.length ? { quantiles: { levels: levelSets[0]!, method: 'exactInclusive' as const } } : {}),
       })
     }
@@ -289,6 +316,7 @@ async function computeProfiles(context: MetricContext, referenceScope: Predictio
       for (const side of ['current', 'reference'] as const) phase2Specs[side].push({ column, binEdges: edges })
     }
   }
+  phase2Specs.current.push(...rangeSpecs(needs, reference1))
   const [current2, reference2] = await Promise.all([run('current', phase2Specs.current), run('reference', phase2Specs.reference)])
   return { parts: { current: [...current1, ...current2], reference: [...reference1, ...reference2] }, grids: new Map() }
 }

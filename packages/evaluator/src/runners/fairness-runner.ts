@@ -1,11 +1,11 @@
 import {
-  confusionByGroupFromRows, confusionOfCells, fairnessGroupsOf, fairnessMetricsFromCounts,
+  confusionByGroupFromRows, confusionOfCells, selectionOfCells, fairnessGroupsOf, fairnessMetricsFromCounts,
   type FairnessReport, type GroupMetrics, type RateName,
 } from '@aims-monitor/metrics'
 import { metricDefinition } from '@aims-monitor/controls'
 import { ParamBag, quoteIdentifier, scopeClause } from '@aims-monitor/metrics'
 import { InsufficientData, numberParam, stringParam, type MetricComputation, type MetricContext } from '../metric-context.js'
-import { outcomeCells } from './outcome-profiles.js'
+import { outcomeCells, outcomeLabelsOf, sharedCellsWith } from './outcome-profiles.js'
 
 /** The metric's value from a fairness report, or null with the report's reason. */
 const VALUE_OF: Record<string, (report: FairnessReport) => number | null> = {
@@ -43,9 +43,13 @@ export async function runFairness(context: MetricContext): Promise<MetricComputa
   const selectionOnly = !metricDefinition(control.metric.kind, control.metric.name)!.needsOutcomes
   // Outcome metrics read the batch's shared join (outcome-profiles.ts): the same counts as
   // confusionByGroupQuery grouped by this attribute.
+  const labels = outcomeLabelsOf(control)
+  // Selection rates from the batch's join when it makes one anyway (every prediction is in its
+  // cells), else from a scan of their own.
+  const shared = selectionOnly ? await sharedCellsWith(context, labels, attribute) : null
   const confusion = selectionOnly
-    ? confusionByGroupFromRows(await selectionRows(context, attribute, positiveLabel, scoreThreshold))
-    : confusionOfCells(await outcomeCells(context, { positiveLabel, positiveOutcomeLabel: stringParam(control, 'positiveOutcomeLabel'), scoreThreshold }, { attribute }), attribute)
+    ? (shared ? selectionOfCells(shared, attribute) : confusionByGroupFromRows(await selectionRows(context, attribute, positiveLabel, scoreThreshold)))
+    : confusionOfCells(await outcomeCells(context, labels, { attribute }), attribute)
   const { overall } = confusion
   const sizes = { current: overall.predictions, labelled: selectionOnly ? null : overall.labelled }
   const groupCount = Object.keys(confusion.byGroup).length

@@ -33,6 +33,27 @@ export async function outcomeCells(
   need: { attribute?: string | undefined; rocAuc?: boolean | undefined },
   maxCombinedCells = MAX_COMBINED_CELLS,
 ): Promise<OutcomeCells> {
+  return (await cellsOf(context, labels, need, maxCombinedCells, false))!
+}
+
+/**
+ * The batch's shared join keyed by `attribute` too, for a control that needs no outcome (selection
+ * rates): null when the batch makes no join for this target and labels, or its join keyed by all
+ * the batch's attributes was refused as too large (the control's own scan is then cheaper than a
+ * join of its own).
+ */
+export async function sharedCellsWith(context: MetricContext, labels: OutcomeLabels, attribute: string, maxCombinedCells = MAX_COMBINED_CELLS): Promise<OutcomeCells | null> {
+  if (!batchPlan(context, labels).joins) return null
+  return cellsOf(context, labels, { attribute }, maxCombinedCells, true)
+}
+
+async function cellsOf(
+  context: MetricContext,
+  labels: OutcomeLabels,
+  need: { attribute?: string | undefined; rocAuc?: boolean | undefined },
+  maxCombinedCells: number,
+  sharedOnly: boolean,
+): Promise<OutcomeCells | null> {
   const plan = batchPlan(context, labels)
   if (need.attribute !== undefined) plan.attributes.add(need.attribute)
   if (need.rocAuc) plan.rocAuc = true
@@ -60,6 +81,7 @@ export async function outcomeCells(
       throw error
     }
   })
+  if (cells === null && sharedOnly) return null
   return cells ?? own(need.attribute === undefined ? [] : [need.attribute], need.rocAuc === true)
 }
 
@@ -76,18 +98,32 @@ function isTooManyCells(error: unknown): boolean {
   return String(e?.code) === TOO_MANY_CELLS_CODE || e?.type === 'TOO_MANY_ROWS' || /TOO_MANY_ROWS|\(158\)/.test(String(e?.message ?? ''))
 }
 
-/** What the batch's controls with this control's target and labels need from the join. */
-function batchPlan(context: MetricContext, labels: OutcomeLabels): { attributes: Set<string>; rocAuc: boolean } {
+/** Performance metrics read from the join's cells (performance-runner.ts, score-performance.ts). */
+const FROM_CELLS = new Set(['accuracy', 'precision', 'recall', 'f1', 'roc_auc'])
+
+/**
+ * What the batch's controls with this control's target and labels need from the join, and whether
+ * the batch joins at all (`joins`): then the selection-rate fairness controls' attributes are keyed
+ * too, so that they read the join's cells (every prediction is in it) instead of a scan of their own.
+ */
+function batchPlan(context: MetricContext, labels: OutcomeLabels): { attributes: Set<string>; rocAuc: boolean; joins: boolean } {
   const key = JSON.stringify(labels)
-  const plan = { attributes: new Set<string>(), rocAuc: false }
+  const plan = { attributes: new Set<string>(), rocAuc: false, joins: false }
+  const selectionAttributes: string[] = []
   for (const control of context.batch.controls) {
     if (!readsSamePredictions(context, control) || JSON.stringify(outcomeLabelsOf(control)) !== key) continue
     const { kind, name } = control.metric
-    if (kind === 'fairness' && control.selector.attribute !== undefined && metricDefinition(kind, name)?.needsOutcomes) {
-      // An attribute never recorded is the control's own insufficient data, not a column to read.
-      if (context.columns.has(`a:${control.selector.attribute}`)) plan.attributes.add(control.selector.attribute)
+    // An attribute never recorded is the control's own insufficient data, not a column to read.
+    const recorded = control.selector.attribute !== undefined && context.columns.has(`a:${control.selector.attribute}`)
+    if (kind === 'fairness' && recorded) {
+      if (metricDefinition(kind, name)?.needsOutcomes) {
+        plan.attributes.add(control.selector.attribute!)
+        plan.joins = true
+      } else selectionAttributes.push(control.selector.attribute!)
     }
+    if (kind === 'performance' && FROM_CELLS.has(name)) plan.joins = true
     if (kind === 'performance' && name === 'roc_auc') plan.rocAuc = true
   }
+  if (plan.joins) for (const attribute of selectionAttributes) plan.attributes.add(attribute)
   return plan
 }

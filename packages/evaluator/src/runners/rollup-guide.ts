@@ -37,10 +37,11 @@ export async function readRollupGuide(context: MetricContext, scope: PredictionS
   if (!match || match[1] !== store.config.database) return null
   const table = match[2]!
   const rollup = numericFeatureRollupName(table)
-  const [exists, numbers] = await Promise.all([
+  // Once per table and batch (both sides of every comparison ask).
+  const [exists, numbers] = await context.shared(`rollup-guide-table\u0000${table}`, () => Promise.all([
     queryRows<{ n: unknown }>(store, { query: 'SELECT count() AS n FROM system.tables WHERE database = {db:String} AND name = {name:String}', params: { db: store.config.database, name: rollup } }),
     featureRollupNumbers(store, table),
-  ])
+  ]))
   if (Number(exists[0]?.n ?? 0) === 0 || columns.some((c) => numbers[c] === undefined)) return null
 
   const bag = new ParamBag()

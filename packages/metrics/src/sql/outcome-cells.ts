@@ -1,4 +1,4 @@
-import { binaryOutcomeExpressions, type ConfusionByGroup, type ConfusionByGroupOptions } from './confusion-by-group.js'
+import { binaryOutcomeExpressions, confusionByGroupFromRows, type ConfusionByGroup, type ConfusionByGroupOptions } from './confusion-by-group.js'
 import { addCells, emptyCells, flagCell, withCoverage, type ConfusionCells } from './confusion-cells.js'
 import { quoteIdentifier } from './identifiers.js'
 import { outcomeJoin } from './outcome-join.js'
@@ -121,6 +121,31 @@ export function outcomeCellsFromRows(rows: readonly ResultRow[], attributes: rea
     }
   })
   return { attributes: [...attributes], cells, rocAuc: row.auc === null || row.auc === undefined ? null : floatCell(row, 'auc', at) }
+}
+
+/**
+ * The selection counts per value of `attribute` over EVERY prediction of the cells (labelled or
+ * not), in the shape confusionByGroupFromRows gives for demographic parity's selection statement
+ * (fairness-runner.ts): tp = predicted positive, tn = predicted negative, each prediction its own
+ * "label". So a selection-rate control reads a join the batch makes anyway instead of a scan.
+ *
+ * @example
+ * selectionOfCells(cells, 'sex').byGroup.f // { tp: selected, tn: not selected, fp: 0, fn: 0, predictions, labelled: predictions, … }
+ * @throws {RangeError} when `attribute` is not one of the cells' attributes.
+ */
+export function selectionOfCells(cells: OutcomeCells, attribute: string): ConfusionByGroup {
+  const index = cells.attributes.indexOf(attribute)
+  if (index < 0) throw new RangeError(`attribute: ${JSON.stringify(attribute)} is not one of ${JSON.stringify(cells.attributes)}`)
+  const groups = new Map<string, { tp: number; tn: number }>()
+  for (const cell of cells.cells) {
+    const group = cell.attributes[index]!
+    const sums = groups.get(group) ?? { tp: 0, tn: 0 }
+    if (cell.predicted) sums.tp += cell.n
+    else sums.tn += cell.n
+    groups.set(group, sums)
+  }
+  const rows = [...groups].sort(([a], [b]) => compareBytes(a, b)).map(([grp, { tp, tn }]) => ({ grp, tp, fp: 0, tn, fn: 0, predictions: tp + tn, labelled: tp + tn }))
+  return confusionByGroupFromRows(rows)
 }
 
 /**

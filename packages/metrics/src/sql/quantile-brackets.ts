@@ -25,8 +25,8 @@ export interface ValueRun {
   readonly loOpen: boolean
   readonly hiOpen: boolean
   /**
-   * false: count the run's values and take their min and max instead of collecting them (a run of
-   * one heavily repeated value, such as an integer feature's: it resolves when min = max).
+   * false: count the run's values instead of collecting them (a run of one heavily repeated value,
+   * such as an integer feature's): it resolves when they all equal one of its ends.
    */
   readonly collect?: boolean | undefined
 }
@@ -47,7 +47,10 @@ export interface BracketedValues {
   readonly below: readonly number[]
   /** Per run: its values, ascending (empty for a run not collected). */
   readonly values: readonly (readonly number[])[]
-  /** Per run not collected: its count, min and max (null for collected runs). */
+  /**
+   * Per run not collected: its count, and min = max = the one value all its values equal (an end of
+   * the run), NaN when they are not all equal to an end (null for collected runs).
+   */
   readonly stats: readonly ({ readonly count: number; readonly min: number; readonly max: number } | null)[]
 }
 
@@ -69,10 +72,10 @@ export function quantileBracketItems(column: string, runsIn: readonly ValueRun[]
     const fromLo = `${x} ${run.loOpen ? '>' : '>='} ${lo}`
     const toHi = `${x} ${run.hiOpen ? '<' : '<='} ${hi}`
     if (run.collect === false) {
-      // One comparison per aggregate (no AND): the count is (values up to hi) − below, the run's min
-      // is the least value from lo on, its max the greatest up to hi (each checked against the run
-      // when read); `toHi` is one expression for both aggregates that use it.
-      items.push(`countIf(${toHi}) AS ${prefix}upto_${i}`, `minIf(${x}, ${fromLo}) AS ${prefix}min_${i}`, `maxIf(${x}, ${toHi}) AS ${prefix}max_${i}`)
+      // Counts only, one comparison each (measured: a minIf/maxIf pair per run cost ~20 ms per 5M
+      // rows, a countIf ~1.5 ms): the run's count is (values up to hi) − below, and it resolves when
+      // all of them equal one of its ends (a repeated value is its own rollup key, which is an end).
+      items.push(`countIf(${toHi}) AS ${prefix}upto_${i}`, `countIf(${x} = ${lo}) AS ${prefix}at_lo_${i}`, `countIf(${x} = ${hi}) AS ${prefix}at_hi_${i}`)
     } else inside.push(`(${fromLo} AND ${toHi})`)
   })
   items.push(`arraySort(groupArrayIf(${x}, ${inside.length ? inside.join(' OR ') : '0'})) AS ${prefix}values`)
@@ -96,8 +99,12 @@ export function bracketedValuesFromRow(row: ResultRow, runsIn: readonly ValueRun
   const stats = runs.map((run, i) => {
     if (run.collect !== false) return null
     const count = countCell(row, `upto_${i}`, where) - below[i]!
-    // minIf/maxIf over no row give 0 in ClickHouse: with values in the run they are the run's own.
-    return { count, min: count > 0 ? Number(row[`min_${i}`]) : NaN, max: count > 0 ? Number(row[`max_${i}`]) : NaN }
+    // Every value of the run equal to one end (counted inside the run: an open end counts nothing):
+    // min = max = that end. Otherwise the run's values are not known (NaN): the reader says so.
+    const atLo = run.loOpen ? 0 : countCell(row, `at_lo_${i}`, where)
+    const atHi = run.hiOpen ? 0 : countCell(row, `at_hi_${i}`, where)
+    const value = count > 0 && atLo === count ? run.lo : count > 0 && atHi === count ? run.hi : NaN
+    return { count, min: value, max: value }
   })
   return {
     runs,
