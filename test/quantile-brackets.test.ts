@@ -69,11 +69,11 @@ function equalWidthBuckets(sample: readonly number[], count: number): CountedRun
   return buckets.filter((b) => b.count > 0)
 }
 
-/** One bucket per integer value [v − 0.5, v + 0.5). */
+/** One bucket per integer value [v, v + 0.5), as the rollup keys it (a repeated value is its bucket's end). */
 function integerBuckets(sample: readonly number[]): CountedRun[] {
   const counts = new Map<number, number>()
   for (const v of sample) if (Number.isFinite(v)) counts.set(v, (counts.get(v) ?? 0) + 1)
-  return [...counts].sort((a, b) => a[0] - b[0]).map(([v, n]) => ({ lo: v - 0.5, hi: v + 0.5, loOpen: false, hiOpen: true, count: n }))
+  return [...counts].sort((a, b) => a[0] - b[0]).map(([v, n]) => ({ lo: v, hi: v + 0.5, loOpen: false, hiOpen: true, count: n }))
 }
 
 async function exactQuantiles(column: string): Promise<number[]> {
@@ -110,7 +110,7 @@ describe('exact quantiles from value runs', () => {
     expect(b.negativeInfinite).toBeGreaterThan(0)
   })
 
-  it('a heavily tied integer column: one run per tied value, counted by min and max, still exact', async () => {
+  it('a heavily tied integer column: one run per tied value, counted (all equal to its end), still exact', async () => {
     const column = 'f:ties:num'
     const runs = runsForQuantiles(integerBuckets(values[column]!), LEVELS, 5, 100_000, 1000)
     expect(runs!.some((r) => r.collect === false)).toBe(true)
@@ -159,11 +159,15 @@ describe('exact quantiles from value runs', () => {
     const empty = await bracketed('f:empty:num', [{ lo: 0, hi: 1, loOpen: false, hiOpen: false }])
     expect(empty.finite).toBe(0)
     expect(bracketedQuantiles(empty, [0.5])!.every(Number.isNaN)).toBe(true)
-    const runs = runsForQuantiles([{ lo: 7, hi: 8, loOpen: false, hiOpen: true, count: N }], LEVELS, 0, 100_000, 1000)
-    expect(runs).toEqual([{ lo: 7, hi: 8, loOpen: false, hiOpen: true, collect: false }])
+    const runs = runsForQuantiles([{ lo: 7.25, hi: 7.2578125, loOpen: false, hiOpen: true, count: N }], LEVELS, 0, 100_000, 1000)
+    expect(runs).toEqual([{ lo: 7.25, hi: 7.2578125, loOpen: false, hiOpen: true, collect: false }])
     const constant = await bracketed('f:constant:num', runs!)
     expect(constant.stats[0]).toEqual({ count: N, min: 7.25, max: 7.25 })
     expect(bracketedQuantiles(constant, LEVELS)).toEqual(LEVELS.map(() => 7.25))
+    // A run whose values are not all at one end is counted but not resolved: null, never a guess.
+    const wide = await bracketed('f:constant:num', [{ lo: 7, hi: 8, loOpen: false, hiOpen: true, collect: false }])
+    expect(wide.stats[0]!.count).toBe(N)
+    expect(bracketedQuantiles(wide, LEVELS)).toBeNull()
   })
 })
 
