@@ -83,9 +83,11 @@ await store.client.command({
 // Settle the parts so that background merges do not run under the timed evaluation.
 await store.client.command({ query: `OPTIMIZE TABLE ${table} FINAL` })
 await store.client.command({ query: `OPTIMIZE TABLE ${store.table('outcomes')} FINAL` })
-// The tables views fill from those inserts (outcomes_latest, the dashboard's rollups) too: else
-// their parts merge during the timed evaluation, in its time and its memory.
-for (const name of ['outcomes_latest', rollupTableName(predictionsTable), numericFeatureRollupName(predictionsTable), stringFeatureRollupName(predictionsTable)]) {
+// Settled as a store is a day after these rows arrived (the windows evaluated are one and two days
+// old; the engine merges parts within minutes): the predictions and outcomes tables and those their
+// views fill (outcomes_latest, the rollups). Else their parts merge during the timed evaluation, in
+// its time and its memory (measured: peak RSS 1953 MB against ~680 MB settled).
+for (const name of [predictionsTable, 'outcomes', 'outcomes_latest', rollupTableName(predictionsTable), numericFeatureRollupName(predictionsTable), stringFeatureRollupName(predictionsTable)]) {
   await store.client.command({ query: `OPTIMIZE TABLE ${store.table(name)} FINAL` })
 }
 log(`filled ${N} predictions and ${Math.ceil(N / 2)} outcomes in ${((performance.now() - t) / 1000).toFixed(1)} s`)

@@ -44,6 +44,16 @@ export function nextUp(x: number): number {
 export function bucketOfKey(bitsText: string, count: number): Bucket {
   const key = fromBits(BigInt(bitsText))
   if (Number.isNaN(key)) throw new RangeError(`a histogram key is NaN (bits ${bitsText})`)
+  return bucketOfKeyValue(key, count)
+}
+
+/**
+ * The bucket of a key given as a number (keys have at most ten significant bits, so their decimal
+ * JSON form is short and exact).
+ * @throws {RangeError} for NaN.
+ */
+export function bucketOfKeyValue(key: number, count: number): Bucket {
+  if (Number.isNaN(key)) throw new RangeError('a histogram key is NaN')
   if (key === 0 || !Number.isFinite(key)) return { lo: key, hi: key, loOpen: false, hiOpen: false, count }
   if (Math.abs(key) < MIN_NORMAL) {
     // The subnormals' sentinel: every value strictly between 0 and ±MIN_NORMAL.

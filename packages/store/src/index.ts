@@ -34,7 +34,7 @@ export {
   backfillFeatureRollupsSql,
   featureRollupTtlExpression,
 } from './rollup-table-ddl.js'
-export { bucketOfKey, nextUp } from './feature-histogram-buckets.js'
+export { bucketOfKey, bucketOfKeyValue, nextUp } from './feature-histogram-buckets.js'
 export type { Bucket } from './feature-histogram-buckets.js'
 export { featureRollupNumbers } from './feature-rollup-numbers.js'
 export { listModelSummaries } from './model-summaries.js'

@@ -1,5 +1,5 @@
 import { ParamBag, quoteIdentifier, type CountedRun, type PredictionScope } from '@aims-monitor/metrics'
-import { bucketOfKey, featureHistogramKeySql, featureRollupNumbers, numericFeatureRollupName, queryRows } from '@aims-monitor/store'
+import { bucketOfKeyValue, featureHistogramKeySql, featureRollupNumbers, numericFeatureRollupName, queryRows } from '@aims-monitor/store'
 import type { MetricContext } from '../metric-context.js'
 
 const HOUR_MS = 3_600_000
@@ -68,10 +68,12 @@ export async function readRollupGuide(context: MetricContext, scope: PredictionS
       ARRAY JOIN ${values} AS value, CAST(${features}, 'Array(UInt16)') AS feature
       WHERE (${where}) AND NOT isNaN(value) GROUP BY feature, key`)
   }
-  const rows = await queryRows<{ feature: unknown; values: unknown; finite: unknown; lo: string; hi: string; keys: string[]; counts: unknown[] }>(store, {
+  // Keys as numbers: at most ten significant bits each, so their JSON text is short and exact (the
+  // text of their bits took twice the bytes to send and parse: ~35k keys for five features a day).
+  const rows = await queryRows<{ feature: unknown; values: unknown; finite: unknown; lo: number; hi: number; keys: number[]; counts: unknown[] }>(store, {
     query: `SELECT feature, sum(n) AS values, sumIf(n, isFinite(key)) AS finite,
-  toString(reinterpretAsUInt64(minIf(key, isFinite(key)))) AS lo, toString(reinterpretAsUInt64(maxIf(key, isFinite(key)))) AS hi,
-  groupArrayIf(toString(reinterpretAsUInt64(key)), isFinite(key) AND has(${bucketed}, feature)) AS keys,
+  minIf(key, isFinite(key)) AS lo, maxIf(key, isFinite(key)) AS hi,
+  groupArrayIf(key, isFinite(key) AND has(${bucketed}, feature)) AS keys,
   groupArrayIf(n, isFinite(key) AND has(${bucketed}, feature)) AS counts
 FROM (SELECT feature, key, sum(n) AS n FROM (${parts.join('\nUNION ALL\n')}) GROUP BY feature, key)
 GROUP BY feature`,
@@ -87,9 +89,9 @@ GROUP BY feature`,
       continue
     }
     const buckets = withBuckets.has(column)
-      ? row.keys.map((bits, i) => bucketOfKey(bits, Number(row.counts[i]))).sort((a, b) => a.lo - b.lo || Number(a.loOpen) - Number(b.loOpen))
+      ? row.keys.map((key, i) => bucketOfKeyValue(Number(key), Number(row.counts[i]))).sort((a, b) => a.lo - b.lo || Number(a.loOpen) - Number(b.loOpen))
       : null
-    guides.set(column, { values: Number(row.values), finite, lo: bucketOfKey(row.lo, 0).lo, hi: bucketOfKey(row.hi, 0).hi, buckets })
+    guides.set(column, { values: Number(row.values), finite, lo: bucketOfKeyValue(Number(row.lo), 0).lo, hi: bucketOfKeyValue(Number(row.hi), 0).hi, buckets })
   }
   return guides
 }
