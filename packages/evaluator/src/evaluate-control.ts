@@ -57,7 +57,7 @@ export interface EvaluateControlOptions {
   readonly claim?: Promise<boolean> | undefined
   /**
    * Called once the metric is computed, before the alert lookup and the append: a batch starts the
-   * next control's computation then, so that this one's small statements (~5 ms each) run beside it.
+   * next control's computation then, not after this one's bookkeeping (see Evaluator.evaluate).
    */
   readonly computed?: (() => void) | undefined
 }

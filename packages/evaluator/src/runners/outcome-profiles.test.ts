@@ -22,7 +22,7 @@ let store: Store
 let table: string
 let controls: Control[]
 
-const control = (id: string, attribute: string) => `  - id: ${id}
+const control = (id: string, attribute: string, metric = "false_positive_rate_difference, params: { positiveLabel: 'yes', positiveOutcomeLabel: '1' }") => `  - id: ${id}
     version: 1
     title: FPR parity across ${attribute}
     status: active
@@ -30,7 +30,7 @@ const control = (id: string, attribute: string) => `  - id: ${id}
     references: { iso42001: [A.5.4] }
     owner: { accountable: CRO, responsible: Model Risk }
     scope: { model: m }
-    metric: { kind: fairness, name: false_positive_rate_difference, params: { positiveLabel: 'yes', positiveOutcomeLabel: '1' } }
+    metric: { kind: fairness, name: ${metric} }
     selector: { attribute: ${attribute} }
     window: { current: { type: tumbling, size: 1d } }
     thresholds: { breach: 0.5, rationale: Groups treated differently. }
@@ -52,7 +52,7 @@ beforeAll(async () => {
     query: `INSERT INTO ${store.table('outcomes')} (project, model_id, prediction_id, ts, received, label, value)
       SELECT 'default', 'm', ${id}, fromUnixTimestamp64Milli(toInt64(${DAY} + number * 1000 + 1)), now64(3), if(number % 5 = 0, '1', '0'), nan FROM numbers(1900)`,
   })
-  const loaded = loadPolicy(`apiVersion: aims-monitor/v1\nkind: ControlPolicy\nmetadata: { name: cells, version: 1 }\ncontrols:\n${control('REGION', 'region')}${control('SHOP', 'shop')}${control('CUSTOMER', 'customer')}`)
+  const loaded = loadPolicy(`apiVersion: aims-monitor/v1\nkind: ControlPolicy\nmetadata: { name: cells, version: 1 }\ncontrols:\n${control('REGION', 'region')}${control('SHOP', 'shop')}${control('CUSTOMER', 'customer')}${control('SELECTION', 'shop', "demographic_parity_difference, params: { positiveLabel: 'yes', positiveOutcomeLabel: '1' }")}`)
   if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems))
   controls = [...loaded.policy.controls]
 }, 60_000)
@@ -113,6 +113,23 @@ it('falls back to one join per attribute when the combinations pass the bound, w
   expect(statements).toHaveLength(3)
   expect(statements[0]).toMatch(/max_rows_to_group_by = 100/)
   expect(statements[1]).not.toMatch(/max_rows_to_group_by/)
+})
+
+it("a selection-rate control reads the batch's outcome join when the batch makes one, and scans on its own otherwise: the same record", async () => {
+  const selection = controls[3]!
+  const region = controls[0]!
+  const joined: string[] = []
+  const withJoin = await runFairness(contextFor(selection, joined, new QueryCache(store, { controls: [region, selection], at: AT }), [region, selection]))
+  // One statement: the join keyed by region and shop, which the region control reads too.
+  expect(joined).toHaveLength(1)
+  expect(joined[0]).toMatch(/JOIN/)
+  const alone: string[] = []
+  const own = await runFairness(contextFor(selection, alone, new QueryCache(store, { controls: [selection], at: AT }), [selection]))
+  expect(alone).toHaveLength(1)
+  expect(alone[0]).not.toMatch(/JOIN/)
+  expect(withJoin.items).toEqual(own.items)
+  expect(withJoin.currentSize).toBe(2000)
+  expect(withJoin.items[0]!.value).toBe(own.items[0]!.value)
 })
 
 it('records a fairness control over an attribute with more than 1,000 values as insufficient data, saying why', async () => {
