@@ -84,6 +84,8 @@ export class Evaluator {
   private readonly escalationCheckMs: number
   private escalationTimer: NodeJS.Timeout | undefined
   private scheduledTail: Promise<void> = Promise.resolve()
+  /** Scheduled batches not started yet, by the instant their controls fired for. */
+  private readonly scheduledWaiting = new Map<number, { controls: Control[]; run: Promise<void> }>()
   private readonly concurrency: number
 
   constructor(private readonly options: EvaluatorOptions) {
@@ -165,8 +167,16 @@ export class Evaluator {
    * evaluated whatever their status (a draft can be tried); without names, every active control.
    */
   async evaluate(request: { controls?: readonly string[] | undefined; at?: number | undefined } = {}): Promise<ControlEvaluation[]> {
-    const at = request.at ?? Date.now()
-    const controls = this.activeControls(request.controls)
+    return this.evaluateBatch(this.activeControls(request.controls), request.at ?? Date.now())
+  }
+
+  /**
+   * One batch: these controls for the windows `at` falls after, sharing their scans and bookkeeping.
+   * A control whose evaluation throws (the store failing; a metric's own failure is recorded as an
+   * `error` outcome) stops the batch and the error is thrown, unless `onFailure` is given: then it is
+   * told and the other controls go on (the schedule's runs), and the control has no result.
+   */
+  private async evaluateBatch(controls: readonly Control[], at: number, onFailure?: (control: Control, error: unknown) => void): Promise<ControlEvaluation[]> {
     const cache = new QueryCache(this.options.store, { controls, at })
     const results: ControlEvaluation[] = new Array(controls.length)
     const claims = this.claimAhead(controls, at, cache)
@@ -203,7 +213,8 @@ export class Evaluator {
             evaluation: result.status === 'claimed_elsewhere' ? null : result.stored,
           }
         }, (error: unknown) => {
-          failure ??= { error }
+          if (onFailure) onFailure(control, error)
+          else failure ??= { error }
         }).finally(() => turns[i]!.open())
         finishing.push(finished)
         await Promise.race([isComputed, finished])
@@ -214,7 +225,7 @@ export class Evaluator {
     // Claims taken ahead for controls never reached (a failure stopped the batch) are left to lapse.
     if (failure !== null) throw (failure as { error: unknown }).error
     await this.checkEscalations(at)
-    return results
+    return onFailure ? results.filter((r) => r !== undefined) : results
   }
 
   /** Schedules every active control (and evaluates each once now, so a restart leaves no gap unnoticed). */
@@ -281,25 +292,36 @@ export class Evaluator {
   }
 
   /**
-   * Scheduled runs go one at a time: at start every control fires at once, and each evaluation's
-   * aggregates (an outcome join builds a hash table of the window's labels) are sized for one at a
-   * time on a small machine; the next waits rather than doubling the engine's memory.
+   * Scheduled runs go one batch at a time: at start every control fires at once, and each
+   * evaluation's aggregates (an outcome join sorts the window's ids) are sized for one at a time on a
+   * small machine; the next waits rather than doubling the engine's memory. Controls that fire for
+   * the same instant while a batch runs or waits (every control at start, those with the same
+   * `every` at each tick) join one batch, which shares their scans as `evaluate()` does (on the
+   * evaluator bench, 20 controls one by one read the two days' rows ~20 times; as a batch, twice).
    */
   private runScheduled(control: Control, at: number): Promise<void> {
-    const run = this.scheduledTail.then(async () => {
+    const waiting = this.scheduledWaiting.get(at)
+    if (waiting) {
+      waiting.controls.push(control)
+      return waiting.run
+    }
+    const batch = { controls: [control], run: Promise.resolve() }
+    this.scheduledWaiting.set(at, batch)
+    batch.run = this.scheduledTail.then(async () => {
+      // From here on a control firing for this instant starts a batch of its own (after this one).
+      this.scheduledWaiting.delete(at)
       try {
-        const result = await evaluateControl(this.deps, this.policyState, control, at)
-        if (result.status === 'evaluated') {
-          this.observer?.evaluated(result.stored.record)
-          this.logger.info({ control: control.id, outcome: result.stored.record.outcome, seq: result.stored.seq }, 'control evaluated')
+        const failed = (control: Control, error: unknown) => this.logger.error({ control: control.id, err: error }, 'scheduled evaluation failed')
+        for (const result of await this.evaluateBatch(batch.controls, at, failed)) {
+          if (result.status !== 'evaluated' || result.evaluation === null) continue
+          this.logger.info({ control: result.controlId, outcome: result.outcome, seq: result.evaluation.seq }, 'control evaluated')
         }
-        await this.checkEscalations(at)
       } catch (error) {
-        this.logger.error({ control: control.id, err: error }, 'scheduled evaluation failed')
+        this.logger.error({ controls: batch.controls.map((c) => c.id), err: error }, 'scheduled evaluation failed')
       }
     })
-    this.scheduledTail = run
-    return run
+    this.scheduledTail = batch.run
+    return batch.run
   }
 
   private enqueue(notification: AlertNotification, routes: readonly string[]): void {

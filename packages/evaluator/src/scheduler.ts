@@ -17,9 +17,11 @@ export class ControlScheduler {
 
   start(controls: readonly Control[]): void {
     this.stopped = false
+    // One instant for every first run, so that the evaluator takes them as one batch.
+    const now = Date.now()
     for (const control of controls) {
       // A first run at start: a window that ended while the collector was down is evaluated now.
-      this.fire(control, Date.now())
+      this.fire(control, now)
       const schedule = control.schedule
       if ('every' in schedule) this.scheduleEvery(control, schedule.every)
       else {
