@@ -1,10 +1,10 @@
 // bench/evaluator: the whole evaluation of a 20-control policy on 10 million predictions (12
 // features, 2 attributes) and 5 million outcomes in an embedded store, against the same metrics
 // computed by pandas/scipy (Debian's python3-pandas, python3-scipy) on the same rows in memory.
-// - Fill: the predictions table (the store's own DDL, registered in `models` by PredictionTables)
-//   and the outcomes table are written by INSERT … SELECT FROM numbers() with values derived from
-//   cityHash64 (deterministic); day 1 is the reference (5M rows), day 2 the current window (5M
-//   rows, drift in f0, f1, f2, f5); outcomes for the even rows (half of each day).
+// - Fill (fill.mjs, a process of its own): the predictions table (the store's own DDL, registered in
+//   `models` by PredictionTables) and the outcomes table are written by INSERT … SELECT FROM
+//   numbers() with values derived from cityHash64 (deterministic); day 1 is the reference (5M rows),
+//   day 2 the current window (5M rows, drift in f0, f1, f2, f5); outcomes for the even rows.
 // - Timed: only `evaluator.evaluate({ at })`; the baseline only its computations (not the load).
 // - Checked: the evaluator's values against pandas/scipy's, within stated tolerances, before the figures.
 // Options: --rows N (default 10,000,000), --no-baseline, --keep (leave the filled store in bench/.work for experiments), --no-final (Evaluator exactDedup: false, to
@@ -15,15 +15,10 @@ import os from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import {
-  PredictionTables, attributeColumn, featureColumn, numericFeatureRollupName, openStore, rollupTableName, storeConfigFromEnv, stringFeatureRollupName,
-} from '@aims-monitor/store'
-import { MODEL } from './policy.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const { values: opts } = parseArgs({ options: { rows: { type: 'string', default: '10000000' }, 'no-baseline': { type: 'boolean', default: false }, 'no-final': { type: 'boolean', default: false }, keep: { type: 'boolean', default: false } } })
 const N = Number(opts.rows)
-const HALF = Math.floor(N / 2)
 const PYTHON = '/usr/bin/python3' // Debian's interpreter: the pyenv python3 first on PATH has no pandas
 const work = join(here, '..', '.work', 'evaluator')
 rmSync(work, { recursive: true, force: true })
@@ -37,82 +32,17 @@ const refFrom = Math.floor(Date.now() / DAY) * DAY - 3 * DAY
 const curFrom = refFrom + DAY
 const at = curFrom + DAY + 60_000 // just after the current day: the tumbling window evaluated is [curFrom, curFrom + 1d)
 
-const store = await openStore(storeConfigFromEnv({}, { dataDir: join(work, 'store') }))
-const FEATURES = Array.from({ length: 12 }, (_, i) => `f${i}`)
-const predictionsTable = await new PredictionTables(store).ensure('default', MODEL, [
-  ...FEATURES.map((f) => featureColumn(f, 'num')), attributeColumn('sex'), attributeColumn('race'),
-])
-const table = store.table(predictionsTable)
-
-// Deterministic uniforms in (0, 1) and normals from the row number and a stream k.
-const u = (k) => `((cityHash64(number, ${k}) % 9007199254740992) + 0.5) / 9007199254740992`
-const normal = (k) => `(sqrt(-2 * log(${u(k)})) * cos(2 * pi() * ${u(k + 100)}))`
-const idOf = (n) => `toUUID(concat('00000000-0000-4000-8000-', leftPad(lower(hex(${n})), 12, '0')))`
-let t = performance.now()
-await store.client.command({
-  query: `INSERT INTO ${table} (id, ts, received, model_version, environment, status, output_label, output_score,
-      ${FEATURES.map((f) => `\`f:${f}:num\``).join(', ')}, \`a:sex\`, \`a:race\`)
-    SELECT ${idOf('number')}, ts, ts, '1', 'production', 'ok', if(score > 0.5, '1', '0'), score, ${FEATURES.join(', ')}, sex, race
-    FROM (
-      SELECT number, number >= {half:UInt64} AS cur,
-        fromUnixTimestamp64Milli(toInt64(if(cur, {curFrom:Int64}, {refFrom:Int64}) + intDiv((number % {half:UInt64}) * 86400000, {half:UInt64}))) AS ts,
-        ${normal(0)} + if(cur, 0.3, 0) AS f0,
-        ${normal(1)} * if(cur, 1.3, 1) AS f1,
-        ${normal(2)} + if(cur, 0.03, 0) AS f2,
-        exp(${normal(3)}) AS f3,
-        ${u(4)} * 100 + if(cur, 0.5, 0) AS f4,
-        round(${normal(5)} * 10 + if(cur, 3, 0)) AS f5,
-        ${normal(6)} AS f6, ${normal(7)} AS f7, ${normal(8)} AS f8, ${normal(9)} AS f9, ${normal(10)} AS f10,
-        if(${u(11)} < if(cur, 0.03, 0.01), nan, ${normal(11)}) AS f11,
-        if(${u(20)} < 0.6, 'm', 'f') AS sex,
-        multiIf(${u(21)} < 0.5, 'a', ${u(21)} < 0.8, 'b', ${u(21)} < 0.95, 'c', 'd') AS race,
-        1 / (1 + exp(-(0.8 * f0 + 0.6 * f6 + 0.5 * ${normal(22)} + if(sex = 'f', -0.3, 0)))) AS score
-      FROM numbers({n:UInt64}))`,
-  query_params: { n: N, half: HALF, refFrom, curFrom },
+// --- the fill, in a process of its own (fill.mjs) ------------------------------------------------
+const filled = spawnSync(process.execPath, [join(here, 'fill.mjs'), work, String(N), String(refFrom), opts['no-baseline'] ? 'no-baseline' : 'baseline'], {
+  encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 16 << 20,
 })
-// Outcomes for the even rows: the label follows f0 and f6 (so the model is informative), with noise.
-await store.client.command({
-  query: `INSERT INTO ${store.table('outcomes')} (project, model_id, prediction_id, ts, received, model_version, label)
-    SELECT 'default', {model:String}, ${idOf('number')}, ts, ts, '1',
-      if(${u(23)} < 1 / (1 + exp(-(0.9 * f0 + 0.5 * f6 - 0.2))), '1', '0')
-    FROM (SELECT number, fromUnixTimestamp64Milli(toInt64(if(number >= {half:UInt64}, {curFrom:Int64}, {refFrom:Int64}) + intDiv((number % {half:UInt64}) * 86400000, {half:UInt64})) + 3600000) AS ts,
-            ${normal(0)} + if(number >= {half:UInt64}, 0.3, 0) AS f0, ${normal(6)} AS f6
-          FROM numbers({n:UInt64}) WHERE number % 2 = 0)`,
-  query_params: { n: N, half: HALF, refFrom, curFrom, model: MODEL },
-})
-// Settle the parts so that background merges do not run under the timed evaluation.
-await store.client.command({ query: `OPTIMIZE TABLE ${table} FINAL` })
-await store.client.command({ query: `OPTIMIZE TABLE ${store.table('outcomes')} FINAL` })
-// Settled as a store is a day after these rows arrived (the windows evaluated are one and two days
-// old; the engine merges parts within minutes): the predictions and outcomes tables and those their
-// views fill (outcomes_latest, the rollups). Else their parts merge during the timed evaluation, in
-// its time and its memory (measured: peak RSS 1953 MB against ~680 MB settled).
-for (const name of [predictionsTable, 'outcomes', 'outcomes_latest', rollupTableName(predictionsTable), numericFeatureRollupName(predictionsTable), stringFeatureRollupName(predictionsTable)]) {
-  await store.client.command({ query: `OPTIMIZE TABLE ${store.table(name)} FINAL` })
-}
-log(`filled ${N} predictions and ${Math.ceil(N / 2)} outcomes in ${((performance.now() - t) / 1000).toFixed(1)} s`)
-
-// The same rows for the baseline, as one fixed-width binary file numpy reads with np.fromfile.
-const exportFile = join(work, 'rows.bin')
+if (filled.status !== 0) throw new Error(`fill failed (${filled.status})`)
+const { fillRssMb, exportFile } = JSON.parse(filled.stdout.trim().split('\n').pop())
 let baseline = null
-if (!opts['no-baseline']) {
-  t = performance.now()
-  await store.client.command({
-    query: `INSERT INTO FUNCTION file({file:String}, 'RowBinary', 'cur UInt8, ${FEATURES.map((f) => `${f} Float64`).join(', ')}, sex UInt8, race UInt8, score Float64, pred UInt8, labelled UInt8, actual UInt8')
-      SELECT p.ts >= fromUnixTimestamp64Milli({curFrom:Int64}), ${FEATURES.map((f) => `p.\`f:${f}:num\``).join(', ')},
-        p.\`a:sex\` = 'f', toUInt8(indexOf(['a', 'b', 'c', 'd'], toString(p.\`a:race\`)) - 1), p.output_score, p.output_label = '1', o.matched, o.label = '1'
-      FROM ${table} AS p LEFT JOIN (SELECT prediction_id, label, toUInt8(1) AS matched FROM ${store.table('outcomes')}) AS o ON o.prediction_id = p.id
-      ORDER BY p.ts`,
-    query_params: { file: exportFile, curFrom },
-  })
-  log(`exported the rows for the baseline in ${((performance.now() - t) / 1000).toFixed(1)} s`)
-}
 
 // --- the evaluation, timed, in a process of its own --------------------------------------------
 // So that its peak RSS is the evaluator's (what `aims up` would hold), not the fill's: maxRSS is a
-// per-process high-water mark and the fill above (10M rows through chDB) is not what is measured.
-const fillRssMb = process.resourceUsage().maxRSS / 1024
-await store.close()
+// per-process high-water mark and the fill (10M rows through chDB) is not what is measured.
 const loadBeforeEval = load()
 const child = spawnSync(process.execPath, [join(here, 'evaluate.mjs'), join(work, 'store'), String(at), opts['no-final'] ? 'no-final' : 'final'], {
   encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 256 << 20,
