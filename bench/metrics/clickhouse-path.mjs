@@ -1,8 +1,10 @@
 // bench/metrics, the pushed-down path: the same rows in an embedded store (one predictions table
 // with the store's own DDL, outcomes in the outcomes table), the metrics' inputs computed by the
 // SQL builders of @aims-monitor/metrics, the metrics finished in TypeScript from those aggregates.
-// Runs in a process of its own (one chDB per process). Prints one JSON line.
-// Usage: clickhouse-path.mjs ROWS_FILE N_ROWS WORK_DIR EDGES_JSON [--forms]
+// Runs in processes of their own (one chDB per process): `fill` writes the store and exits, then
+// `measure` opens it in a fresh process and times the statements, so that the filling engine (its
+// background threads, its memory) is gone while they run. Prints one JSON line (measure).
+// Usage: clickhouse-path.mjs fill|measure ROWS_FILE N_ROWS WORK_DIR EDGES_JSON [--forms]
 // --forms also measures the two SQL forms of bin counts (bin-forms.mjs) on the same table.
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
@@ -16,26 +18,33 @@ import {
 import { measureBinForms } from './bin-forms.mjs'
 import { GROUPS, ROW_STRUCTURE } from './workload.mjs'
 
-const [file, nText, work, edgesJson, formsFlag] = process.argv.slice(2)
+const [phase, file, nText, work, edgesJson, formsFlag] = process.argv.slice(2)
+if (phase !== 'fill' && phase !== 'measure') throw new Error(`phase: expected fill or measure, got ${phase}`)
 const n = Number(nText)
 const half = n >> 1
 const edges = JSON.parse(edgesJson)
 const log = (...a) => process.stderr.write(a.join(' ') + '\n')
 
-rmSync(work, { recursive: true, force: true })
+if (phase === 'fill') rmSync(work, { recursive: true, force: true })
 const store = await openStore(storeConfigFromEnv({}, { dataDir: work }))
 const ctx = { database: store.config.database, retentionDays: 365 }
 const name = predictionsTableName('default', 'bench-metrics')
 const table = store.table(name)
-await store.client.command({ query: createPredictionsTableSql(name, ctx) })
-await store.client.command({ query: addColumnsSql(name, [featureColumn('x', 'num'), attributeColumn('group')], ctx) })
-
 // Two days: the reference sample on the first, the current one on the second; ids from the row index.
 const day = 86_400_000
 const refFrom = Math.floor(Date.now() / day) * day - 3 * day
 const curFrom = refFrom + day
+if (phase === 'fill') {
+  await fill()
+  await store.close()
+  process.exit(0) // the engine's threads are not waited for: the measuring process starts after this one has gone
+}
+
+async function fill() {
+await store.client.command({ query: createPredictionsTableSql(name, ctx) })
+await store.client.command({ query: addColumnsSql(name, [featureColumn('x', 'num'), attributeColumn('group')], ctx) })
 const idOf = (idx) => `toUUID(concat('00000000-0000-4000-8000-', leftPad(lower(hex(${idx})), 12, '0')))`
-let t = performance.now()
+const t = performance.now()
 await store.client.command({
   query: `INSERT INTO ${table} (id, ts, received, model_version, environment, status, output_label, output_score, \`f:x:num\`, \`a:group\`)
     SELECT ${idOf('idx')}, ts, ts, '1', 'production', 'ok', if(pred = 1, 'yes', 'no'), nan, x, arrayElement({groups:Array(String)}, grp + 1)
@@ -54,6 +63,7 @@ await store.client.command({ query: `OPTIMIZE TABLE ${table} FINAL` })
 await store.client.command({ query: `OPTIMIZE TABLE ${store.table('outcomes')} FINAL` })
 await store.client.command({ query: `OPTIMIZE TABLE ${store.table('outcomes_latest')} FINAL` })
 log(`clickhouse: ${n} predictions and outcomes loaded in ${((performance.now() - t) / 1000).toFixed(1)} s`)
+}
 
 async function rows({ query, params }) {
   return (await store.client.query({ query, query_params: params, format: 'JSONEachRow' })).json()

@@ -89,7 +89,11 @@ if (!opts['no-scipy']) {
 // --- pushed down to ClickHouse, in a process of its own (one chDB per process) ------------------
 let clickhouse
 if (!opts['no-clickhouse']) {
-  const run = spawnSync(process.execPath, [join(here, 'clickhouse-path.mjs'), file, String(N), join(work, 'store'), JSON.stringify(ts.psi.edges.slice(1, -1)), ...(opts.forms ? ['--forms'] : [])], {
+  // Filled by one process, measured by the next (the filling engine gone): see clickhouse-path.mjs.
+  const args = [file, String(N), join(work, 'store'), JSON.stringify(ts.psi.edges.slice(1, -1)), ...(opts.forms ? ['--forms'] : [])]
+  const filled = spawnSync(process.execPath, [join(here, 'clickhouse-path.mjs'), 'fill', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+  if (filled.status !== 0) throw new Error(`clickhouse fill failed (${filled.status})`)
+  const run = spawnSync(process.execPath, [join(here, 'clickhouse-path.mjs'), 'measure', ...args], {
     encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 << 20,
   })
   if (run.status !== 0) throw new Error(`clickhouse path failed (${run.status})`)
