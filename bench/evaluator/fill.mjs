@@ -2,7 +2,7 @@
 // DDL), settles its tables and, unless --no-baseline, exports the rows for pandas/scipy; then exits.
 // A process of its own, so that nothing of this engine (its background threads, its memory) is still
 // running when the timed evaluation starts in another process (measured: the evaluation spawned
-// from the filling process took 4.6–6.2 s and peaked at 1.7–1.9 GB; see BENCHMARKS.md).
+// from the filling process took 4.6–6.2 s and peaked at 1.5–1.95 GB; see BENCHMARKS.md).
 // Usage: fill.mjs WORK_DIR ROWS REF_FROM_MS [no-baseline]; prints one JSON line.
 import { join } from 'node:path'
 import {
