@@ -1,6 +1,6 @@
 import { quoteIdentifier } from './identifiers.js'
 import { ParamBag, type SqlQuery } from './params.js'
-import { assertRows, countCell, type ResultRow } from './rows.js'
+import { countCell, type ResultRow, singleRow } from './rows.js'
 import { scopeClause, type PredictionScope } from './scope.js'
 
 /** Upper bound on edges: each edge is one `countIf` per row scanned. */
@@ -79,9 +79,7 @@ export function binCountItems(column: string, edgesIn: readonly number[], bag: P
  */
 export function binCountsFromRows(rows: readonly ResultRow[], edges: readonly number[]): SqlBinCounts {
   checkEdges(edges, 'edges')
-  assertRows(rows, 'rows')
-  if (rows.length !== 1) throw new TypeError(`rows: expected exactly one row from binCountsQuery, got ${rows.length}`)
-  const row = rows[0]!
+  const row = singleRow(rows, 'binCountsQuery')
   const k = edges.length - 1
   const at = 'binCountsFromRows'
   const cumulative: number[] = []

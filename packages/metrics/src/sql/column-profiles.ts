@@ -4,7 +4,7 @@ import { numericSummaryFromRows, numericSummaryItems, type NumericSummary } from
 import { ParamBag, type SqlQuery } from './params.js'
 import { bracketedValuesFromRow, quantileBracketItems, type BracketedValues, type ValueRun } from './quantile-brackets.js'
 import { quantileItems, quantilesFromRows, type QuantileMethod, type Quantiles } from './quantiles.js'
-import { assertRows, countCell, type ResultRow } from './rows.js'
+import { countCell, type ResultRow, singleRow } from './rows.js'
 import { scopeClause, type PredictionScope } from './scope.js'
 
 /** Most columns one profile statement reads (each part is a few aggregates per row). */
@@ -77,9 +77,7 @@ export function columnProfilesQuery(options: { scope: PredictionScope; columns: 
  */
 export function columnProfilesFromRows(rows: readonly ResultRow[], specs: readonly ColumnProfileSpec[]): ColumnProfile[] {
   checkSpecs(specs)
-  assertRows(rows, 'rows')
-  if (rows.length !== 1) throw new TypeError(`rows: expected exactly one row from columnProfilesQuery, got ${rows.length}`)
-  const row = rows[0]!
+  const row = singleRow(rows, 'columnProfilesQuery')
   const total = countCell(row, 'total', 'columnProfilesFromRows')
   return specs.map((spec, i) => {
     // Each part is read by its single-column reader from the row's columns of that part, unprefixed.

@@ -1,6 +1,6 @@
 import { quoteIdentifier } from './identifiers.js'
 import { ParamBag, type SqlQuery } from './params.js'
-import { assertRows, countCell, type ResultRow } from './rows.js'
+import { countCell, type ResultRow, singleRow } from './rows.js'
 import { scopeClause, type PredictionScope } from './scope.js'
 
 /** A column and how it marks "missing": NaN for numbers (`num`), '' for strings (`str`). */
@@ -48,12 +48,11 @@ export function missingRatesQuery(options: { scope: PredictionScope; columns: re
  */
 export function missingRatesFromRows(rows: readonly ResultRow[], columns: readonly MissingColumn[]): MissingRates {
   checkColumns(columns)
-  assertRows(rows, 'rows')
   const at = 'missingRatesFromRows'
-  if (rows.length !== 1) throw new TypeError(`rows: expected exactly one row from missingRatesQuery, got ${rows.length}`)
-  const total = countCell(rows[0]!, 'total', at)
+  const row = singleRow(rows, 'missingRatesQuery')
+  const total = countCell(row, 'total', at)
   const entries = columns.map(({ column }, i): [string, { missing: number; rate: number }] => {
-    const missing = countCell(rows[0]!, `missing_${i}`, at)
+    const missing = countCell(row, `missing_${i}`, at)
     return [column, { missing, rate: total === 0 ? 0 : missing / total }]
   })
   return { total, byColumn: Object.fromEntries(entries) }

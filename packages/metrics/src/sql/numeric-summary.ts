@@ -1,6 +1,6 @@
 import { quoteIdentifier } from './identifiers.js'
 import { ParamBag, type SqlQuery } from './params.js'
-import { assertRows, countCell, floatCell, type ResultRow } from './rows.js'
+import { countCell, floatCell, type ResultRow, singleRow } from './rows.js'
 import { scopeClause, type PredictionScope } from './scope.js'
 
 /** Range, moments and non-finite counts of a numeric column in a window. */
@@ -67,10 +67,8 @@ export function numericSummaryItems(column: string, prefix = '', moments = true)
  * @throws {TypeError} on rows of another shape.
  */
 export function numericSummaryFromRows(rows: readonly ResultRow[]): NumericSummary {
-  assertRows(rows, 'rows')
   const at = 'numericSummaryFromRows'
-  if (rows.length !== 1) throw new TypeError(`rows: expected exactly one row from numericSummaryQuery, got ${rows.length}`)
-  const row = rows[0]!
+  const row = singleRow(rows, 'numericSummaryQuery')
   const count = countCell(row, 'count', at)
   const float = (key: string) => (count === 0 || !(key in row) ? NaN : floatCell(row, key, at))
   return {

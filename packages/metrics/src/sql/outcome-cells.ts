@@ -3,7 +3,7 @@ import { addCells, emptyCells, flagCell, withCoverage, type ConfusionCells } fro
 import { quoteIdentifier } from './identifiers.js'
 import { outcomeJoin } from './outcome-join.js'
 import { ParamBag, type SqlQuery } from './params.js'
-import { assertRows, countCell, floatCell, stringCell, type ResultRow } from './rows.js'
+import { countCell, floatCell, stringCell, type ResultRow, singleRow } from './rows.js'
 
 /** Attributes one statement breaks the cells down by. */
 export const MAX_CELL_ATTRIBUTES = 16
@@ -99,10 +99,8 @@ ${join.settings}${options.maxCells === undefined ? '' : `, max_rows_to_group_by 
  */
 export function outcomeCellsFromRows(rows: readonly ResultRow[], attributes: readonly string[]): OutcomeCells {
   attributesOf(attributes)
-  assertRows(rows, 'rows')
   const at = 'outcomeCellsFromRows'
-  if (rows.length !== 1) throw new TypeError(`rows: expected exactly one row from outcomeCellsQuery, got ${rows.length}`)
-  const row = rows[0]!
+  const row = singleRow(rows, 'outcomeCellsQuery')
   const raw = row.cells
   if (!Array.isArray(raw)) throw new TypeError(`${at}: column cells is not an array`)
   const k = attributes.length

@@ -1,6 +1,6 @@
 import { quoteIdentifier } from './identifiers.js'
 import { ParamBag, type SqlQuery } from './params.js'
-import { assertRows, countCell, type ResultRow } from './rows.js'
+import { countCell, type ResultRow, singleRow } from './rows.js'
 import { scopeClause, type PredictionScope } from './scope.js'
 
 /** Most levels in one query. */
@@ -89,10 +89,8 @@ export function quantileItems(column: string, levels: readonly number[], method:
  */
 export function quantilesFromRows(rows: readonly ResultRow[], levels: readonly number[]): Quantiles {
   checkLevels(levels)
-  assertRows(rows, 'rows')
   const at = 'quantilesFromRows'
-  if (rows.length !== 1) throw new TypeError(`rows: expected exactly one row from quantilesQuery, got ${rows.length}`)
-  const row = rows[0]!
+  const row = singleRow(rows, 'quantilesQuery')
   const count = countCell(row, 'count', at)
   const q = row.q
   if (!Array.isArray(q) || q.length !== levels.length) throw new TypeError(`${at}: column q is not an array of ${levels.length} values`)

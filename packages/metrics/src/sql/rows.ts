@@ -46,3 +46,13 @@ export function assertRows(rows: unknown, argument: string): asserts rows is rea
     throw new TypeError(`${argument}: expected the result rows (JSONEachRow) as an array of objects`)
   }
 }
+
+/**
+ * The single row a one-row statement returns (every aggregate without GROUP BY).
+ * @throws {TypeError} unless `rows` is an array of exactly one object, naming the `statement`.
+ */
+export function singleRow(rows: unknown, statement: string): ResultRow {
+  assertRows(rows, 'rows')
+  if (rows.length !== 1) throw new TypeError(`rows: expected exactly one row from ${statement}, got ${rows.length}`)
+  return rows[0]!
+}
