@@ -1,47 +1,26 @@
-import { ParamBag, quoteIdentifier } from '@aims-monitor/metrics'
+import { ParamBag, hourlyRangeParts, qualifiedTable, quoteIdentifier, splitQualifiedTable, type HourlyRangeParts } from '@aims-monitor/metrics'
 import { ALL_ROWS_FEATURE, featureHistogramKeySql, numericFeatureRollupName, stringFeatureRollupName, type Store } from '@aims-monitor/store'
 import type { DashboardModel } from './model-catalog.js'
 import { num, queryRows } from './query-rows.js'
 import { bucketOfKey, type Bucket } from './histogram-bins.js'
 import type { TimeRange } from './time-range.js'
 
-const HOUR_MS = 3_600_000
-
 /**
  * Reads a range of one feature from the hourly feature rollups (packages/store/src/rollup-table-ddl.ts)
  * instead of the predictions: whole hours from the rollup, the parts of the hours cut by `from`
- * and `to` from the raw rows (at most two hours of them, found through the table's hour key), summed.
- * Counts equal a scan of the raw rows without FINAL, as every other dashboard count.
+ * and `to` from the raw rows (at most two hours of them, found through the table's hour key), summed
+ * (metrics' hourlyRangeParts). Counts equal a scan of the raw rows without FINAL, as every other
+ * dashboard count. Without the rollups (AIMS_FEATURE_ROLLUPS=off) the range is read from the raw rows.
  */
-interface Parts {
-  /** The rollup's condition on `hour` for the range's whole hours, or null when it holds none. */
-  readonly hours: string | null
-  /** The raw rows' condition on `ts` for the cut parts, or null when there are none. */
-  readonly rawWhere: string | null
-}
-
-function rangeParts(store: Store, range: TimeRange, bag: ParamBag): Parts {
-  // Hours since the epoch, as the rollup's (whatever the server's time zone). Without the rollups
-  // (AIMS_FEATURE_ROLLUPS=off) no hour is whole: the range is read from the raw rows.
-  const rollups = store.config.featureRollups !== 'off'
-  const firstWhole = rollups ? Math.ceil(range.from / HOUR_MS) * HOUR_MS : Infinity
-  const endWhole = rollups ? Math.floor(range.to / HOUR_MS) * HOUR_MS : -Infinity
-  const pieces: [number, number][] = []
-  let hours: string | null = null
-  if (firstWhole < endWhole) {
-    hours = `hour >= toDateTime(${bag.bind('whole_from_s', 'Int64', firstWhole / 1000)}) AND hour < toDateTime(${bag.bind('whole_to_s', 'Int64', endWhole / 1000)})`
-    if (range.from < firstWhole) pieces.push([range.from, firstWhole])
-    if (endWhole < range.to) pieces.push([endWhole, range.to])
-  } else pieces.push([range.from, range.to])
-  const rawWhere = pieces.length === 0 ? null : pieces.map(([a, b]) => `(ts >= ${bag.dateTime64('piece_from', a)} AND ts < ${bag.dateTime64('piece_to', b)})`).join(' OR ')
-  return { hours, rawWhere }
+function rangeParts(store: Store, range: TimeRange, bag: ParamBag): HourlyRangeParts {
+  return hourlyRangeParts(range, bag, store.config.featureRollups !== 'off')
 }
 
 /** `database`.`<name(table)>` beside a predictions table given as `` `db`.`table` ``. */
 function sibling(qualifiedPredictionsTable: string, name: (table: string) => string): string {
-  const match = /^(`(?:[^`\\]|\\.)*`)\.`((?:[^`\\]|\\.)*)`$/.exec(qualifiedPredictionsTable)
-  if (!match) throw new Error(`not a qualified table: ${qualifiedPredictionsTable}`)
-  return `${match[1]}.\`${name(match[2]!)}\``
+  const parts = splitQualifiedTable(qualifiedPredictionsTable)
+  if (!parts) throw new Error(`not a qualified table: ${qualifiedPredictionsTable}`)
+  return qualifiedTable(parts.database, name(parts.table))
 }
 
 function rollupFeatureOf(model: DashboardModel, column: string): number {

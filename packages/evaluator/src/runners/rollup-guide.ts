@@ -1,8 +1,6 @@
-import { ParamBag, quoteIdentifier, type CountedRun, type PredictionScope } from '@aims-monitor/metrics'
+import { ParamBag, hourlyRangeParts, quoteIdentifier, splitQualifiedTable, type CountedRun, type PredictionScope } from '@aims-monitor/metrics'
 import { bucketOfKeyValue, featureHistogramKeySql, featureRollupNumbers, numericFeatureRollupName, queryRows } from '@aims-monitor/store'
 import type { MetricContext } from '../metric-context.js'
-
-const HOUR_MS = 3_600_000
 
 /** What the hourly feature rollup says about one numeric column over a window. */
 export interface RollupGuide {
@@ -33,9 +31,9 @@ export async function readRollupGuide(context: MetricContext, scope: PredictionS
   const store = context.store
   if (store.config.featureRollups === 'off' || columns.length === 0) return null
   if (scope.modelVersion !== undefined || scope.modelVersions !== undefined || scope.environment !== undefined || Object.keys(scope.attributes ?? {}).length > 0) return null
-  const match = /^`((?:[^`\\]|\\.)*)`\.`((?:[^`\\]|\\.)*)`$/.exec(scope.table)
-  if (!match || match[1] !== store.config.database) return null
-  const table = match[2]!
+  const qualified = splitQualifiedTable(scope.table)
+  if (!qualified || qualified.database !== store.config.database) return null
+  const table = qualified.table
   const rollup = numericFeatureRollupName(table)
   // Once per table and batch (both sides of every comparison ask).
   const [exists, numbers] = await context.shared(`rollup-guide-table\u0000${table}`, () => Promise.all([
@@ -47,26 +45,18 @@ export async function readRollupGuide(context: MetricContext, scope: PredictionS
   const bag = new ParamBag()
   // The rollup's feature numbers are small integers of our own: literals (array parameters are not
   // bound by every ClickHouse front end).
-  const features = `[${columns.map((c) => numbers[c]!).join(', ')}]`
+  const featureList = columns.map((c) => numbers[c]!).join(', ')
+  const features = `[${featureList}]`
   const bucketed = `[${columns.filter((c) => withBuckets.has(c)).map((c) => numbers[c]!).join(', ') || '0'}]`
-  const { from, to } = scope.window
-  const firstWhole = Math.ceil(from / HOUR_MS) * HOUR_MS
-  const endWhole = Math.floor(to / HOUR_MS) * HOUR_MS
+  const { hours, rawWhere } = hourlyRangeParts(scope.window, bag, true)
   const parts: string[] = []
-  const pieces: [number, number][] = []
-  if (firstWhole < endWhole) {
-    parts.push(`SELECT feature, key, n FROM ${store.table(rollup)} WHERE feature IN (${columns.map((c) => numbers[c]!).join(', ')})
-      AND hour >= toDateTime(${bag.bind('whole_from_s', 'Int64', firstWhole / 1000)}) AND hour < toDateTime(${bag.bind('whole_to_s', 'Int64', endWhole / 1000)})`)
-    if (from < firstWhole) pieces.push([from, firstWhole])
-    if (endWhole < to) pieces.push([endWhole, to])
-  } else pieces.push([from, to])
-  if (pieces.length > 0) {
+  if (hours) parts.push(`SELECT feature, key, n FROM ${store.table(rollup)} WHERE feature IN (${featureList}) AND ${hours}`)
+  if (rawWhere) {
     // The cut hours, shaped as the view shapes an insert (one value per feature column and row).
     const values = `[${columns.map((c) => quoteIdentifier(c)).join(', ')}]`
-    const where = pieces.map(([a, b]) => `(ts >= ${bag.dateTime64('piece_from', a)} AND ts < ${bag.dateTime64('piece_to', b)})`).join(' OR ')
     parts.push(`SELECT feature, ${featureHistogramKeySql('value')} AS key, count() AS n FROM ${scope.table}
       ARRAY JOIN ${values} AS value, CAST(${features}, 'Array(UInt16)') AS feature
-      WHERE (${where}) AND NOT isNaN(value) GROUP BY feature, key`)
+      WHERE (${rawWhere}) AND NOT isNaN(value) GROUP BY feature, key`)
   }
   // Keys as numbers: at most ten significant bits each, so their JSON text is short and exact (the
   // text of their bits took twice the bytes to send and parse: ~35k keys for five features a day).

@@ -53,3 +53,17 @@ export function assertTableExpression(expression: string, argument: string): str
   }
   return expression
 }
+
+/**
+ * The database and table of a `` `database`.`table` `` expression (both quoted, as
+ * {@link qualifiedTable} writes them), unescaped; null for any other shape.
+ *
+ * @example
+ * splitQualifiedTable('`aims`.`predictions__m__abc`') // { database: 'aims', table: 'predictions__m__abc' }
+ */
+export function splitQualifiedTable(expression: string): { database: string; table: string } | null {
+  const match = /^`((?:[^`\\]|\\.)*)`\.`((?:[^`\\]|\\.)*)`$/.exec(expression)
+  if (!match) return null
+  const unescape = (quoted: string) => quoted.replace(/\\(.)/g, '$1')
+  return { database: unescape(match[1]!), table: unescape(match[2]!) }
+}

@@ -1,6 +1,8 @@
 // Exports of the sql family: ClickHouse statements that compute the inputs of the metrics inside
 // the store, and the functions that turn their rows into those inputs.
-export { quoteIdentifier, qualifiedTable, assertTableExpression } from './identifiers.js'
+export { quoteIdentifier, qualifiedTable, assertTableExpression, splitQualifiedTable } from './identifiers.js'
+export { hourlyRangeParts } from './hourly-range-parts.js'
+export type { HourlyRangeParts } from './hourly-range-parts.js'
 export { ParamBag, float64Bits, epochMsToDateTime64Param } from './params.js'
 export type { SqlQuery } from './params.js'
 export { scopeClause, scopeParts } from './scope.js'

@@ -4,7 +4,8 @@ import { categoryCountsFromRows } from './category-counts.js'
 import { confusionByGroupFromRows, fairnessGroupsOf } from './confusion-by-group.js'
 import { fineBinIndex, fineGrid, fineHistogramFromRows, fineHistogramOf } from './fine-histogram.js'
 import { ksFromFineHistograms, wassersteinFromFineHistograms } from './histogram-distances.js'
-import { assertTableExpression, qualifiedTable, quoteIdentifier } from './identifiers.js'
+import { hourlyRangeParts } from './hourly-range-parts.js'
+import { assertTableExpression, qualifiedTable, quoteIdentifier, splitQualifiedTable } from './identifiers.js'
 import { missingRatesFromRows } from './missing-rates.js'
 import { numericSummaryFromRows } from './numeric-summary.js'
 import { ParamBag, epochMsToDateTime64Param, float64Bits } from './params.js'
@@ -23,6 +24,24 @@ describe('identifiers and parameters', () => {
     expect(assertTableExpression(qualifiedTable('aims', 'we`ird'), 't')).toBe('`aims`.`we\\`ird`')
     expect(assertTableExpression('aims.outcomes', 't')).toBe('aims.outcomes')
     for (const bad of ['a; DROP TABLE b', '`a`.`b`.`c`', '(SELECT 1)', '`a` AS b', '']) expect(() => assertTableExpression(bad, 'table')).toThrow(/table/)
+    // Split back into its names, escapes undone: the inverse of qualifiedTable.
+    expect(splitQualifiedTable(qualifiedTable('aims', 'we`ird\\t'))).toEqual({ database: 'aims', table: 'we`ird\\t' })
+    for (const other of ['aims.outcomes', '`outcomes`', '`a`.`b`.`c`', '`a`.b']) expect(splitQualifiedTable(other)).toBeNull()
+  })
+
+  it('splits a window into whole hours (a rollup) and the cut parts at its ends (raw rows)', () => {
+    const hour = 3_600_000
+    const bag = new ParamBag()
+    const cut = hourlyRangeParts({ from: 10 * hour + 1800_000, to: 13 * hour + 1 }, bag, true)
+    expect(cut.hours).toBe('hour >= toDateTime({whole_from_s:Int64}) AND hour < toDateTime({whole_to_s:Int64})')
+    expect(cut.rawWhere).toBe('(ts >= {piece_from:DateTime64(3)} AND ts < {piece_to:DateTime64(3)}) OR (ts >= {piece_from_1:DateTime64(3)} AND ts < {piece_to_1:DateTime64(3)})')
+    expect(bag.values).toEqual({ whole_from_s: 11 * 3600, whole_to_s: 13 * 3600, piece_from: '37800.000', piece_to: '39600.000', piece_from_1: '46800.000', piece_to_1: '46800.001' })
+    expect(hourlyRangeParts({ from: 10 * hour, to: 12 * hour }, new ParamBag(), true).rawWhere).toBeNull()
+    // Inside one hour, or without a rollup: all raw.
+    expect(hourlyRangeParts({ from: 10 * hour + 1, to: 11 * hour - 1 }, new ParamBag(), true).hours).toBeNull()
+    const off = hourlyRangeParts({ from: 10 * hour, to: 12 * hour }, new ParamBag(), false)
+    expect(off.hours).toBeNull()
+    expect(off.rawWhere).toMatch(/^\(ts >= /)
   })
 
   it('binds readable unique names, doubles bit for bit and times as Unix timestamps', () => {
