@@ -77,7 +77,8 @@ export class EvaluationClaims {
   /** The latest attempt of each key that has one, in one statement (a batch's keys). */
   async latestAttempts(keys: readonly string[]): Promise<Map<string, ClaimAttempt>> {
     if (keys.length === 0) return new Map()
-    // Scalar placeholders (array parameters are not bound by every ClickHouse front end).
+    // Scalar placeholders (array parameters are not bound by every ClickHouse front end). Of rows
+    // with the same attempt (possible only once the deduplication window has moved on), the earliest wins.
     const params = Object.fromEntries(keys.map((key, i) => [`key_${i}`, key]))
     const rows = await queryRows<{ claim_key: string; attempt: number; winner: string; first_claimed_at: string }>(this.store, {
       query: `SELECT claim_key, attempt, argMin(claimant, (claimed_at, claimant)) AS winner, toUnixTimestamp64Milli(min(claimed_at)) AS first_claimed_at
@@ -100,14 +101,6 @@ export class EvaluationClaims {
   }
 
   private async latestAttempt(key: string): Promise<ClaimAttempt | null> {
-    // Of rows with the same attempt (possible only once the deduplication window has moved on), the earliest wins.
-    const rows = await queryRows<{ attempt: number; winner: string; first_claimed_at: string }>(this.store, {
-      query: `SELECT attempt, argMin(claimant, (claimed_at, claimant)) AS winner, toUnixTimestamp64Milli(min(claimed_at)) AS first_claimed_at
-              FROM ${this.store.table('evaluation_claims')} WHERE claim_key = {key:String}
-              GROUP BY attempt ORDER BY attempt DESC LIMIT 1`,
-      params: { key },
-    })
-    const row = rows[0]
-    return row ? { attempt: Number(row.attempt), claimant: row.winner, claimedAt: Number(row.first_claimed_at) } : null
+    return (await this.latestAttempts([key])).get(key) ?? null
   }
 }

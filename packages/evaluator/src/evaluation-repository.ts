@@ -64,8 +64,7 @@ export class EvaluationRepository {
   }
 
   async findByKey(key: string): Promise<StoredEvaluation | null> {
-    const rows = await this.select('evaluation_key = {key:String} ORDER BY seq LIMIT 1', { key })
-    return rows[0] ?? null
+    return (await this.findByKeys([key])).get(key) ?? null
   }
 
   /** The first evaluation of each key that has one (one statement for a batch's keys). */
