@@ -207,6 +207,18 @@ function roleOf(key: string): KeyRole {
  * after it, and with one key per position the UCI Adult records (bench/otlp-decode) missed often
  * enough to spend a quarter of the fast path decoding and copying keys again.
  */
+/** The entry of a position cache holding exactly `buf[start, start + length)`, compared byte by byte. */
+function cachedWithBytes<T extends { bytes: Uint8Array }>(cached: readonly T[], buf: Uint8Array, start: number, length: number): T | undefined {
+  for (let c = 0; c < cached.length; c++) {
+    const bytes = cached[c]!.bytes
+    if (bytes.length !== length) continue
+    let i = 0
+    while (i < length && bytes[i] === buf[start + i]) i++
+    if (i === length) return cached[c]
+  }
+  return undefined
+}
+
 interface KeyAtPosition {
   bytes: Uint8Array
   role: KeyRole
@@ -225,13 +237,8 @@ function readKeyRole(reader: protobuf.Reader, position: number): KeyRole | null 
   reader.pos = start + length
   const cached = position < MAX_POSITIONS ? (keysAtPosition[position] ??= []) : undefined
   if (cached !== undefined) {
-    for (let c = 0; c < cached.length; c++) {
-      const bytes = cached[c]!.bytes
-      if (bytes.length !== length) continue
-      let i = 0
-      while (i < length && bytes[i] === buf[start + i]) i++
-      if (i === length) return cached[c]!.role
-    }
+    const hit = cachedWithBytes(cached, buf, start, length)
+    if (hit !== undefined) return hit.role
   }
   const role = roleOf((buf as Buffer).toString('utf8', start, start + length))
   if (cached !== undefined) {
@@ -410,13 +417,8 @@ function readShortString(reader: protobuf.Reader, position: number): string | ty
     valuesAtPosition[position] = cached
     nextValueSlot[position] = 0
   }
-  for (let c = 0; c < cached.length; c++) {
-    const bytes = cached[c]!.bytes
-    if (bytes.length !== length) continue
-    let i = 0
-    while (i < length && bytes[i] === buf[start + i]) i++
-    if (i === length) return cached[c]!.text
-  }
+  const hit = cachedWithBytes(cached, buf, start, length)
+  if (hit !== undefined) return hit.text
   const text = (buf as Buffer).toString('utf8', start, end)
   const copy = new Uint8Array(length)
   for (let i = 0; i < length; i++) copy[i] = buf[start + i]!
