@@ -132,7 +132,9 @@ export async function startClickHouseHttpFixture(options: ClickHouseHttpFixtureO
     }
   }
 
-  const server: Server = createServer((req, res) => {
+  // A ClickHouse server takes a URL of up to 1 MiB (http_max_uri_size), where the client puts query
+  // parameters; Node's own limit on the request head is 16 KiB.
+  const server: Server = createServer({ maxHeaderSize: 1024 * 1024 + 16 * 1024 }, (req, res) => {
     handle(req, res).catch((error: unknown) => {
       // The socket went away mid-response (a `down` fault, a client abort): nothing left to answer.
       if (!res.headersSent) res.destroy(error instanceof Error ? error : new Error(String(error)))

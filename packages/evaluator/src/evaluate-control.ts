@@ -53,6 +53,8 @@ export interface EvaluateControlOptions {
    * evaluated one by one).
    */
   readonly beforeAppend?: (() => Promise<void>) | undefined
+  /** Called once the record is queued for the chain (the next control's `beforeAppend` may pass then). */
+  readonly appendQueued?: (() => void) | undefined
   /** This evaluation's claim, taken ahead by the batch (Evaluator.evaluate); without it, claimed here. */
   readonly claim?: Promise<boolean> | undefined
   /**
@@ -178,7 +180,12 @@ export async function evaluateControl(deps: EvaluationDependencies, loaded: Load
     durationMs: now - started,
   }
   await options.beforeAppend?.()
-  const stored = await deps.evaluations.append(record)
+  // Queued for the chain by the call itself: the next control of a batch may queue its record now,
+  // and records queued while the chain is writing are committed together (one block, not three
+  // statements each).
+  const appending = deps.evaluations.append(record)
+  options.appendQueued?.()
+  const stored = await appending
   if (stored.record.id !== record.id || stored.record.evaluatedBy !== deps.identity || stored.record.evaluatedAt !== record.evaluatedAt) {
     return { status: 'already_evaluated', stored }
   }

@@ -35,10 +35,17 @@ export class EvaluationRepository {
   private readonly chain: HashChain
 
   constructor(private readonly store: Store) {
-    this.chain = new HashChain(store, 'evaluations', 'evaluation')
+    this.chain = new HashChain(store, 'evaluations', 'evaluation', async (keys) => {
+      const stored = await this.findByKeys(keys)
+      return new Map([...stored].map(([key, found]) => [key, { seq: found.seq, hash: found.hash, prevHash: found.prevHash, record: canonicalJson(found.record) }]))
+    })
   }
 
-  /** Appends `record`, returns its place in the chain. An evaluation with the same key already stored is returned instead. */
+  /**
+   * Appends `record`, returns its place in the chain. An evaluation with the same key already stored
+   * is returned instead. The record is queued for the chain when this is called (before it returns):
+   * records appended while earlier ones are being written are committed together (HashChain).
+   */
   async append(record: EvaluationRecord): Promise<StoredEvaluation> {
     const link = await this.chain.append(canonicalJson(record), {
       id: { type: 'UUID', value: record.id },
@@ -51,10 +58,7 @@ export class EvaluationRepository {
       window_from: epochMsValue(Date.parse(record.window.from)),
       window_to: epochMsValue(Date.parse(record.window.to)),
       evaluated_at: epochMsValue(Date.parse(record.evaluatedAt)),
-    }, async () => {
-      const existing = await this.findByKey(record.key)
-      return existing ? { seq: existing.seq, hash: existing.hash, prevHash: existing.prevHash, record: canonicalJson(existing.record) } : null
-    })
+    }, record.key)
     return { seq: link.seq, hash: link.hash, prevHash: link.prevHash, record: JSON.parse(link.record) as EvaluationRecord }
   }
 

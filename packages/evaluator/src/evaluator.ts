@@ -181,7 +181,9 @@ export class Evaluator {
     const results: ControlEvaluation[] = new Array(controls.length)
     const claims = this.claimAhead(controls, at, cache)
     // Controls are computed `concurrency` at a time (default one by one). Records are appended in
-    // the policy's order whatever the concurrency: each waits for the one before. A control's
+    // the policy's order whatever the concurrency: each is queued for the chain once the one before
+    // is queued (or its control is done without a record), and the chain commits what is queued in
+    // groups. A control's
     // bookkeeping after its computation (alert lookup, chain append, alert transition: a few small
     // statements) is not awaited before the next control's computation starts: a ClickHouse server
     // runs them side by side; the embedded engine runs one statement at a time, so there they only
@@ -202,6 +204,7 @@ export class Evaluator {
         const isComputed = new Promise<void>((resolve) => (computed = resolve))
         const finished = evaluateControl(this.deps, this.policyState, control, at, cache, {
           beforeAppend: () => (i === 0 ? Promise.resolve() : turns[i - 1]!.opened),
+          appendQueued: () => turns[i]!.open(),
           claim: claims[i],
           computed,
         }).then((result) => {

@@ -28,9 +28,7 @@ export function epochMsValue(ms: number): BoundValue {
 
 /**
  * Inserts one row as `INSERT … SELECT {p0:Type}, …` with every value bound, optionally with an
- * insert_deduplication_token. The token sits in the statement, not in the client's settings:
- * chDB applies client settings with SET, which would stay on the session and silently
- * de-duplicate later, unrelated inserts (see insertRowBinaryFile).
+ * insert_deduplication_token (see {@link dedupSettings}).
  */
 export async function insertRow(store: Store, table: string, row: Record<string, BoundValue>, dedupToken?: string): Promise<void> {
   const names = Object.keys(row)
@@ -41,13 +39,56 @@ export async function insertRow(store: Store, table: string, row: Record<string,
     const placeholder = `{p${i}:${bound.type}}`
     return bound.wrap ? bound.wrap(placeholder) : placeholder
   })
-  let settings = ''
-  if (dedupToken !== undefined) {
-    if (!/^[0-9A-Za-z._-]{1,128}$/.test(dedupToken)) throw new Error(`invalid deduplication token ${JSON.stringify(dedupToken)}`)
-    settings = ` SETTINGS insert_deduplication_token = '${dedupToken}'`
-  }
   await store.client.command({
-    query: `INSERT INTO ${store.table(table)} (${names.map((n) => '`' + n + '`').join(', ')})${settings} SELECT ${values.join(', ')}`,
+    query: `INSERT INTO ${store.table(table)} (${names.map((n) => '`' + n + '`').join(', ')})${dedupSettings(dedupToken)} SELECT ${values.join(', ')}`,
     query_params: params,
   })
+}
+
+/**
+ * Inserts rows (each with the same columns, in the same order) as ONE block, so that the engine
+ * keeps or drops them together under one insert_deduplication_token: `INSERT … SELECT <columns>
+ * FROM values('c0 Type, …', ({r0c0:Type}, …), …)` with every value bound. (A UNION ALL of one-row
+ * SELECTs would arrive as one block per row, each de-duplicated on its own.) The table must not be
+ * partitioned by anything the rows differ in: a block split across partitions is one part each.
+ * @throws {RangeError} for no rows, rows whose columns or types differ from the first row's, or a type with quotes.
+ */
+export async function insertRows(store: Store, table: string, rows: readonly Record<string, BoundValue>[], dedupToken?: string): Promise<void> {
+  const first = rows[0]
+  if (first === undefined) throw new RangeError('insertRows: no rows')
+  const names = Object.keys(first)
+  const params: Record<string, unknown> = {}
+  const tuples = rows.map((row, r) => {
+    const columns = Object.keys(row)
+    if (columns.length !== names.length || columns.some((name, i) => name !== names[i] || row[name]!.type !== first[name]!.type)) {
+      throw new RangeError(`insertRows: row ${r} has columns ${columns.map((n) => `${n} ${row[n]!.type}`).join(', ')}, expected those of row 0`)
+    }
+    return `(${names.map((name, i) => {
+      params[`r${r}c${i}`] = row[name]!.value
+      return `{r${r}c${i}:${row[name]!.type}}`
+    }).join(', ')})`
+  })
+  const structure = names.map((name, i) => {
+    const type = first[name]!.type
+    // The structure is a string literal: a type is letters, digits and `(), ` (no quote to escape).
+    if (!/^[A-Za-z0-9_(), ]+$/.test(type)) throw new RangeError(`insertRows: column ${name} has type ${JSON.stringify(type)}, not one values() can declare`)
+    return `c${i} ${type}`
+  }).join(', ')
+  const selected = names.map((name, i) => first[name]!.wrap?.(`c${i}`) ?? `c${i}`)
+  await store.client.command({
+    query: `INSERT INTO ${store.table(table)} (${names.map((n) => '`' + n + '`').join(', ')})${dedupSettings(dedupToken)}
+SELECT ${selected.join(', ')} FROM values('${structure}', ${tuples.join(', ')})`,
+    query_params: params,
+  })
+}
+
+/**
+ * The SETTINGS clause of an insert with a deduplication token. The token sits in the statement, not
+ * in the client's settings: chDB applies client settings with SET, which would stay on the session
+ * and silently de-duplicate later, unrelated inserts (see insertRowBinaryFile).
+ */
+function dedupSettings(dedupToken: string | undefined): string {
+  if (dedupToken === undefined) return ''
+  if (!/^[0-9A-Za-z._-]{1,128}$/.test(dedupToken)) throw new Error(`invalid deduplication token ${JSON.stringify(dedupToken)}`)
+  return ` SETTINGS insert_deduplication_token = '${dedupToken}'`
 }
