@@ -8,6 +8,8 @@ export type { ChainVerification, EvaluationFilter, StoredEvaluation } from './ev
 export { canonicalJson, chainHash, GENESIS_HASH, uuidFromKey } from './evaluation-record.js'
 export type { EvaluationRecord } from './evaluation-record.js'
 export { EvaluationClaims, DEFAULT_CLAIM_LEASE_MS } from './evaluation-claims.js'
+export { claimLedgerFor, ClickHouseClaimLedger, InProcessClaimLedger } from './claim-ledger.js'
+export type { ClaimAttempt, ClaimLedger } from './claim-ledger.js'
 export { AlertRepository } from './alert-repository.js'
 export type { Alert, AlertChange, AlertFilter, AlertLevel, AlertStateName, StoredDelivery } from './alert-repository.js'
 export { planAlertTransition, planManualChange, planUnacknowledgedEscalation, AlertStateError, EVALUATOR_ACTOR } from './alert-transition.js'
