@@ -485,6 +485,17 @@ describe('one scan for several columns, one join for several outcome metrics', (
         expect(yq!.quantiles).toEqual(quantilesFromRows(await rows(quantilesQuery({ scope, column: 'f:y:num', levels: [0.5] })), [0.5]))
       }
     }
+    // Missing counts, of numeric and string columns (a string column may ask for nothing else), as missingRatesQuery counts them.
+    for (const final of [false, true]) {
+      const scope = sqlScope({ window: cur }, final)
+      const columns = [{ column: 'f:x:num', kind: 'num' }, { column: 'f:region:str', kind: 'str' }] as const
+      const rates = missingRatesFromRows(await rows(missingRatesQuery({ scope, columns })), columns)
+      const specs: ColumnProfileSpec[] = [{ column: 'f:x:num', summary: { moments: false }, missing: 'num' }, { column: 'f:region:str', missing: 'str' }]
+      const [mx, mr] = columnProfilesFromRows(await rows(columnProfilesQuery({ scope, columns: specs })), specs)
+      expect([mx!.missing, mr!.missing]).toEqual(columns.map(({ column }) => ({ missing: rates.byColumn[column]!.missing, total: rates.total })))
+      expect(rates.byColumn['f:x:num']!.missing + rates.byColumn['f:region:str']!.missing).toBeGreaterThan(0)
+    }
+    expect(() => columnProfilesQuery({ scope: sqlScope({ window: cur }), columns: [{ column: 'f:x:num', missing: 'bool' as 'num' }] })).toThrow(/missing: expected 'num' or 'str'/)
     // The grid over y's whole range holds its infinities apart, as fineHistogramQuery does.
     const scope = sqlScope({ window: cur })
     const summary = numericSummaryFromRows(await rows(numericSummaryQuery({ scope, column: 'f:y:num' })))

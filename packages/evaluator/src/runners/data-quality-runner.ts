@@ -4,7 +4,7 @@ import {
 } from '@aims-monitor/metrics'
 import { InsufficientData, type MetricComputation, type MetricContext, type MetricItem } from '../metric-context.js'
 import { driftData } from './drift-profiles.js'
-import { readsSamePredictions } from './batch-target.js'
+import { batchMissingColumns, batchMissingKey } from './batch-missing.js'
 import { featureColumn } from './feature-columns.js'
 
 /**
@@ -47,20 +47,14 @@ async function windowSize(context: MetricContext): Promise<number> {
 
 /**
  * Missing counts of every column the batch's missing_rate controls on the same predictions read, and
- * the window's rows, in one statement shared by the batch (null when it has no such column).
+ * the window's rows, in one statement shared by the batch (null when it has no such column). The
+ * drift profiles' current scan counts them too when the batch has one on these predictions
+ * (batch-missing.ts), and then this reads those.
  */
 async function batchMissingRates(context: MetricContext): Promise<MissingRates | null> {
-  const columns = new Map<string, MissingColumn>()
-  for (const control of context.batch.controls) {
-    if (control.metric.kind !== 'data_quality' || control.metric.name !== 'missing_rate' || !readsSamePredictions(context, control)) continue
-    for (const feature of control.selector.features ?? []) {
-      const column = featureColumn(context, feature)
-      if (!('missing' in column)) columns.set(column.column, { column: column.column, kind: column.kind === 'str' ? 'str' : 'num' })
-    }
-  }
-  if (columns.size === 0) return null
-  const list = [...columns.values()].sort((a, b) => (a.column < b.column ? -1 : 1))
-  return context.shared(`quality-missing\u0000${JSON.stringify({ scope: context.scope, list })}`, async () => missingRatesFromRows(await context.rows(missingRatesQuery({ scope: context.scope, columns: list })), list))
+  const list = batchMissingColumns(context)
+  if (list.length === 0) return null
+  return context.shared(batchMissingKey(context, list), async () => missingRatesFromRows(await context.rows(missingRatesQuery({ scope: context.scope, columns: list })), list))
 }
 
 async function missingRate(context: MetricContext, feature: string, column: { column: string; kind: string }): Promise<MetricItem> {

@@ -1,10 +1,11 @@
 import type { Control } from '@aims-monitor/controls'
 import {
-  binCountsFromRows, binCountsQuery, bracketedBinCounts, bracketedQuantiles, columnProfilesFromRows, columnProfilesQuery, fineGrid, fineHistogramFromRows, fineHistogramQuery,
+  binCountsFromRows, binCountsQuery, missingRatesFromRows, bracketedBinCounts, bracketedQuantiles, columnProfilesFromRows, columnProfilesQuery, fineGrid, fineHistogramFromRows, fineHistogramQuery,
   numericSummaryFromRows, numericSummaryQuery, quantilesFromRows, quantilesQuery, runsForQuantiles,
-  type ColumnProfile, type ColumnProfileSpec, type FineGrid, type FineHistogram, type NumericSummary, type PredictionScope, type SqlBinCounts,
+  type ColumnProfile, type ColumnProfileSpec, type FineGrid, type MissingColumn, type FineHistogram, type NumericSummary, type PredictionScope, type SqlBinCounts,
 } from '@aims-monitor/metrics'
 import { numberParam, type MetricContext } from '../metric-context.js'
+import { batchMissingColumns, offerBatchMissing } from './batch-missing.js'
 import { readsSamePredictions } from './batch-target.js'
 import { featureColumn } from './feature-columns.js'
 import { readRollupGuide } from './rollup-guide.js'
@@ -267,7 +268,9 @@ async function guidedProfiles(context: MetricContext, referenceScope: Prediction
     }
   }
   curSpecs.push(...rangeSpecs(needs, reference))
+  const missing = withBatchMissing(context, curSpecs)
   const current = await run(context.scope, curSpecs)
+  offerMissing(context, missing, current)
   // A guided grid that a finite value fell outside of is not used: the runner reads on the exact range.
   for (const column of [...grids.keys()]) {
     const outside = (list: ColumnProfile[]) => list.some((p) => p.column === column && p.fineHistogram && p.fineHistogram.underflow + p.fineHistogram.overflow > infinities(list, column))
@@ -317,8 +320,30 @@ async function computeProfiles(context: MetricContext, referenceScope: Predictio
     }
   }
   phase2Specs.current.push(...rangeSpecs(needs, reference1))
+  const missing = withBatchMissing(context, phase2Specs.current)
   const [current2, reference2] = await Promise.all([run('current', phase2Specs.current), run('reference', phase2Specs.reference)])
+  offerMissing(context, missing, current2)
   return { parts: { current: [...current1, ...current2], reference: [...reference1, ...reference2] }, grids: new Map() }
+}
+
+/**
+ * Adds the batch's missing counts on these predictions (batch-missing.ts) to a current-side scan
+ * that runs anyway (none is added to an empty one), and returns their columns.
+ */
+function withBatchMissing(context: MetricContext, specs: ColumnProfileSpec[]): MissingColumn[] {
+  if (specs.length === 0) return []
+  const columns = batchMissingColumns(context)
+  for (const { column, kind } of columns) specs.push({ column, missing: kind })
+  return columns
+}
+
+/** Offers the missing counts the current scan made (withBatchMissing) to the batch's missing_rate controls. */
+function offerMissing(context: MetricContext, columns: readonly MissingColumn[], current: readonly ColumnProfile[]): void {
+  if (columns.length === 0) return
+  const counted = columns.map(({ column }) => current.find((p) => p.column === column && p.missing)!.missing!)
+  // As missingRatesQuery's row, read by its own reader: the same rates whichever statement counted.
+  const row = Object.fromEntries([['total', counted[0]!.total], ...counted.map((c, i) => [`missing_${i}`, c.missing])])
+  offerBatchMissing(context, columns, missingRatesFromRows([row], columns))
 }
 
 function sameNumbers(a: readonly number[], b: readonly number[]): boolean {

@@ -60,12 +60,19 @@ export async function readRollupGuide(context: MetricContext, scope: PredictionS
   }
   // Keys as numbers: at most ten significant bits each, so their JSON text is short and exact (the
   // text of their bits took twice the bytes to send and parse: ~35k keys for five features a day).
+  // A key's hours are summed into one bucket only where the buckets are asked for: without them
+  // the per-feature sums, minimum and maximum need no grouping by key (the current side's guide:
+  // 40-80 ms instead of 60-105 on the evaluator bench).
+  const source = withBuckets.size > 0 ? `(SELECT feature, key, sum(n) AS n FROM (${parts.join('\nUNION ALL\n')}) GROUP BY feature, key)` : `(${parts.join('\nUNION ALL\n')})`
+  const bucketItems = withBuckets.size > 0
+    ? `groupArrayIf(key, isFinite(key) AND has(${bucketed}, feature)) AS keys,
+  groupArrayIf(n, isFinite(key) AND has(${bucketed}, feature)) AS counts`
+    : '[] AS keys, [] AS counts'
   const rows = await queryRows<{ feature: unknown; values: unknown; finite: unknown; lo: number; hi: number; keys: number[]; counts: unknown[] }>(store, {
     query: `SELECT feature, sum(n) AS values, sumIf(n, isFinite(key)) AS finite,
   minIf(key, isFinite(key)) AS lo, maxIf(key, isFinite(key)) AS hi,
-  groupArrayIf(key, isFinite(key) AND has(${bucketed}, feature)) AS keys,
-  groupArrayIf(n, isFinite(key) AND has(${bucketed}, feature)) AS counts
-FROM (SELECT feature, key, sum(n) AS n FROM (${parts.join('\nUNION ALL\n')}) GROUP BY feature, key)
+  ${bucketItems}
+FROM ${source}
 GROUP BY feature`,
     params: bag.values,
   })

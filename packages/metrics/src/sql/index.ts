@@ -28,7 +28,7 @@ export { columnProfilesQuery, columnProfilesFromRows, MAX_PROFILE_COLUMNS } from
 export type { ColumnProfile, ColumnProfileSpec } from './column-profiles.js'
 export { ksFromFineHistograms, wassersteinFromFineHistograms } from './histogram-distances.js'
 export type { BoundedEstimate, HistogramKs } from './histogram-distances.js'
-export { missingRatesQuery, missingRatesFromRows, MAX_MISSING_COLUMNS } from './missing-rates.js'
+export { missingCountItem, missingRatesQuery, missingRatesFromRows, MAX_MISSING_COLUMNS } from './missing-rates.js'
 export type { MissingColumn, MissingRates } from './missing-rates.js'
 export { volumeQuery, volumeFromRows, MAX_BUCKETS } from './volume.js'
 export type { VolumeBucket } from './volume.js'

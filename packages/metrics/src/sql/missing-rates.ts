@@ -31,12 +31,15 @@ export const MAX_MISSING_COLUMNS = 1000
 export function missingRatesQuery(options: { scope: PredictionScope; columns: readonly MissingColumn[] }): SqlQuery {
   const columns = checkColumns(options.columns)
   const bag = new ParamBag()
-  const select = columns.map(({ column, kind }, i) => {
-    const x = quoteIdentifier(column)
-    return `countIf(${kind === 'num' ? `isNaN(${x})` : `${x} = ''`}) AS missing_${i}`
-  })
+  const select = columns.map(({ column, kind }, i) => `${missingCountItem(column, kind)} AS missing_${i}`)
   const query = `SELECT\n  count() AS total,\n  ${select.join(',\n  ')}\n${scopeClause(options.scope, bag)}`
   return { query, params: bag.values }
+}
+
+/** The count of a column's missing values (the aggregate, without its alias): NaN numbers, '' strings. */
+export function missingCountItem(column: string, kind: MissingColumn['kind']): string {
+  const x = quoteIdentifier(column)
+  return `countIf(${kind === 'num' ? `isNaN(${x})` : `${x} = ''`})`
 }
 
 /**
