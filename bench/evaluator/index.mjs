@@ -79,7 +79,7 @@ function compare(records, expected) {
   }
   // Exact aggregates: only summation order differs.
   for (const id of ['performance.accuracy', 'performance.precision', 'performance.recall', 'performance.f1', 'fairness.sex', 'fairness.race', 'quality.missing_rate', 'quality.out_of_range_rate', 'quality.volume']) check(id, 1e-9, 'exact counts')
-  check('performance.roc_auc', 1e-9, 'arrayROCAUC is exact')
+  check('performance.roc_auc', 1e-9, 'U / (P·N) is exact')
   // PSI-like over the reference's 10 exact quantile bins: same edges, same counts.
   for (const id of ['drift.f0', 'drift.f3', 'drift.f5', 'drift.f7', 'drift.f8']) check(id, 1e-9, 'same quantile edges and counts')
   // KS D from 4096-bin histograms: bracketed, error ≤ the bracket width (≈1e-3 on 5M normals).

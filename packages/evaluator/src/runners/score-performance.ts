@@ -25,7 +25,7 @@ interface ScoreRow {
  * window's predictions joined with their latest outcome (`outcomes_latest`, merge-joined in key order:
  * see outcomeJoin; the argMax join over every outcome event it replaces took 4.0 s of a 13.9 s
  * evaluation at 10M predictions), in one ClickHouse query:
- * - ROC AUC: `arrayROCAUC` over the labelled scores, exact, from the join the batch's outcome
+ * - ROC AUC: Mann–Whitney's U over the labelled scores (outcomeCellsQuery), exact, from the join the batch's outcome
  *   controls share (rocAucRow below);
  * - log loss with scikit-learn's clipping of p to [eps, 1 − eps], eps = float64's machine epsilon;
  * - ECE from per-bin counts, confidence sums and hits (`sumMap`), weighted here;
@@ -94,8 +94,8 @@ ${join.settings}`,
 
 /**
  * ROC AUC from the batch's shared outcome join (outcome-profiles.ts, metrics' outcomeCellsQuery):
- * `arrayROCAUC` over the labelled predictions with a score in [0, 1] (the engine sorts the scores;
- * tied scores are taken together, as scikit-learn's trapezoids), exact, with one join for every
+ * Mann–Whitney's U over the labelled predictions with a score in [0, 1] (the engine sorts them;
+ * tied scores count a half, as scikit-learn's trapezoids take them), exact, with one join for every
  * outcome control of the batch under the same labels.
  */
 async function rocAucRow(context: MetricContext): Promise<ScoreRow> {
@@ -143,7 +143,7 @@ function fromRow(context: MetricContext, row: ScoreRow, bins: number): MetricCom
   return {
     items: [{ name: 'model', value, detail }],
     currentSize: predictions, referenceSize: null, labelled, labelCoverage: labelled / predictions, excludedGroups: [],
-    implementation: name === 'roc_auc' ? 'ClickHouse arrayROCAUC over the labelled scores (exact)' : `${name} aggregated in ClickHouse (scikit-learn's definition${name === 'log_loss' ? ', p clipped to [eps, 1 − eps]' : ''}${name === 'expected_calibration_error' ? `, ${bins} equal-width top-label bins` : ''})`,
+    implementation: name === 'roc_auc' ? 'exact ROC AUC in ClickHouse: Mann–Whitney U / (P·N) over the sorted labelled scores, ties counted a half' : `${name} aggregated in ClickHouse (scikit-learn's definition${name === 'log_loss' ? ', p clipped to [eps, 1 − eps]' : ''}${name === 'expected_calibration_error' ? `, ${bins} equal-width top-label bins` : ''})`,
   }
 }
 

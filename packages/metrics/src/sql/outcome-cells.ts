@@ -12,8 +12,9 @@ export interface OutcomeCellsOptions extends Omit<ConfusionByGroupOptions, 'grou
   /** Attributes (columns `a:<name>`) each cell is keyed by; may be empty. */
   readonly attributes: readonly string[]
   /**
-   * Also the exact ROC AUC (`arrayROCAUC`) of the labelled predictions with a finite `output_score`
-   * in [0, 1], the outcome being positive as `actual` is.
+   * Also the exact ROC AUC (Mann–Whitney's U over P·N, ties counted a half, as `arrayROCAUC` and
+   * scikit-learn compute it) of the labelled predictions with a finite `output_score` in [0, 1], the
+   * outcome being positive as `actual` is.
    */
   readonly rocAuc?: boolean | undefined
   /**
@@ -47,14 +48,34 @@ export interface OutcomeCells {
 }
 
 /**
+ * The ROC AUC's sort key of a labelled score in [0, 1]: its bits (+0. turns −0 into +0; the bits of
+ * non-negative doubles order as the values do), shifted left, with the outcome (1 positive) in the
+ * last bit — so that sorted, tied scores come together with their negatives first.
+ */
+const AUC_KEY = 'bitShiftLeft(reinterpretAsUInt64(score + 0.), 1) + actual'
+
+/**
+ * Mann–Whitney's U over the sorted keys `k`, doubled so that it stays an integer: for each positive,
+ * twice the negatives scored below it plus those tied with it (ties count a half, as the trapezoid
+ * under the ROC curve counts them). `cum_neg` is the negatives up to and including each key (with
+ * its tied negatives, which sort first); `below` the negatives before its group of tied scores
+ * (arrayFill carries each group's first value on). AUC = U / (P·N), one division of exact integers.
+ * Measured on 5M continuous scores: 0.69–0.86 s against 1.09–1.31 s for `arrayROCAUC`, which sorts
+ * an index by score (bench/evaluator); with heavy ties (two decimals) the two were level.
+ */
+const AUC_STEPS = `  SELECT cells, arrayMap(x -> toUInt8(1 - bitAnd(x, 1)), k) AS neg, arrayCumSum(neg) AS cum_neg,
+    arrayFill((b, start) -> start, arrayMap((c, m) -> c - m, cum_neg, neg), arrayMap(d -> d != 0, arrayDifference(arrayMap(x -> bitShiftRight(x, 1), k)))) AS below,
+    arraySum(arrayMap((x, c, b) -> if(bitAnd(x, 1) = 1, c + b, 0), k, cum_neg, below)) AS u2,
+    length(k) - arraySum(neg) AS p, arraySum(neg) AS n`
+
+/**
  * Every outcome count the binary outcome metrics of a window need, from ONE join of the predictions
  * with their latest outcome ({@link outcomeJoin}): the predictions counted by (attribute values,
  * predicted, actual, labelled) — a few hundred cells at most — from which the confusion matrix
  * overall and per group of each attribute are sums ({@link confusionOfCells}), and optionally the
- * exact ROC AUC over the labelled scores. The cells keep the scores of their scored predictions
- * (`groupArrayIf`), flattened once into `arrayROCAUC`, which sorts by score and takes tied scores
- * together: the AUC does not depend on the order the scores arrive in, so it is the value of the
- * single-statement form (score-performance's), bit for bit.
+ * exact ROC AUC over the labelled scores. The cells keep their scored predictions as sort keys of
+ * score and outcome (`groupArrayIf`, {@link AUC_KEY}), flattened and sorted once, and U is counted
+ * over the sorted keys ({@link AUC_STEPS}): it does not depend on the order the scores arrive in.
  * Measured at 10M predictions and 5M outcomes: a fairness control, a confusion-matrix control and
  * a ROC AUC control ran three joins (~1.5, 1.1 and 1.4 s of CPU); the merge join itself is ~0.95 s.
  *
@@ -76,20 +97,37 @@ export function outcomeCellsQuery(options: OutcomeCellsOptions): SqlQuery {
   })
   const scored = options.rocAuc ? 'matched AND isFinite(score) AND score >= 0 AND score <= 1' : '0'
   const keys = [...names, 'predicted', 'actual', 'matched']
-  const query = `SELECT
+  const cellsQuery = `SELECT
   groupArray(tuple(${[...keys, 'n', 's'].join(', ')})) AS cells,
-  ${options.rocAuc ? 'arrayROCAUC(arrayFlatten(groupArray(scores)), arrayFlatten(groupArray(arrayWithConstant(length(scores), toUInt8(actual)))))' : 'NULL'} AS auc
+  ${options.rocAuc ? 'arraySort(arrayFlatten(groupArray(keys)))' : 'CAST([] AS Array(UInt64))'} AS k
 FROM
 (
-  SELECT ${keys.join(', ')}, count() AS n, countIf(${scored}) AS s, ${options.rocAuc ? `groupArrayIf(score, ${scored})` : 'CAST([] AS Array(Float64))'} AS scores
+  SELECT ${keys.join(', ')}, count() AS n, countIf(${scored}) AS s, ${options.rocAuc ? `groupArrayIf(${AUC_KEY}, ${scored})` : 'CAST([] AS Array(UInt64))'} AS keys
   FROM
   (
     SELECT ${names.map((a) => `p.${a} AS ${a}, `).join('')}p.predicted AS predicted, ${options.rocAuc ? 'p.score AS score, ' : ''}o.actual AS actual, o.matched AS matched
     FROM ${join.from}
   )
   GROUP BY ${keys.join(', ')}
+)`
+  const settings = `${join.settings}${options.maxCells === undefined ? '' : `, max_rows_to_group_by = ${maxCellsOf(options.maxCells)}, group_by_overflow_mode = 'throw'`}`
+  const query = options.rocAuc
+    ? `SELECT cells, if(p = 0 OR n = 0, nan, u2 / (2 * p * n)) AS auc
+FROM
+(
+${AUC_STEPS}
+  FROM
+  (
+    ${cellsQuery.replace(/\n/g, '\n    ')}
+  )
 )
-${join.settings}${options.maxCells === undefined ? '' : `, max_rows_to_group_by = ${maxCellsOf(options.maxCells)}, group_by_overflow_mode = 'throw'`}`
+${settings}`
+    : `SELECT cells, NULL AS auc
+FROM
+(
+  ${cellsQuery.replace(/\n/g, '\n  ')}
+)
+${settings}`
   return { query, params: bag.values }
 }
 
