@@ -10,7 +10,7 @@
 // Options: --rows N (default 10,000,000), --no-baseline, --keep (leave the filled store in bench/.work for experiments), --no-final (Evaluator exactDedup: false, to
 // measure what reading the predictions with FINAL costs).
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, rmSync } from 'node:fs'
+import { mkdirSync, readFileSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -41,6 +41,12 @@ const { fillRssMb, exportFile } = JSON.parse(filled.stdout.trim().split('\n').po
 let baseline = null
 
 // --- the evaluation, timed, in a process of its own --------------------------------------------
+// The fill leaves its writes in the page cache, dirty: written back under the timed evaluation they
+// took disk and CPU from it. `sync` first, as a store that was not just bulk-loaded would be.
+const dirtyMb = () => Number(/Dirty:\s+(\d+) kB/.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1] ?? 0) / 1024
+const dirtyAfterFillMb = dirtyMb()
+spawnSync('sync', { stdio: 'inherit' })
+log(`after the fill: ${dirtyAfterFillMb.toFixed(0)} MB dirty in the page cache, ${dirtyMb().toFixed(0)} MB after sync`)
 // So that its peak RSS is the evaluator's (what `aims up` would hold), not the fill's: maxRSS is a
 // per-process high-water mark and the fill (10M rows through chDB) is not what is measured.
 const loadBeforeEval = load()
