@@ -252,6 +252,16 @@ describe('histogram keys and bins', () => {
       expect(b.loOpen ? v > b.lo : v >= b.lo, `${v} ≥ ${b.lo}`).toBe(true)
       expect(b.hiOpen ? v < b.hi : v <= b.hi, `${v} ≤ ${b.hi}`).toBe(true)
       if (Number.isFinite(b.hi - b.lo) && v !== 0 && Math.abs(v) >= 2.2250738585072014e-308) expect((b.hi - b.lo) / Math.abs(v)).toBeLessThanOrEqual(2 ** -9 * 1.0000001)
+      // The far end of a normal key's bucket is the key's magnitude with one more step of the nine
+      // kept mantissa bits, as the 64-bit sum of the bits gives it.
+      const k = Math.abs(b.loOpen ? b.hi : b.lo)
+      if (Number.isFinite(v) && Math.abs(v) >= 2.2250738585072014e-308) {
+        const view = new DataView(new ArrayBuffer(8))
+        view.setBigUint64(0, BigInt(key) & ~(1n << 63n))
+        expect(view.getFloat64(0)).toBe(k)
+        view.setBigUint64(0, view.getBigUint64(0) + (1n << 43n))
+        expect(b.loOpen ? -b.lo : b.hi).toBe(view.getFloat64(0))
+      }
     }
   })
 

@@ -7,7 +7,6 @@ import { FEATURE_HISTOGRAM_BITS } from './rollup-table-ddl.js'
  */
 
 const MIN_NORMAL = 2.2250738585072014e-308
-const STEP = 1n << BigInt(52 - FEATURE_HISTOGRAM_BITS)
 
 /** The values one key stands for: `lo`..`hi`, each end open or closed. */
 export interface Bucket {
@@ -60,6 +59,21 @@ export function bucketOfKeyValue(key: number, count: number): Bucket {
     return key > 0 ? { lo: 0, hi: MIN_NORMAL, loOpen: true, hiOpen: true, count } : { lo: -MIN_NORMAL, hi: 0, loOpen: true, hiOpen: true, count }
   }
   // Mantissa truncated toward zero: [key, next) above zero, (−next, key] below.
-  const next = fromBits(toBits(Math.abs(key)) + STEP)
+  const next = nextKey(Math.abs(key))
   return key > 0 ? { lo: key, hi: next, loOpen: false, hiOpen: true, count } : { lo: -next, hi: key, loOpen: true, hiOpen: false, count }
+}
+
+// The next key up from a positive key: its bits plus one step of the kept mantissa. The step is
+// bit 52 − FEATURE_HISTOGRAM_BITS of the double, in its high 32-bit word, so the word is added to
+// directly (a carry runs into the exponent, as in the 64-bit sum): the BigInt form of the same sum
+// cost ~1 µs a key, ~65 ms for the ~70k keys of a reference day on the evaluator bench.
+const word = new Float64Array(1)
+const words = new Uint32Array(word.buffer)
+const HIGH = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0 // the high word's index: 1 on little-endian machines
+const HIGH_STEP = 1 << (52 - FEATURE_HISTOGRAM_BITS - 32)
+if (52 - FEATURE_HISTOGRAM_BITS < 32) throw new Error('feature histogram keys keep too many mantissa bits for nextKey (the step leaves the high word)')
+function nextKey(positiveKey: number): number {
+  word[0] = positiveKey
+  words[HIGH] = words[HIGH]! + HIGH_STEP
+  return word[0]
 }
