@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { collectorConfigFromEnv, createLogger, startCollector, type RunningCollector } from '@aims-monitor/collector'
 import { startClickHouseHttpFixture, type ClickHouseHttpFixture } from './support/clickhouse-http-fixture.js'
 import { getModels, postEvents } from './support/spawn-collector.js'
+import { volumeControlYaml } from './support/volume-control.js'
 
 const KEY = 'replica-key-0123456789'
 const HOUR = 3_600_000
@@ -17,30 +18,13 @@ const root = mkdtempSync(path.join(os.tmpdir(), 'aims-replicas-'))
 let ch: ClickHouseHttpFixture
 const collectors: RunningCollector[] = []
 
-const control = (id: string, metric: string) => `
-  - id: ${id}
-    version: 1
-    title: ${id}
-    status: active
-    approval: { by: Ops lead, at: 2026-10-01, reference: OPS-1 }
-    references: { iso42001: [A.6.2.6] }
-    owner: { accountable: Head of ML, responsible: ML ops }
-    scope: { model: replicated }
-    metric: { kind: ${metric} }
-    window: { current: { type: tumbling, size: 1h } }
-    thresholds: { direction: below, breach: 1, rationale: An hour without predictions means the model is not serving. }
-    guard: { minSample: 1 }
-    schedule: { every: 1h }
-    severity: low
-`
-
 beforeAll(async () => {
   ch = await startClickHouseHttpFixture({ dataDir: path.join(root, 'clickhouse'), users: { default: '' } })
   const policyFile = path.join(root, 'policy.yaml')
   writeFileSync(policyFile, `apiVersion: aims-monitor/v1
 kind: ControlPolicy
 metadata: { name: replicas, version: 1 }
-controls:${control('VOLUME-A', 'data_quality, name: volume')}${control('VOLUME-B', 'data_quality, name: volume')}`)
+controls:${volumeControlYaml('VOLUME-A', 'replicated')}${volumeControlYaml('VOLUME-B', 'replicated')}`)
   for (const name of ['a', 'b']) {
     const dataDir = path.join(root, `spool-${name}`)
     mkdirSync(dataDir, { recursive: true })

@@ -10,11 +10,12 @@ import { loadPolicy } from '@aims-monitor/controls'
 import { featureColumn, openStore, PredictionTables, storeConfigFromEnv, type Store } from '@aims-monitor/store'
 import type { EvaluationRecord } from './evaluation-record.js'
 import { Evaluator } from './evaluator.js'
+import { logStatements } from './test-support/statement-log.js'
 
 const DAY = 86_400_000
 const dir = mkdtempSync(path.join(os.tmpdir(), 'aims-scheduled-batch-'))
 let store: Store
-const statements: string[] = []
+let statements: string[] = []
 
 const control = (id: string, feature: string) => `  - id: ${id}
     version: 1
@@ -44,11 +45,7 @@ beforeAll(async () => {
           (cityHash64(number, 1) % 1000) / 100, (cityHash64(number, 2) % 1000) / 100 FROM numbers(2000)`,
     })
   }
-  const query = store.client.query.bind(store.client)
-  store.client.query = ((params: { query: string }) => {
-    statements.push(params.query)
-    return query(params as Parameters<typeof query>[0])
-  }) as typeof store.client.query
+  statements = logStatements(store)
 }, 60_000)
 
 afterAll(async () => {

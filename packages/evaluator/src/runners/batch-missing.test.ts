@@ -10,12 +10,13 @@ import { afterAll, beforeAll, expect, it } from 'vitest'
 import { loadPolicy } from '@aims-monitor/controls'
 import { featureColumn, openStore, PredictionTables, storeConfigFromEnv, type Store } from '@aims-monitor/store'
 import { Evaluator } from '../evaluator.js'
+import { logStatements } from '../test-support/statement-log.js'
 
 const DAY = 86_400_000
 const dir = mkdtempSync(path.join(os.tmpdir(), 'aims-batch-missing-'))
 let store: Store
 let table: string
-const statements: string[] = []
+let statements: string[] = []
 const today = Math.floor(Date.now() / DAY) * DAY
 const AT = today + 60_000
 
@@ -58,11 +59,7 @@ beforeAll(async () => {
           if(number % 7 = 3, nan, (cityHash64(number, 1) % 1000) / 100), if(number % 11 = 5, '', 'v') FROM numbers(30000)`,
     })
   }
-  const query = store.client.query.bind(store.client)
-  store.client.query = ((params: { query: string }) => {
-    statements.push(params.query)
-    return query(params as Parameters<typeof query>[0])
-  }) as typeof store.client.query
+  statements = logStatements(store)
 }, 60_000)
 
 afterAll(async () => {

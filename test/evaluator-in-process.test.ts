@@ -8,28 +8,13 @@ import path from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { loadPolicy } from '@aims-monitor/controls'
 import { featureColumn, openStore, PredictionTables, storeConfigFromEnv, type Store } from '@aims-monitor/store'
-import { Evaluator } from './evaluator.js'
+import { Evaluator } from '@aims-monitor/evaluator'
+import { volumeControlYaml } from './support/volume-control.js'
 
 const HOUR = 3_600_000
 const START = Date.parse('2026-11-20T00:00:00Z')
 const dir = mkdtempSync(path.join(os.tmpdir(), 'aims-in-process-evaluators-'))
 let store: Store
-
-const control = (id: string, metric: string) => `  - id: ${id}
-    version: 1
-    title: ${id}
-    status: active
-    approval: { by: Ops lead, at: 2026-10-01, reference: OPS-1 }
-    references: { iso42001: [A.6.2.6] }
-    owner: { accountable: Head of ML, responsible: ML ops }
-    scope: { model: m }
-    metric: { kind: ${metric} }
-    window: { current: { type: tumbling, size: 1h } }
-    thresholds: { direction: below, breach: 1, rationale: An hour without predictions means the model is not serving. }
-    guard: { minSample: 1 }
-    schedule: { every: 1h }
-    severity: low
-`
 
 beforeAll(async () => {
   store = await openStore(storeConfigFromEnv({}, { dataDir: dir, retentionDays: 3650 }))
@@ -46,7 +31,7 @@ afterAll(async () => {
 })
 
 it('records each (control, window) once when two evaluators of one process race for it', async () => {
-  const loaded = loadPolicy(`apiVersion: aims-monitor/v1\nkind: ControlPolicy\nmetadata: { name: in-process, version: 1 }\ncontrols:\n${control('VOLUME-A', 'data_quality, name: volume')}${control('VOLUME-B', 'data_quality, name: volume')}`)
+  const loaded = loadPolicy(`apiVersion: aims-monitor/v1\nkind: ControlPolicy\nmetadata: { name: in-process, version: 1 }\ncontrols:${volumeControlYaml('VOLUME-A', 'm')}${volumeControlYaml('VOLUME-B', 'm')}`)
   if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems))
   const [a, b] = [new Evaluator({ store, policy: loaded }), new Evaluator({ store, policy: loaded })]
   // Each hour's volume computed once: one statement per hour, shared by the batch's two controls
