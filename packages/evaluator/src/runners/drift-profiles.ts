@@ -1,6 +1,6 @@
 import type { Control } from '@aims-monitor/controls'
 import {
-  binCountsFromRows, binCountsQuery, missingRatesFromRows, bracketedBinCounts, bracketedQuantiles, columnProfilesFromRows, columnProfilesQuery, fineGrid, fineHistogramFromRows, fineHistogramQuery,
+  binCountsFromRows, binCountsQuery, MAX_PROFILE_COLUMNS, missingRatesFromRows, bracketedBinCounts, bracketedQuantiles, columnProfilesFromRows, columnProfilesQuery, fineGrid, fineHistogramFromRows, fineHistogramQuery,
   numericSummaryFromRows, numericSummaryQuery, quantilesFromRows, quantilesQuery, runsForQuantiles,
   type ColumnProfile, type ColumnProfileSpec, type FineGrid, type MissingColumn, type FineHistogram, type NumericSummary, type PredictionScope, type SqlBinCounts,
 } from '@aims-monitor/metrics'
@@ -333,6 +333,8 @@ async function computeProfiles(context: MetricContext, referenceScope: Predictio
 function withBatchMissing(context: MetricContext, specs: ColumnProfileSpec[]): MissingColumn[] {
   if (specs.length === 0) return []
   const columns = batchMissingColumns(context)
+  // Within the statement's bound on columns; beyond it the missing_rate controls count on their own.
+  if (specs.length + columns.length > MAX_PROFILE_COLUMNS) return []
   for (const { column, kind } of columns) specs.push({ column, missing: kind })
   return columns
 }
