@@ -94,3 +94,25 @@ it("counts a batch's missing values in the drift scan of the same predictions, w
   expect(itemsOf(own)).toEqual(itemsOf(shared))
   expect([own.value, own.samples]).toEqual([shared.value, shared.samples])
 })
+
+it('leaves the counts to the missing_rate control when they would pass the scan\'s bound on columns', async () => {
+  // 300 more features: the drift scan of x cannot carry 300 missing counts (MAX_PROFILE_COLUMNS, 256).
+  const wide = Array.from({ length: 300 }, (_, i) => `w${i}`)
+  const wideTable = store.table(await new PredictionTables(store).ensure('default', 'm', wide.map((w) => featureColumn(w, 'num'))))
+  expect(wideTable).toBe(table)
+  const many = `${head('MISSING-WIDE', 1)}    metric: { kind: data_quality, name: missing_rate }
+    selector: { features: [x, ${wide.join(', ')}] }
+    window: { current: { type: tumbling, size: 1d } }
+    thresholds: { breach: 0.5, rationale: Half the inputs missing makes predictions guesses. }
+`
+  statements.length = 0
+  const batch = await new Evaluator({ store, policy: policy(drift.replace('DRIFT-X', 'DRIFT-X2') + many) }).evaluate({ at: AT })
+  const [driftResult, missingResult] = batch.map((r) => r.evaluation!.record)
+  expect(driftResult!.outcome).not.toBe('error')
+  expect(typeof driftResult!.value).toBe('number')
+  // Rows inserted before the columns existed read as missing (NaN): every wide feature is missing in every row.
+  const items = (missingResult!.breakdown as { items: { name: string; value: number }[] }).items
+  expect(items).toHaveLength(301)
+  expect(items.find((i) => i.name === 'w0')!.value).toBe(1)
+  expect(statements.filter((q) => / AS missing_0/.test(q))).toHaveLength(1)
+})
