@@ -130,12 +130,12 @@ export class Evaluator {
   }
 
   /**
-   * The batch's claims, all taken when the batch starts (an insert per key, one read-back for all:
-   * EvaluationClaims.claimAll): each control awaits its own. The embedded engine runs one statement
-   * at a time, so small statements cost their full latency wherever they run (measured on the
-   * evaluator bench: ~120 of them, ~0.9 s, for 20 controls): fewer of them is what saves time. A
-   * claim taken ahead holds for the lease (EvaluationClaims) like any other; this evaluator
-   * reclaims its own at once.
+   * The batch's claims, all taken when the batch starts (EvaluationClaims.claimAll: on a server an
+   * insert per key and one read-back for all; on an embedded store, in memory): each control awaits
+   * its own. The embedded engine runs one statement at a time, so small statements cost their full
+   * latency wherever they run (measured on the evaluator bench: ~120 of them, ~0.9 s, for 20
+   * controls, before batching): fewer of them is what saves time. A claim taken ahead holds for the
+   * lease (EvaluationClaims) like any other; this evaluator reclaims its own at once.
    */
   private claimAhead(controls: readonly Control[], at: number, cache: QueryCache): Promise<boolean>[] {
     const keys = controls.map((c) => evaluationKey(c, at))
