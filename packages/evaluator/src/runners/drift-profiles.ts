@@ -228,17 +228,17 @@ async function guidedProfiles(context: MetricContext, referenceScope: Prediction
   const grids = new Map<string, FineGrid>()
   for (const column of summarized) {
     const need = needs.get(column)!
-    refSpecs.push({ column, summary: { moments: need.moments } })
-    curSpecs.push({ column, summary: { moments: false } })
     const ref = refGuide.get(column)!
     const cur = curGuide.get(column)!
-    // The runner's own condition for histograms (values on both sides, beyond the exact path), by the guide.
-    if (ref.finite > 0 && cur.finite > 0 && !(ref.values <= EXACT_MAX_SAMPLE && cur.values <= EXACT_MAX_SAMPLE)) {
-      const grid = fineGrid(Math.min(ref.lo, cur.lo), Math.max(ref.hi, cur.hi))
-      grids.set(column, grid)
-      refSpecs.push({ column, fineHistogram: grid })
-      curSpecs.push({ column, fineHistogram: grid })
-    }
+    // The runner's own condition for histograms (values on both sides, beyond the exact path), by the
+    // guide. Summary and histogram in one spec: the summary's NaN and finite counts then come from
+    // the histogram's cells (columnProfilesQuery), two aggregates fewer per column and side.
+    const grid = ref.finite > 0 && cur.finite > 0 && !(ref.values <= EXACT_MAX_SAMPLE && cur.values <= EXACT_MAX_SAMPLE)
+      ? fineGrid(Math.min(ref.lo, cur.lo), Math.max(ref.hi, cur.hi))
+      : undefined
+    if (grid) grids.set(column, grid)
+    refSpecs.push({ column, summary: { moments: need.moments }, fineHistogram: grid })
+    curSpecs.push({ column, summary: { moments: false }, fineHistogram: grid })
   }
   for (const column of rangeOnly) refSpecs.push({ column, summary: { moments: false } })
   const bracketLevels = new Map<string, number[][]>()

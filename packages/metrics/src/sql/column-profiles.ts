@@ -66,7 +66,9 @@ export function columnProfilesQuery(options: { scope: PredictionScope; columns: 
   const bag = new ParamBag()
   const items: string[] = []
   columns.forEach((spec, i) => {
-    if (spec.summary) items.push(...numericSummaryItems(spec.column, `c${i}s_`, spec.summary.moments))
+    // With a fine histogram of the column beside it, the summary's NaN count is the histogram's NaN
+    // cell and its finite count the rest of the window's rows (two aggregates fewer per column).
+    if (spec.summary) items.push(...numericSummaryItems(spec.column, `c${i}s_`, spec.summary.moments, !spec.fineHistogram))
     if (spec.quantiles) items.push(...quantileItems(spec.column, spec.quantiles.levels, spec.quantiles.method ?? 'exact', bag, `c${i}q_`))
     if (spec.fineHistogram) {
       const bins = fineGrid(spec.fineHistogram.lo, spec.fineHistogram.hi, spec.fineHistogram.bins).bins
@@ -97,7 +99,7 @@ export function columnProfilesFromRows(rows: readonly ResultRow[], specs: readon
       return out
     }
     const profile: { -readonly [K in keyof ColumnProfile]: ColumnProfile[K] } = { column: spec.column }
-    if (spec.summary) profile.summary = numericSummaryFromRows([part(`c${i}s_`)])
+    if (spec.summary && !spec.fineHistogram) profile.summary = numericSummaryFromRows([part(`c${i}s_`)])
     if (spec.quantiles) profile.quantiles = quantilesFromRows([part(`c${i}q_`)], spec.quantiles.levels)
     if (spec.binEdges) profile.binCounts = binCountsFromRows([part(`c${i}b_`)], spec.binEdges)
     if (spec.valueRuns) profile.bracketed = bracketedValuesFromRow(part(`c${i}r_`), spec.valueRuns)
@@ -107,6 +109,12 @@ export function columnProfilesFromRows(rows: readonly ResultRow[], specs: readon
       if (!Array.isArray(counts) || counts.length !== spec.fineHistogram.bins + 3) throw new TypeError(`columnProfilesFromRows: column c${i}h is not an array of ${spec.fineHistogram.bins + 3} counts`)
       const binRows = counts.flatMap((n, j) => (n === 0 || n === '0' ? [] : [{ bin: j - 2, n }]))
       profile.fineHistogram = fineHistogramFromRows(binRows, spec.fineHistogram)
+      if (spec.summary) {
+        const summaryRow = part(`c${i}s_`)
+        const nan = profile.fineHistogram.nan
+        const infinite = countCell(summaryRow, 'pos_inf', 'columnProfilesFromRows') + countCell(summaryRow, 'neg_inf', 'columnProfilesFromRows')
+        profile.summary = numericSummaryFromRows([{ ...summaryRow, nan, count: total - nan - infinite }])
+      }
     }
     return profile
   })

@@ -41,17 +41,19 @@ ${scopeClause(options.scope, bag)}`
  * The aggregates of {@link numericSummaryQuery} but `count() AS total`, aliases prefixed with
  * `prefix`, for statements that profile several columns in one scan (column-profiles.ts). Without
  * `moments`, mean and std are left out (both read back as NaN): the standard deviation is the
- * costly one, and only a normed distance needs it.
+ * costly one, and only a normed distance needs it. Without `finiteAndNaN`, the finite and NaN counts are
+ * left out, for a statement that has them otherwise (a fine histogram of the column counts NaN in a
+ * cell of its own, and finite = total − NaN − ±∞: column-profiles.ts).
  */
-export function numericSummaryItems(column: string, prefix = '', moments = true): string[] {
+export function numericSummaryItems(column: string, prefix = '', moments = true, finiteAndNaN = true): string[] {
   const x = quoteIdentifier(column)
   // Only finite values leave the engine as floats: JSON writes NaN and ±inf alike as null.
   return [
-    `countIf(isFinite(${x})) AS ${prefix}count`,
+    ...(finiteAndNaN ? [`countIf(isFinite(${x})) AS ${prefix}count`] : []),
     `minIf(${x}, isFinite(${x})) AS ${prefix}min`,
     `maxIf(${x}, isFinite(${x})) AS ${prefix}max`,
     ...(moments ? [`avgIf(${x}, isFinite(${x})) AS ${prefix}mean`, `stddevPopStableIf(${x}, isFinite(${x})) AS ${prefix}std`] : []),
-    `countIf(isNaN(${x})) AS ${prefix}nan`,
+    ...(finiteAndNaN ? [`countIf(isNaN(${x})) AS ${prefix}nan`] : []),
     `countIf(${x} = inf) AS ${prefix}pos_inf`,
     `countIf(${x} = -inf) AS ${prefix}neg_inf`,
   ]
