@@ -48,7 +48,8 @@ export interface ColumnProfile {
  * ({@link fineHistogramQuery}), bin counts ({@link binCountsQuery}), value runs and the missing
  * count ({@link missingRatesQuery}; also of string columns). Every value is the same
  * aggregate over the same expression as in the single-column statement (the select items come from
- * the same functions), so the results are those statements' results; what is saved is the scan:
+ * the same functions; a summary beside a fine histogram of its column reads its NaN and finite
+ * counts off the histogram's cells instead), so the results are those statements' results; what is saved is the scan:
  * the window's filter on `ts` (and the key columns FINAL reads) cost ~170 ms of CPU per 5M rows
  * here, more than most aggregates, and a drift policy over ten features ran ~36 such scans.
  * A fine histogram is counted with `countResample` over the bin (one array per column, bins + 3
@@ -99,25 +100,31 @@ export function columnProfilesFromRows(rows: readonly ResultRow[], specs: readon
       return out
     }
     const profile: { -readonly [K in keyof ColumnProfile]: ColumnProfile[K] } = { column: spec.column }
-    if (spec.summary && !spec.fineHistogram) profile.summary = numericSummaryFromRows([part(`c${i}s_`)])
-    if (spec.quantiles) profile.quantiles = quantilesFromRows([part(`c${i}q_`)], spec.quantiles.levels)
-    if (spec.binEdges) profile.binCounts = binCountsFromRows([part(`c${i}b_`)], spec.binEdges)
-    if (spec.valueRuns) profile.bracketed = bracketedValuesFromRow(part(`c${i}r_`), spec.valueRuns)
-    if (spec.missing) profile.missing = { missing: countCell(row, `c${i}m`, 'columnProfilesFromRows'), total }
     if (spec.fineHistogram) {
       const counts = row[`c${i}h`]
       if (!Array.isArray(counts) || counts.length !== spec.fineHistogram.bins + 3) throw new TypeError(`columnProfilesFromRows: column c${i}h is not an array of ${spec.fineHistogram.bins + 3} counts`)
       const binRows = counts.flatMap((n, j) => (n === 0 || n === '0' ? [] : [{ bin: j - 2, n }]))
       profile.fineHistogram = fineHistogramFromRows(binRows, spec.fineHistogram)
-      if (spec.summary) {
-        const summaryRow = part(`c${i}s_`)
-        const nan = profile.fineHistogram.nan
-        const infinite = countCell(summaryRow, 'pos_inf', 'columnProfilesFromRows') + countCell(summaryRow, 'neg_inf', 'columnProfilesFromRows')
-        profile.summary = numericSummaryFromRows([{ ...summaryRow, nan, count: total - nan - infinite }])
-      }
     }
+    if (spec.summary) {
+      const summaryRow = part(`c${i}s_`)
+      // Beside a histogram the statement left the NaN and finite counts to it (see columnProfilesQuery).
+      const histogram = profile.fineHistogram
+      profile.summary = numericSummaryFromRows([histogram ? { ...summaryRow, ...countsFromHistogram(summaryRow, histogram, total) } : summaryRow])
+    }
+    if (spec.quantiles) profile.quantiles = quantilesFromRows([part(`c${i}q_`)], spec.quantiles.levels)
+    if (spec.binEdges) profile.binCounts = binCountsFromRows([part(`c${i}b_`)], spec.binEdges)
+    if (spec.valueRuns) profile.bracketed = bracketedValuesFromRow(part(`c${i}r_`), spec.valueRuns)
+    if (spec.missing) profile.missing = { missing: countCell(row, `c${i}m`, 'columnProfilesFromRows'), total }
     return profile
   })
+}
+
+/** A summary's NaN and finite counts from the histogram of its column: NaN has its own cell; finite is the rest but ±∞. */
+function countsFromHistogram(summaryRow: ResultRow, histogram: FineHistogram, total: number): { nan: number; count: number } {
+  const at = 'columnProfilesFromRows'
+  const infinite = countCell(summaryRow, 'pos_inf', at) + countCell(summaryRow, 'neg_inf', at)
+  return { nan: histogram.nan, count: total - histogram.nan - infinite }
 }
 
 function checkSpecs(specs: readonly ColumnProfileSpec[]): readonly ColumnProfileSpec[] {
