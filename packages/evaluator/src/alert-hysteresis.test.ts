@@ -10,6 +10,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest'
 import { loadPolicy } from '@aims-monitor/controls'
 import { openStore, PredictionTables, storeConfigFromEnv, type Store } from '@aims-monitor/store'
 import { Evaluator } from './evaluator.js'
+import { controlYaml } from './test-support/control-yaml.js'
 
 const DAY = 86_400_000
 const START = Date.parse('2026-11-01T00:00:00Z')
@@ -17,21 +18,11 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'aims-hysteresis-'))
 let store: Store
 let evaluator: Evaluator
 
-const control = (id: string, breachBelow: number) => `  - id: ${id}
-    version: 1
-    title: Daily volume of ${id}
-    status: active
-    approval: { by: Ops lead, at: 2026-10-01, reference: OPS-1 }
-    references: { iso42001: ['9.1'] }
-    owner: { accountable: Ops lead, responsible: Ops team }
-    scope: { model: m }
-    metric: { kind: data_quality, name: volume }
+const control = (id: string, breachBelow: number) => controlYaml(id, `    metric: { kind: data_quality, name: volume }
     window: { current: { type: tumbling, size: 1d } }
     thresholds: { direction: below, breach: ${breachBelow}, rationale: Fewer predictions than the service makes on a quiet day. }
     response: { clearAfterPasses: 2 }
-    schedule: { every: 1d }
-    severity: medium
-`
+`, { title: `Daily volume of ${id}` })
 
 beforeAll(async () => {
   store = await openStore(storeConfigFromEnv({}, { dataDir: dir }))

@@ -10,6 +10,7 @@ import { loadPolicy } from '@aims-monitor/controls'
 import { featureColumn, openStore, PredictionTables, storeConfigFromEnv, type Store } from '@aims-monitor/store'
 import type { EvaluationRecord } from './evaluation-record.js'
 import { Evaluator } from './evaluator.js'
+import { controlYaml } from './test-support/control-yaml.js'
 import { logStatements } from './test-support/statement-log.js'
 
 const DAY = 86_400_000
@@ -17,21 +18,11 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'aims-scheduled-batch-'))
 let store: Store
 let statements: string[] = []
 
-const control = (id: string, feature: string) => `  - id: ${id}
-    version: 1
-    title: Drift of ${feature}
-    status: active
-    approval: { by: Ops lead, at: 2026-10-01, reference: OPS-1 }
-    references: { iso42001: ['9.1'] }
-    owner: { accountable: Ops lead, responsible: Ops team }
-    scope: { model: m }
-    metric: { kind: drift, name: psi }
+const control = (id: string, feature: string) => controlYaml(id, `    metric: { kind: drift, name: psi }
     selector: { features: [${feature}] }
     window: { current: { type: tumbling, size: 1d }, reference: { window: { offset: 0, size: 1d } } }
     thresholds: { breach: 0.25, rationale: Evidently's PSI convention. }
-    schedule: { every: 1d }
-    severity: medium
-`
+`, { title: `Drift of ${feature}` })
 
 beforeAll(async () => {
   store = await openStore(storeConfigFromEnv({}, { dataDir: dir }))

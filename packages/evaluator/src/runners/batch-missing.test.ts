@@ -10,6 +10,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest'
 import { loadPolicy } from '@aims-monitor/controls'
 import { featureColumn, openStore, PredictionTables, storeConfigFromEnv, type Store } from '@aims-monitor/store'
 import { Evaluator } from '../evaluator.js'
+import { controlYaml } from '../test-support/control-yaml.js'
 import { logStatements } from '../test-support/statement-log.js'
 
 const DAY = 86_400_000
@@ -20,27 +21,16 @@ let statements: string[] = []
 const today = Math.floor(Date.now() / DAY) * DAY
 const AT = today + 60_000
 
-const head = (id: string, version: number) => `  - id: ${id}
-    version: ${version}
-    title: ${id}
-    status: active
-    approval: { by: Ops lead, at: 2026-10-01, reference: OPS-1 }
-    references: { iso42001: ['9.1'] }
-    owner: { accountable: Ops lead, responsible: Ops team }
-    scope: { model: m }
-    schedule: { every: 1d }
-    severity: medium
-`
-const drift = `${head('DRIFT-X', 1)}    metric: { kind: drift, name: psi }
+const drift = controlYaml('DRIFT-X', `    metric: { kind: drift, name: psi }
     selector: { features: [x] }
     window: { current: { type: tumbling, size: 1d }, reference: { window: { offset: 0, size: 1d } } }
     thresholds: { breach: 0.25, rationale: Evidently's PSI convention. }
-`
-const missing = (version: number) => `${head('MISSING', version)}    metric: { kind: data_quality, name: missing_rate }
+`)
+const missing = (version: number) => controlYaml('MISSING', `    metric: { kind: data_quality, name: missing_rate }
     selector: { features: [x, s] }
     window: { current: { type: tumbling, size: 1d } }
     thresholds: { breach: 0.5, rationale: Half the inputs missing makes predictions guesses. }
-`
+`, { version })
 const policy = (controls: string) => {
   const loaded = loadPolicy(`apiVersion: aims-monitor/v1\nkind: ControlPolicy\nmetadata: { name: missing, version: 1 }\ncontrols:\n${controls}`)
   if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems))
@@ -100,11 +90,11 @@ it('leaves the counts to the missing_rate control when they would pass the scan\
   const wide = Array.from({ length: 300 }, (_, i) => `w${i}`)
   const wideTable = store.table(await new PredictionTables(store).ensure('default', 'm', wide.map((w) => featureColumn(w, 'num'))))
   expect(wideTable).toBe(table)
-  const many = `${head('MISSING-WIDE', 1)}    metric: { kind: data_quality, name: missing_rate }
+  const many = controlYaml('MISSING-WIDE', `    metric: { kind: data_quality, name: missing_rate }
     selector: { features: [x, ${wide.join(', ')}] }
     window: { current: { type: tumbling, size: 1d } }
     thresholds: { breach: 0.5, rationale: Half the inputs missing makes predictions guesses. }
-`
+`)
   statements.length = 0
   const batch = await new Evaluator({ store, policy: policy(drift.replace('DRIFT-X', 'DRIFT-X2') + many) }).evaluate({ at: AT })
   const [driftResult, missingResult] = batch.map((r) => r.evaluation!.record)
