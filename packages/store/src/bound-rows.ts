@@ -26,23 +26,9 @@ export function epochMsValue(ms: number): BoundValue {
   return { type: 'Int64', value: ms, wrap: (p) => `fromUnixTimestamp64Milli(${p})` }
 }
 
-/**
- * Inserts one row as `INSERT … SELECT {p0:Type}, …` with every value bound, optionally with an
- * insert_deduplication_token (see {@link dedupSettings}).
- */
-export async function insertRow(store: Store, table: string, row: Record<string, BoundValue>, dedupToken?: string): Promise<void> {
-  const names = Object.keys(row)
-  const params: Record<string, unknown> = {}
-  const values = names.map((name, i) => {
-    const bound = row[name]!
-    params[`p${i}`] = bound.value
-    const placeholder = `{p${i}:${bound.type}}`
-    return bound.wrap ? bound.wrap(placeholder) : placeholder
-  })
-  await store.client.command({
-    query: `INSERT INTO ${store.table(table)} (${names.map((n) => '`' + n + '`').join(', ')})${dedupSettings(dedupToken)} SELECT ${values.join(', ')}`,
-    query_params: params,
-  })
+/** Inserts one row, every value bound, optionally with an insert_deduplication_token: {@link insertRows} of one row. */
+export function insertRow(store: Store, table: string, row: Record<string, BoundValue>, dedupToken?: string): Promise<void> {
+  return insertRows(store, table, [row], dedupToken)
 }
 
 /**
