@@ -21,6 +21,7 @@ import { parseArgs } from 'node:util'
 import { addColumnsSql, attributeColumn, createPredictionsTableSql, openStore, predictionsTableName, storeConfigFromEnv } from '@aims-monitor/store'
 import {
   confusionByAttributesFromRows, confusionByAttributesQuery, confusionByGroupFromRows, confusionByGroupQuery, labelledScoresFromRows, labelledScoresQuery,
+  outcomeCellsFromRows, outcomeCellsQuery, outcomeJoin, ParamBag,
   regressionErrorsFromRows, regressionErrorsQuery, rocAucFromScores,
 } from '@aims-monitor/metrics'
 
@@ -96,6 +97,11 @@ const confusion = (q) => async () => confusionByGroupFromRows(await rows(q)).byG
 const scores = (options) => async () => labelledScoresFromRows(await rows(labelledScoresQuery(options)), options)
 const attributes = (options) => async () => confusionByAttributesFromRows(await rows(confusionByAttributesQuery(options)), options.attributes).byAttribute.sex
 
+const aucs = { cells: undefined, engine: undefined }
+function checkAucs() {
+  if (aucs.cells !== undefined && aucs.engine !== undefined && !(Math.abs(aucs.cells - aucs.engine) <= 1e-12)) throw new Error(`ROC AUC: cells ${aucs.cells}, arrayROCAUC ${aucs.engine}`)
+  return null
+}
 // [name, what it is, run → value compared with the first variant's of the same window (or null: not compared), window]
 const variants = [
   ['argmax-hash', 'outcomes, argMax per prediction (pre-filtered by the window ids), hash join: the old path', confusion(confusionByGroupQuery({ ...events, groupBy: 'sex' }))],
@@ -112,6 +118,16 @@ const variants = [
   }],
   ['latest-fsm-attributes', 'confusionByAttributesQuery: sex and race as grouping sets of one join', attributes({ ...latest, attributes: ['sex', 'race'] })],
   ['scores', 'labelledScoresQuery: classifier performance inputs (1000-bin score histograms, sums), one join', async () => { await scores(latest)(); return null }],
+  // The exact ROC AUC of the cells statement (Mann–Whitney's U over sorted score keys) against
+  // ClickHouse's arrayROCAUC over the same join: each checks the other's value (to 1e-12).
+  ['auc-cells', 'outcomeCellsQuery with rocAuc: U over one sort of (score bits, outcome) keys', async () => { aucs.cells = outcomeCellsFromRows(await rows(outcomeCellsQuery({ ...latest, attributes: [], rocAuc: true })), []).rocAuc; return checkAucs() }],
+  ['auc-arrayROCAUC', 'the same join, arrayROCAUC over the labelled scores (the form before)', async () => {
+    const bag = new ParamBag()
+    const j = outcomeJoin(latest, bag, { predictions: ['output_score AS score'], outcome: [`CAST(label = ${bag.bind('positive', 'String', 'yes')} AS UInt8) AS actual`] })
+    const scored = 'o.matched AND isFinite(p.score) AND p.score >= 0 AND p.score <= 1'
+    aucs.engine = (await rows({ query: `SELECT arrayROCAUC(groupArrayIf(p.score, ${scored}), groupArrayIf(o.actual, ${scored})) AS auc FROM ${j.from} ${j.settings}`, params: bag.values }))[0].auc
+    return checkAucs()
+  }],
   ['regression', 'regressionErrorsQuery: MAE/RMSE sums, one join', async () => { regressionErrorsFromRows(await rows(regressionErrorsQuery(latest))); return null }],
   // A one-hour window (1/48 of the table): the latest table is still read whole, in key order; the
   // argMax path pre-filters the outcomes by the window's ids.
