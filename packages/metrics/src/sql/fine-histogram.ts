@@ -16,7 +16,7 @@ export interface FineGrid {
   readonly lo: number
   readonly hi: number
   readonly bins: number
-  /** bins / (hi − lo); 0 when lo = hi (one point: every value in bin 0). */
+  /** bins / (hi − lo); 0 when lo = hi (one point: every value in bin 0) or for one bin over a subnormal span (fineGrid). */
   readonly scale: number
 }
 
@@ -32,7 +32,8 @@ export interface FineHistogram extends FineGrid {
 
 /**
  * The grid over [lo, hi]; for two samples pass the smaller min and the larger max of their
- * {@link numericSummaryQuery} results so that nothing falls outside.
+ * {@link numericSummaryQuery} results so that nothing falls outside. The grid may hold fewer
+ * bins than asked, only over a span too small for them (subnormal; see the code).
  *
  * @example
  * const grid = fineGrid(Math.min(ref.min, cur.min), Math.max(ref.max, cur.max)) // 4096 bins
@@ -44,12 +45,19 @@ export function fineGrid(lo: number, hi: number, bins: number = DEFAULT_FINE_BIN
   if (!Number.isInteger(bins) || bins < 1 || bins > MAX_FINE_BINS) throw new RangeError(`bins: expected an integer in 1..${MAX_FINE_BINS}, got ${bins}`)
   const span = hi - lo
   if (!Number.isFinite(span)) throw new RangeError(`lo, hi: the span ${lo}..${hi} overflows a double`)
-  return { lo, hi, bins, scale: span === 0 ? 0 : bins / span }
+  if (span === 0) return { lo, hi, bins, scale: 0 }
+  // A span this small (below bins / 1.8e308: subnormal ends) makes bins / span overflow to ∞, and
+  // no bin can be computed from ∞. It keeps as many bins as a finite scale allows (the product's
+  // rounding may cost one), and below ~5.6e−309 one bin, whose scale 0 puts all of [lo, hi] in it.
+  let fit = Math.min(bins, Math.floor(span * Number.MAX_VALUE))
+  if (fit >= 1 && !Number.isFinite(fit / span)) fit -= 1
+  return fit < 1 ? { lo, hi, bins: 1, scale: 0 } : { lo, hi, bins: fit, scale: fit / span }
 }
 
 /**
- * The bin of `x` on `grid`, exactly as {@link fineHistogramQuery} computes it (same IEEE-754
- * operations), or −1 (underflow), `bins` (overflow), −2 (NaN).
+ * The bin of `x` on `grid`, exactly as {@link fineHistogramQuery} computes it (the same IEEE-754
+ * subtraction, product and floor; {@link fineBinExpression} says why its clamps give these bins), or
+ * −1 (underflow), `bins` (overflow), −2 (NaN).
  *
  * @example
  * fineBinIndex(0.5, fineGrid(0, 1, 4)) // 2
@@ -87,6 +95,17 @@ ORDER BY bin`
 /**
  * The bin of each row as {@link fineHistogramQuery} computes it (−2 NaN, −1 underflow, `bins`
  * overflow), for statements that count several columns' bins in one scan (column-profiles.ts).
+ *
+ * The same bins as {@link fineBinIndex}, written without its branches: a `multiIf` computes every
+ * branch's column and then picks, and measured on bench/evaluator (5 columns, 5M rows per side) the
+ * clamped sum below costs ~0.1 s less per scan. It equals fineBinIndex for every x:
+ * - NaN: the `if`.
+ * - lo ≤ x ≤ hi: x − lo ≥ 0, so the floor is ≥ 0 and the clamp is fineBinIndex's `min(…, bins − 1)`.
+ * - x < lo: x − lo < 0 (a difference of distinct doubles is never 0), so the clamp gives 0 (also when
+ *   the product underflows to −0), and − (x < lo) makes it −1; −∞ alike.
+ * - x > hi: rounding is monotonic, so (x − lo)·scale ≥ (hi − lo)·scale ≥ bins·(1 − 2⁻⁵²) ≥ bins − 1:
+ *   the clamp gives bins − 1, and + (x > hi) makes it `bins`; +∞ alike.
+ * With scale 0 (lo = hi) the product is 0, or NaN for ±∞, so that grid takes the comparisons alone.
  * @throws {RangeError} as {@link fineGrid}.
  */
 export function fineBinExpression(column: string, gridIn: FineGrid, bag: ParamBag): string {
@@ -94,10 +113,10 @@ export function fineBinExpression(column: string, gridIn: FineGrid, bag: ParamBa
   const x = quoteIdentifier(column)
   const lo = bag.float64('lo', grid.lo)
   const hi = bag.float64('hi', grid.hi)
+  if (grid.scale === 0) return `if(isNaN(${x}), toInt32(-2), toInt32((${x} > ${hi}) * ${bag.bind('bins', 'Int32', grid.bins)} - (${x} < ${lo})))`
   const scale = bag.float64('scale', grid.scale)
-  const bins = bag.bind('bins', 'Int32', grid.bins)
-  return `multiIf(isNaN(${x}), toInt32(-2), ${x} < ${lo}, toInt32(-1), ${x} > ${hi}, ${bins},
-          least(toInt32(floor((${x} - ${lo}) * ${scale})), ${bins} - 1))`
+  const last = bag.float64('last', grid.bins - 1)
+  return `if(isNaN(${x}), toInt32(-2), toInt32(greatest(least(floor((${x} - ${lo}) * ${scale}), ${last}), 0.) + (${x} > ${hi}) - (${x} < ${lo})))`
 }
 
 /**

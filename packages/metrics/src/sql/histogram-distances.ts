@@ -100,7 +100,7 @@ export function wassersteinFromFineHistograms(a: FineHistogram, b: FineHistogram
   if (a.underflow + a.overflow + b.underflow + b.overflow > 0) {
     throw new RangeError('wassersteinFromFineHistograms: values fell outside the grid; build it from the min and max of both samples')
   }
-  const width = a.scale === 0 ? 0 : (a.hi - a.lo) / a.bins
+  const width = (a.hi - a.lo) / a.bins
   let c1 = 0
   let c2 = 0
   let value = 0
