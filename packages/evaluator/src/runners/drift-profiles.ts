@@ -26,7 +26,11 @@ const FROM_HISTOGRAMS = new Set(['ks', 'ks_statistic', 'wasserstein', 'wasserste
  * drift controls and falls back to `perQuery` for anything the profiles do not hold.
  */
 export interface DriftData {
-  summary(side: Side, column: string, moments: boolean): Promise<NumericSummary>
+  /**
+   * With `range` false the caller reads no min or max (they may be NaN: the guided scans leave them
+   * out where a grid is chosen already); `grid` reads them itself when it needs them.
+   */
+  summary(side: Side, column: string, moments: boolean, range?: boolean): Promise<NumericSummary>
   /** Exact inclusive quantiles (numpy's linear) of the reference's finite values. */
   referenceQuantiles(column: string, levels: readonly number[]): Promise<number[]>
   binCounts(side: Side, column: string, edges: readonly number[]): Promise<SqlBinCounts>
@@ -68,8 +72,8 @@ export function perQuery(context: MetricContext, referenceScope: PredictionScope
     async binCounts(side, column, edges) {
       return binCountsFromRows(await context.rows(binCountsQuery({ scope: scopeOf(side), column, edges })), edges)
     },
-    async grid(_column, ref, cur) {
-      return gridOf(ref, cur)
+    async grid(column, ref, cur) {
+      return gridOf(...(await withRanges(this, column, ref, cur)))
     },
     async fineHistogram(side, column, grid) {
       return fineHistogramFromRows(await context.rows(fineHistogramQuery({ scope: scopeOf(side), column, grid })), grid)
@@ -117,9 +121,10 @@ export function driftData(context: MetricContext, referenceScope: PredictionScop
   const profiles = () => context.shared(key, async () => (await guidedProfiles(context, referenceScope, needs)) ?? computeProfiles(context, referenceScope, needs))
   const find = (list: ColumnProfile[], column: string, has: (p: ColumnProfile) => boolean) => list.find((p) => p.column === column && has(p))
   return {
-    async summary(side, column, moments) {
+    async summary(side, column, moments, range = true) {
       const found = find((await profiles()).parts[side], column, (p) => p.summary !== undefined)?.summary
-      if (found && (!moments || found.count === 0 || !Number.isNaN(found.std))) return found
+      const complete = (ok: boolean) => ok || found!.count === 0
+      if (found && complete(!moments || !Number.isNaN(found.std)) && complete(!range || !Number.isNaN(found.min))) return found
       return fallback.summary(side, column, moments)
     },
     async referenceQuantiles(column, levels) {
@@ -132,13 +137,19 @@ export function driftData(context: MetricContext, referenceScope: PredictionScop
       return found ? found.binCounts! : fallback.binCounts(side, column, edges)
     },
     async grid(column, ref, cur) {
-      return (await profiles()).grids.get(column) ?? gridOf(ref, cur)
+      return (await profiles()).grids.get(column) ?? gridOf(...(await withRanges(this, column, ref, cur)))
     },
     async fineHistogram(side, column, grid) {
       const found = find((await profiles()).parts[side], column, (p) => p.fineHistogram !== undefined && sameGrid(p.fineHistogram, grid))
       return found ? found.fineHistogram! : fallback.fineHistogram(side, column, grid)
     },
   }
+}
+
+/** The two summaries with their min and max, read again where a scan left them out (DriftData.summary). */
+async function withRanges(data: DriftData, column: string, ref: NumericSummary, cur: NumericSummary): Promise<[NumericSummary, NumericSummary]> {
+  const ranged = (s: NumericSummary, side: Side) => (s.count > 0 && Number.isNaN(s.min) ? data.summary(side, column, false, true) : s)
+  return Promise.all([ranged(ref, 'reference'), ranged(cur, 'current')])
 }
 
 /**
@@ -232,13 +243,16 @@ async function guidedProfiles(context: MetricContext, referenceScope: Prediction
     const cur = curGuide.get(column)!
     // The runner's own condition for histograms (values on both sides, beyond the exact path), by the
     // guide. Summary and histogram in one spec: the summary's NaN and finite counts then come from
-    // the histogram's cells (columnProfilesQuery), two aggregates fewer per column and side.
+    // the histogram's cells (columnProfilesQuery), two aggregates fewer per column and side. With a
+    // grid the range is not read either (~20 ms per column and side): the grid is checked against
+    // the histogram's outer cells below, and only the reference's range of an out_of_range_rate
+    // column is read by others (rangeSpecs, the data-quality runner).
     const grid = ref.finite > 0 && cur.finite > 0 && !(ref.values <= EXACT_MAX_SAMPLE && cur.values <= EXACT_MAX_SAMPLE)
       ? fineGrid(Math.min(ref.lo, cur.lo), Math.max(ref.hi, cur.hi))
       : undefined
     if (grid) grids.set(column, grid)
-    refSpecs.push({ column, summary: { moments: need.moments }, fineHistogram: grid })
-    curSpecs.push({ column, summary: { moments: false }, fineHistogram: grid })
+    refSpecs.push({ column, summary: { moments: need.moments, range: !grid || need.range }, fineHistogram: grid })
+    curSpecs.push({ column, summary: { moments: false, range: !grid }, fineHistogram: grid })
   }
   for (const column of rangeOnly) refSpecs.push({ column, summary: { moments: false } })
   const bracketLevels = new Map<string, number[][]>()

@@ -60,9 +60,10 @@ async function numericFeature(context: MetricContext, data: DriftData, reference
     const result = await binnedNumericValue(context, data, column, null, null, name, methods)
     return { name: feature, ...result }
   }
-  // Only the reference's standard deviation is ever read (normed Wasserstein, also as 'auto' may pick it).
+  // Only the reference's standard deviation is ever read (normed Wasserstein, also as 'auto' may pick
+  // it); min and max only by data.grid, which reads them if they are left out.
   const moments = name === 'wasserstein_normed' || name === 'auto'
-  const [cur, ref] = await Promise.all([data.summary('current', column, false), data.summary('reference', column, moments)])
+  const [cur, ref] = await Promise.all([data.summary('current', column, false, false), data.summary('reference', column, moments, false)])
   const sizes = { currentSize: cur.count, referenceSize: ref.count, currentMissing: cur.total - cur.count, referenceMissing: ref.total - ref.count }
   if (cur.count === 0 || ref.count === 0) {
     return { name: feature, value: null, insufficient: `no ${cur.count === 0 ? 'current' : 'reference'} value of ${feature}`, detail: sizes }

@@ -14,8 +14,11 @@ export const MAX_PROFILE_COLUMNS = 256
 /** What to compute for one numeric column; each part is optional. */
 export interface ColumnProfileSpec {
   readonly column: string
-  /** {@link numericSummaryQuery}'s values; mean and std only with `moments` (NaN otherwise). */
-  readonly summary?: { readonly moments: boolean } | undefined
+  /**
+   * {@link numericSummaryQuery}'s values; mean and std only with `moments`, min and max unless
+   * `range` is false (NaN otherwise).
+   */
+  readonly summary?: { readonly moments: boolean; readonly range?: boolean | undefined } | undefined
   readonly quantiles?: { readonly levels: readonly number[]; readonly method?: QuantileMethod | undefined } | undefined
   /** {@link fineHistogramQuery}'s counts on this grid. */
   readonly fineHistogram?: FineGrid | undefined
@@ -69,7 +72,7 @@ export function columnProfilesQuery(options: { scope: PredictionScope; columns: 
   columns.forEach((spec, i) => {
     // With a fine histogram of the column beside it, the summary's NaN count is the histogram's NaN
     // cell and its finite count the rest of the window's rows (two aggregates fewer per column).
-    if (spec.summary) items.push(...numericSummaryItems(spec.column, `c${i}s_`, spec.summary.moments, !spec.fineHistogram))
+    if (spec.summary) items.push(...numericSummaryItems(spec.column, `c${i}s_`, spec.summary.moments, !spec.fineHistogram, spec.summary.range !== false))
     if (spec.quantiles) items.push(...quantileItems(spec.column, spec.quantiles.levels, spec.quantiles.method ?? 'exact', bag, `c${i}q_`))
     if (spec.fineHistogram) {
       const bins = fineGrid(spec.fineHistogram.lo, spec.fineHistogram.hi, spec.fineHistogram.bins).bins

@@ -1,6 +1,6 @@
 import { quoteIdentifier } from './identifiers.js'
 import { ParamBag, type SqlQuery } from './params.js'
-import { countCell, type ResultRow, singleRow } from './rows.js'
+import { countCell, floatCell, type ResultRow, singleRow } from './rows.js'
 import { scopeClause, type PredictionScope } from './scope.js'
 
 /** Most levels in one query. */
@@ -13,7 +13,9 @@ export const MAX_QUANTILE_LEVELS = 1001
  *   whole column in memory: ~0.7 s for 19 levels over 10M rows here.
  * - `'exactInclusive'`: `quantilesExactInclusive`, linear interpolation at h = q·(n − 1): the
  *   definition of numpy's default `percentile(method='linear')` (R7), computed as
- *   `x[⌊h⌋] + (h − ⌊h⌋)·(x[⌊h⌋+1] − x[⌊h⌋])` (numpy's lerp may differ in the last bit).
+ *   `x[⌊h⌋] + (h − ⌊h⌋)·(x[⌊h⌋+1] − x[⌊h⌋])`. numpy's lerp, which interpolates from the
+ *   nearer end, may differ by about u·|x[⌊h⌋+1] − x[⌊h⌋]| (u = 2^−53): the last bit of the
+ *   difference, not of the result (between −6.66 and 5.21, near 0: 4e6 ulps of the result).
  * - `'approximate'`: `quantiles`, ClickHouse's reservoir sampler (8192 values, random beyond),
  *   interpolated like 'exactInclusive' over the sample. Exact while n ≤ 8192; beyond, the rank
  *   of the answer is off by a random error of standard deviation about √(q(1−q)/8192), at most
@@ -72,8 +74,12 @@ export function quantileItems(column: string, levels: readonly number[], method:
   if (!fn) throw new RangeError(`method: expected 'exact', 'exactInclusive' or 'approximate', got ${JSON.stringify(method)}`)
   const x = quoteIdentifier(column)
   const params = levels.map((q, i) => bag.bind(`level_${i}`, 'Float64', q)).join(', ')
+  // As text: an interpolation between finite values more than the largest double apart overflows
+  // (quantilesExactInclusive of [−1.7e308, 1.7e308]: nan at 0, inf at 0.5, as
+  // clickHouseQuantileExactInclusive), and JSON writes nan and ±inf alike as null. The text is the
+  // shortest round-trip form, so finite values arrive bit for bit.
   return [
-    `${fn}(${params})(${x}, isFinite(${x})) AS ${prefix}q`,
+    `arrayMap(v -> toString(v), ${fn}(${params})(${x}, isFinite(${x}))) AS ${prefix}q`,
     `countIf(isFinite(${x})) AS ${prefix}count`,
     `countIf(isNaN(${x})) AS ${prefix}nan`,
     `countIf(isInfinite(${x})) AS ${prefix}infinite`,
@@ -81,7 +87,8 @@ export function quantileItems(column: string, levels: readonly number[], method:
 }
 
 /**
- * Reads the single row of {@link quantilesQuery}.
+ * Reads the single row of {@link quantilesQuery}: the engine's values, ±Infinity or NaN where its
+ * interpolation overflowed (see {@link clickHouseQuantileExactInclusive}).
  *
  * @example
  * quantilesFromRows([{ q: [1, 5], count: '9', nan: '1', infinite: '0' }], [0, 0.5]) // { values: [1, 5], count: 9, … }
@@ -94,11 +101,8 @@ export function quantilesFromRows(rows: readonly ResultRow[], levels: readonly n
   const count = countCell(row, 'count', at)
   const q = row.q
   if (!Array.isArray(q) || q.length !== levels.length) throw new TypeError(`${at}: column q is not an array of ${levels.length} values`)
-  const values = q.map((v, i) => {
-    if (count === 0) return NaN
-    if (typeof v !== 'number') throw new TypeError(`${at}: q[${i}] is not a number (${JSON.stringify(v)})`)
-    return v
-  })
+  // Numbers, or their text (quantileItems sends text so that ±inf and nan arrive apart).
+  const values = q.map((v, i) => (count === 0 ? NaN : typeof v === 'number' ? v : floatCell({ v }, 'v', `${at}: q[${i}]`)))
   return { levels: [...levels], values, count, nan: countCell(row, 'nan', at), infinite: countCell(row, 'infinite', at) }
 }
 
@@ -118,6 +122,8 @@ export function clickHouseQuantileExact(sorted: ArrayLike<number>, level: number
 /**
  * ClickHouse's `quantileExactInclusive` on an ascending array, with its own arithmetic:
  * h = level·(n − 1) + 1, k = ⌊h⌋, result `x[k−1] + (h − k)·(x[k] − x[k−1])`, clamped to the ends.
+ * Where x[k] − x[k−1] overflows (neighbours more than the largest double apart) that is ±Infinity,
+ * or NaN when h = k (0·∞), as the engine's (numpy's lerp overflows there too).
  *
  * @example
  * clickHouseQuantileExactInclusive([1, 2, 3, 4], 0.5) // 2.5

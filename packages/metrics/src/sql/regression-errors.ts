@@ -20,7 +20,9 @@ export interface RegressionErrors {
  * The sums of MAE and RMSE (`meanAbsoluteError`, `rootMeanSquaredError` of the performance family) of
  * `output_value` against the latest outcome's `value`, over the labelled predictions of the window
  * where both are finite (NaN is "missing" in the store; a pair with a NaN is left out and not
- * counted), in one row: Kahan sums of |e| and e². The join is {@link outcomeJoin}'s.
+ * counted), in one row: Kahan sums of |e| and e². The join is {@link outcomeJoin}'s. A pair of
+ * finite values whose error or its square overflows is counted, not dropped: its sum is then not
+ * finite and MAE or RMSE reads NaN (Kahan's compensation turns inf into nan; scikit-learn's is inf).
  *
  * @example
  * const q = regressionErrorsQuery({ scope, latestOutcomesTable: store.table('outcomes_latest'), project: 'default', modelId: 'demand' })
@@ -38,7 +40,7 @@ export function regressionErrorsQuery(options: OutcomeJoinOptions): SqlQuery {
   sumKahan(se) AS sq_error_sum
 FROM
 (
-  SELECT o.matched AS matched, o.value - p.yhat AS err, matched AND isFinite(err) AS valued, if(valued, abs(err), 0) AS ae, if(valued, err * err, 0) AS se
+  SELECT o.matched AS matched, o.value - p.yhat AS err, matched AND isFinite(o.value) AND isFinite(p.yhat) AS valued, if(valued, abs(err), 0) AS ae, if(valued, err * err, 0) AS se
   FROM ${join.from}
 )
 ${join.settings}`
