@@ -253,14 +253,17 @@ describe('histogram keys and bins', () => {
       expect(b.hiOpen ? v < b.hi : v <= b.hi, `${v} ≤ ${b.hi}`).toBe(true)
       if (Number.isFinite(b.hi - b.lo) && v !== 0 && Math.abs(v) >= 2.2250738585072014e-308) expect((b.hi - b.lo) / Math.abs(v)).toBeLessThanOrEqual(2 ** -9 * 1.0000001)
       // The far end of a normal key's bucket is the key's magnitude with one more step of the nine
-      // kept mantissa bits, as the 64-bit sum of the bits gives it.
-      const k = Math.abs(b.loOpen ? b.hi : b.lo)
+      // kept mantissa bits, as the 64-bit sum of the bits gives it (±MAX_VALUE, closed, where that
+      // sum overflows to ∞: the largest keys).
+      const k = v > 0 ? b.lo : -b.hi
       if (Number.isFinite(v) && Math.abs(v) >= 2.2250738585072014e-308) {
         const view = new DataView(new ArrayBuffer(8))
         view.setBigUint64(0, BigInt(key) & ~(1n << 63n))
         expect(view.getFloat64(0)).toBe(k)
         view.setBigUint64(0, view.getBigUint64(0) + (1n << 43n))
-        expect(b.loOpen ? -b.lo : b.hi).toBe(view.getFloat64(0))
+        const far = view.getFloat64(0)
+        expect(v > 0 ? b.hi : -b.lo).toBe(far === Infinity ? Number.MAX_VALUE : far)
+        expect(v > 0 ? b.hiOpen : b.loOpen).toBe(far !== Infinity)
       }
     }
   })

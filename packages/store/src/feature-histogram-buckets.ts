@@ -58,8 +58,11 @@ export function bucketOfKeyValue(key: number, count: number): Bucket {
     // The subnormals' sentinel: every value strictly between 0 and ±MIN_NORMAL.
     return key > 0 ? { lo: 0, hi: MIN_NORMAL, loOpen: true, hiOpen: true, count } : { lo: -MIN_NORMAL, hi: 0, loOpen: true, hiOpen: true, count }
   }
-  // Mantissa truncated toward zero: [key, next) above zero, (−next, key] below.
+  // Mantissa truncated toward zero: [key, next) above zero, (−next, key] below. The largest keys'
+  // next overflows to ∞: their buckets end at ±MAX_VALUE, closed (the same finite values), so that
+  // a range read off the keys stays finite.
   const next = nextKey(Math.abs(key))
+  if (next === Infinity) return key > 0 ? { lo: key, hi: Number.MAX_VALUE, loOpen: false, hiOpen: false, count } : { lo: -Number.MAX_VALUE, hi: key, loOpen: false, hiOpen: false, count }
   return key > 0 ? { lo: key, hi: next, loOpen: false, hiOpen: true, count } : { lo: -next, hi: key, loOpen: true, hiOpen: false, count }
 }
 

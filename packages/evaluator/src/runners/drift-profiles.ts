@@ -44,10 +44,14 @@ export function gridOf(ref: NumericSummary, cur: NumericSummary): FineGrid {
   return fineGrid(Math.min(ref.min, cur.min), Math.max(ref.max, cur.max))
 }
 
-/** Open outer edges around the distinct reference quantiles (NaN quantiles of an empty reference left out). */
+/**
+ * Open outer edges around the distinct reference quantiles. NaN quantiles (of an empty reference) are
+ * left out, and so are ±∞ ones: an interpolation between finite neighbours more than the largest
+ * double apart overflows (quantiles.ts), and the outer edges are open already.
+ */
 export function edgesOf(quantiles: readonly number[]): number[] {
   const edges = [-Infinity]
-  for (const q of quantiles) if (q > edges[edges.length - 1]!) edges.push(q)
+  for (const q of quantiles) if (Number.isFinite(q) && q > edges[edges.length - 1]!) edges.push(q)
   edges.push(Infinity)
   return edges
 }

@@ -263,8 +263,9 @@ export function runsForQuantiles(buckets: readonly CountedRun[], levels: readonl
     if (next !== i + 1 || isHeavy(i) || isHeavy(next)) {
       const first = buckets[start]!
       const last = buckets[i]!
-      // A bucket open at ±∞ (the rollup's outermost: the key after the largest overflows) holds the
-      // finite values up to ±MAX_VALUE; a run's bounds are finite.
+      // A run's bounds are finite: a bucket given open at ±∞ (the store's decoding ends the outermost
+      // keys' buckets at ±MAX_VALUE, closed; another source may not) holds the finite values up to
+      // ±MAX_VALUE.
       const lo = first.lo === -Infinity ? { lo: -Number.MAX_VALUE, loOpen: false } : { lo: first.lo, loOpen: first.loOpen }
       const hi = last.hi === Infinity ? { hi: Number.MAX_VALUE, hiOpen: false } : { hi: last.hi, hiOpen: last.hiOpen }
       runs.push({ ...lo, ...hi, ...(isHeavy(i) ? { collect: false } : {}) })
