@@ -9,10 +9,10 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { loadPolicy } from '@aims-monitor/controls'
-import { Evaluator, type ControlEvaluation } from '@aims-monitor/evaluator'
+import type { ControlEvaluation } from '@aims-monitor/evaluator'
 import { ksTest, normedWassersteinDistance } from '@aims-monitor/metrics'
 import { PredictionTables, featureColumn, numericFeatureRollupName, openStore, storeConfigFromEnv, type Store } from '@aims-monitor/store'
+import { evaluateSpied } from './support/evaluate-spied.js'
 
 const MODEL = 'drift-grid-fallback'
 const DAY = 86_400_000
@@ -25,7 +25,7 @@ const OUTLIER = 1000
 const dir = mkdtempSync(path.join(tmpdir(), 'aims-drift-grid-'))
 let store: Store
 let table: string
-const queries: string[] = []
+let queries: string[] = []
 let results: Map<string, ControlEvaluation>
 
 function control(metric: string): string {
@@ -66,7 +66,8 @@ function item(id: string): { value: number | null; detail: Record<string, unknow
 beforeAll(async () => {
   store = await openStore(storeConfigFromEnv({}, { dataDir: path.join(dir, 'store') }))
   expect(store.config.featureRollups).toBe('on')
-  table = store.table(await new PredictionTables(store).ensure('default', MODEL, [featureColumn('x', 'num')]))
+  const name = await new PredictionTables(store).ensure('default', MODEL, [featureColumn('x', 'num')])
+  table = store.table(name)
   const u = (k: number) => `((cityHash64(number, ${k}) % 9007199254740992) + 0.5) / 9007199254740992`
   await store.client.command({
     query: `INSERT INTO ${table} (id, ts, received, model_version, environment, status, output_label, \`f:x:num\`)
@@ -78,30 +79,18 @@ beforeAll(async () => {
     query_params: { n: N, rows: 2 * N, refFrom: REF_FROM, curFrom: CUR_FROM, outlier: OUTLIER },
   })
   // The outlier's rollup entry goes: the rollup's range for x now ends near 5, the data's at 1000.
-  const rollup = store.table(numericFeatureRollupName(table.split('.').pop()!.replace(/`/g, '')))
+  const rollup = store.table(numericFeatureRollupName(name))
   await store.client.command({ query: `ALTER TABLE ${rollup} DELETE WHERE feature > 0 AND key > 100 SETTINGS mutations_sync = 2` })
   const [left] = await (await store.client.query({ query: `SELECT count() AS n FROM ${rollup} WHERE feature > 0 AND key > 100`, format: 'JSONEachRow' })).json<{ n: string }>()
   expect(Number(left!.n)).toBe(0)
 
-  const loaded = loadPolicy(`apiVersion: aims-monitor/v1
+  const run = await evaluateSpied(store, `apiVersion: aims-monitor/v1
 kind: ControlPolicy
 metadata: { name: grid-fallback, version: 1 }
 controls:
-${control('ks_statistic')}${control('wasserstein_normed')}`, 'grid-fallback.yaml')
-  if (!loaded.ok) throw new Error(`policy rejected: ${JSON.stringify(loaded.problems)}`)
-  const evaluator = new Evaluator({ store, policy: loaded })
-  const client = store.client
-  const original = client.query
-  client.query = ((params: Parameters<typeof original>[0]) => {
-    queries.push(params.query)
-    return original.call(client, params)
-  }) as typeof original
-  try {
-    results = new Map((await evaluator.evaluate({ at: CUR_FROM + DAY + 60_000 })).map((r) => [r.controlId, r]))
-  } finally {
-    client.query = original
-    await evaluator.stop()
-  }
+${control('ks_statistic')}${control('wasserstein_normed')}`, 'grid-fallback', CUR_FROM + DAY + 60_000)
+  queries = run.queries
+  results = run.results
 }, 120_000)
 
 afterAll(async () => {

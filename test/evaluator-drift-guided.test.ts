@@ -13,13 +13,12 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { loadPolicy } from '@aims-monitor/controls'
-import { Evaluator, type ControlEvaluation } from '@aims-monitor/evaluator'
 import {
   binCountsFromRows, binCountsQuery, hellingerDistance, jensenShannonDistance, ksTest, normedWassersteinDistance, psiFromBins,
   quantilesFromRows, quantilesQuery, ParamBag, quoteIdentifier, scopeClause, type PredictionScope,
 } from '@aims-monitor/metrics'
 import { PredictionTables, attributeColumn, featureColumn, openStore, storeConfigFromEnv, type Store } from '@aims-monitor/store'
+import { evaluateSpied, type SpiedEvaluation } from './support/evaluate-spied.js'
 
 const MODEL = 'drift-guided'
 const DAY = 86_400_000
@@ -51,7 +50,7 @@ const dir = mkdtempSync(path.join(tmpdir(), 'aims-drift-guided-'))
 let store: Store
 let table: string
 /** Statements of each spied evaluation, and its results by control id. */
-const runs: Record<string, { queries: string[]; results: Map<string, ControlEvaluation> }> = {}
+const runs: Record<string, SpiedEvaluation> = {}
 
 // ── policy ─────────────────────────────────────────────────────────────────────────────────────────
 
@@ -84,28 +83,10 @@ ${controls.join('')}`
 const TUMBLING = '{ current: { type: tumbling, size: 1d }, reference: { window: { offset: 0, size: 1d } } }'
 const ROLLING = '{ current: { type: rolling, size: 1d, step: 1ms }, reference: { window: { offset: 0, size: 12h } } }'
 
-/** Evaluates a policy at `at` with `store.client.query` spied on: every statement's text is kept. */
-async function evaluateSpied(key: string, yaml: string, at: number): Promise<void> {
-  const loaded = loadPolicy(yaml, `${key}.yaml`)
-  if (!loaded.ok) throw new Error(`policy rejected: ${JSON.stringify(loaded.problems)}`)
-  const evaluator = new Evaluator({ store, policy: loaded })
-  const queries: string[] = []
-  const client = store.client
-  const original = client.query
-  client.query = ((params: Parameters<typeof original>[0]) => {
-    queries.push(params.query)
-    return original.call(client, params)
-  }) as typeof original
-  let results: ControlEvaluation[]
-  try {
-    results = await evaluator.evaluate({ at })
-  } finally {
-    client.query = original
-    await evaluator.stop()
-  }
-  runs[key] = { queries, results: new Map(results.map((r) => [r.controlId, r])) }
+/** Evaluates a policy at `at`, keeping every statement's text (runs[key]). */
+async function evaluateRun(key: string, yaml: string, at: number): Promise<void> {
+  runs[key] = await evaluateSpied(store, yaml, key, at)
 }
-
 interface Item {
   name: string
   value: number | null
@@ -266,11 +247,11 @@ beforeAll(async () => {
 
   const perFeature = (metric: string, window: string, prefix: string, scopeExtra = '') => FEATURES.map((f) => control(`${prefix}.${metric}.${f}`, metric, f, window, scopeExtra))
   // 1-3: tumbling day against the previous day, whole hours.
-  await evaluateSpied('day', policyText('guided-day', [...BINNED, 'ks_statistic', 'wasserstein_normed'].flatMap((m) => perFeature(m, TUMBLING, 'day'))), AT_DAY)
+  await evaluateRun('day', policyText('guided-day', [...BINNED, 'ks_statistic', 'wasserstein_normed'].flatMap((m) => perFeature(m, TUMBLING, 'day'))), AT_DAY)
   // 4: rolling day ending off the hour, against the 12 hours before it.
-  await evaluateSpied('rolling', policyText('guided-rolling', [...BINNED, 'ks_statistic'].flatMap((m) => perFeature(m, ROLLING, 'rolling'))), AT_ROLLING)
+  await evaluateRun('rolling', policyText('guided-rolling', [...BINNED, 'ks_statistic'].flatMap((m) => perFeature(m, ROLLING, 'rolling'))), AT_ROLLING)
   // 5: the same day filtered by environment: the rollup has no environment, so no guide.
-  await evaluateSpied('env', policyText('guided-env', [...BINNED, 'ks_statistic'].flatMap((m) => perFeature(m, TUMBLING, 'env', ', environment: production'))), AT_DAY)
+  await evaluateRun('env', policyText('guided-env', [...BINNED, 'ks_statistic'].flatMap((m) => perFeature(m, TUMBLING, 'env', ', environment: production'))), AT_DAY)
 }, 120_000)
 
 afterAll(async () => {

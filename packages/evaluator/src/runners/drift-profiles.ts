@@ -127,8 +127,9 @@ export function driftData(context: MetricContext, referenceScope: PredictionScop
   return {
     async summary(side, column, moments, range = true) {
       const found = find((await profiles()).parts[side], column, (p) => p.summary !== undefined)?.summary
-      const complete = (ok: boolean) => ok || found!.count === 0
-      if (found && complete(!moments || !Number.isNaN(found.std)) && complete(!range || !Number.isNaN(found.min))) return found
+      // A part the scan left out reads NaN (with no finite value, every part does).
+      const has = (value: number) => found!.count === 0 || !Number.isNaN(value)
+      if (found && (!moments || has(found.std)) && (!range || has(found.min))) return found
       return fallback.summary(side, column, moments)
     },
     async referenceQuantiles(column, levels) {
