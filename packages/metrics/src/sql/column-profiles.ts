@@ -1,5 +1,5 @@
 import { binCountItems, binCountsFromRows, type SqlBinCounts } from './bin-counts.js'
-import { fineBinExpression, fineGrid, fineHistogramFromRows, type FineGrid, type FineHistogram } from './fine-histogram.js'
+import { fineBinExpression, fineGrid, fineHistogramFromCells, type FineGrid, type FineHistogram } from './fine-histogram.js'
 import { missingCountItem, type MissingColumn } from './missing-rates.js'
 import { numericSummaryFromRows, numericSummaryItems, type NumericSummary } from './numeric-summary.js'
 import { ParamBag, type SqlQuery } from './params.js'
@@ -95,19 +95,24 @@ export function columnProfilesFromRows(rows: readonly ResultRow[], specs: readon
   checkSpecs(specs)
   const row = singleRow(rows, 'columnProfilesQuery')
   const total = countCell(row, 'total', 'columnProfilesFromRows')
+  // Each part is read by its single-column reader from the row's columns of that part, unprefixed:
+  // the columns are sorted into parts in one pass (a pass per part read the ~200 columns ~20 times).
+  const parts = new Map<string, Record<string, unknown>>()
+  for (const [key, value] of Object.entries(row)) {
+    const cut = key.indexOf('_')
+    if (cut < 0) continue
+    const prefix = key.slice(0, cut + 1)
+    let part = parts.get(prefix)
+    if (part === undefined) parts.set(prefix, (part = { total }))
+    part[key.slice(cut + 1)] = value
+  }
   return specs.map((spec, i) => {
-    // Each part is read by its single-column reader from the row's columns of that part, unprefixed.
-    const part = (prefix: string): ResultRow => {
-      const out: Record<string, unknown> = { total }
-      for (const [key, value] of Object.entries(row)) if (key.startsWith(prefix)) out[key.slice(prefix.length)] = value
-      return out
-    }
+    const part = (prefix: string): ResultRow => parts.get(prefix) ?? { total }
     const profile: { -readonly [K in keyof ColumnProfile]: ColumnProfile[K] } = { column: spec.column }
     if (spec.fineHistogram) {
-      const counts = row[`c${i}h`]
-      if (!Array.isArray(counts) || counts.length !== spec.fineHistogram.bins + 3) throw new TypeError(`columnProfilesFromRows: column c${i}h is not an array of ${spec.fineHistogram.bins + 3} counts`)
-      const binRows = counts.flatMap((n, j) => (n === 0 || n === '0' ? [] : [{ bin: j - 2, n }]))
-      profile.fineHistogram = fineHistogramFromRows(binRows, spec.fineHistogram)
+      const cells = row[`c${i}h`]
+      if (!Array.isArray(cells)) throw new TypeError(`columnProfilesFromRows: column c${i}h is not an array of counts`)
+      profile.fineHistogram = fineHistogramFromCells(cells, spec.fineHistogram)
     }
     if (spec.summary) {
       const summaryRow = part(`c${i}s_`)

@@ -98,7 +98,10 @@ export function bracketedValuesFromRow(row: ResultRow, runsIn: readonly ValueRun
   const all = row['values']
   if (!Array.isArray(all)) throw new TypeError(`${where}: column values is not an array`)
   const sorted = all.map(Number)
-  const values = runs.map((run) => (run.collect === false ? [] : sorted.filter((v) => inRun(run, v))))
+  for (let i = 1; i < sorted.length; i++) if (!(sorted[i - 1]! <= sorted[i]!)) throw new TypeError(`${where}: column values is not ascending at ${i}`)
+  // Each run's values are a slice of the ascending array: two binary searches per run instead of a
+  // pass over all values per run (~30 ms of the evaluator bench's critical path, 9 runs × 5 columns).
+  const values = runs.map((run) => (run.collect === false ? [] : sorted.slice(firstWhere(sorted, (v) => !belowRun(run, v)), firstWhere(sorted, (v) => !atMostHi(run, v)))))
   const below = runs.map((_, i) => countCell(row, `below_${i}`, where))
   const stats = runs.map((run, i) => {
     if (run.collect !== false) return null
@@ -181,7 +184,7 @@ export function bracketedCountBelow(b: BracketedValues, e: number): number | nul
       if (stats.count === 0 || e <= stats.min) return b.below[i]!
       return e > stats.max ? b.below[i]! + stats.count : null
     }
-    if (below(run, e)) {
+    if (belowRun(run, e)) {
       // e lies before run i, after run i − 1: known when nothing lies between them, i.e. when the
       // values below run i are exactly those up to the end of run i − 1.
       if (i === 0) return null
@@ -284,8 +287,24 @@ function inRun(run: ValueRun, v: number): boolean {
   return (run.loOpen ? v > run.lo : v >= run.lo) && (run.hiOpen ? v < run.hi : v <= run.hi)
 }
 
-function below(run: ValueRun, v: number): boolean {
+function belowRun(run: ValueRun, v: number): boolean {
   return run.loOpen ? v <= run.lo : v < run.lo
+}
+
+function atMostHi(run: ValueRun, v: number): boolean {
+  return run.hiOpen ? v < run.hi : v <= run.hi
+}
+
+/** The first index of an ascending array from which `past` holds (it must hold from there on), by binary search. */
+function firstWhere(sorted: readonly number[], past: (v: number) => boolean): number {
+  let lo = 0
+  let hi = sorted.length
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    if (past(sorted[mid]!)) hi = mid
+    else lo = mid + 1
+  }
+  return lo
 }
 
 /** Values of an ascending array below e (binary search). */

@@ -11,10 +11,14 @@ export type ResultRow = Readonly<Record<string, unknown>>
  * @throws {TypeError} naming `where` when the cell is missing or not a count.
  */
 export function countCell(row: ResultRow, key: string, where: string): number {
-  const value = row[key]
+  return countValue(row[key], where, `column ${key}`)
+}
+
+/** A count as a cell holds it (a UInt64 arrives as its decimal text); `what` names it in the error. */
+export function countValue(value: unknown, where: string, what: string): number {
   const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value
   if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) {
-    throw new TypeError(`${where}: column ${key} is not a count (${JSON.stringify(value)})`)
+    throw new TypeError(`${where}: ${what} is not a count (${JSON.stringify(value)})`)
   }
   return n
 }

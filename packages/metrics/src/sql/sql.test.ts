@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { binCountsFromRows, psiCountsOf } from './bin-counts.js'
 import { categoryCountsFromRows } from './category-counts.js'
 import { confusionByGroupFromRows, fairnessGroupsOf } from './confusion-by-group.js'
-import { fineBinIndex, fineGrid, fineHistogramFromRows, fineHistogramOf } from './fine-histogram.js'
+import { fineBinIndex, fineGrid, fineHistogramFromCells, fineHistogramFromRows, fineHistogramOf } from './fine-histogram.js'
 import { ksFromFineHistograms, wassersteinFromFineHistograms } from './histogram-distances.js'
 import { hourlyRangeParts } from './hourly-range-parts.js'
 import { assertTableExpression, qualifiedTable, quoteIdentifier, splitQualifiedTable } from './identifiers.js'
@@ -118,6 +118,15 @@ describe('fine histograms', () => {
     expect(() => fineGrid(-Number.MAX_VALUE, Number.MAX_VALUE)).toThrow(/overflows/)
     expect(fineHistogramFromRows([{ bin: -2, n: '1' }, { bin: 0, n: '3' }], fineGrid(0, 1, 2))).toMatchObject({ nan: 1, total: 4 })
     expect(() => fineHistogramFromRows([{ bin: 9, n: '1' }], fineGrid(0, 1, 2))).toThrow(/grid/)
+  })
+
+  it('reads the cells of a profile statement (NaN, underflow, bins, overflow) as the rows of the GROUP BY statement', () => {
+    const grid = fineGrid(0, 1, 2)
+    const fromCells = fineHistogramFromCells(['1', 0, '3', '0', '2'], grid)
+    expect(fromCells).toEqual(fineHistogramFromRows([{ bin: -2, n: '1' }, { bin: 0, n: '3' }, { bin: 2, n: '2' }], grid))
+    expect(fromCells).toMatchObject({ nan: 1, underflow: 0, overflow: 2, total: 6 })
+    expect(() => fineHistogramFromCells(['1', '0', '3'], grid)).toThrow(/expected 5 cells, got 3/)
+    expect(() => fineHistogramFromCells(['1', '0', '-3', '0', '0'], grid)).toThrow(/cell 2 is not a count/)
   })
 
   it('brackets KS and Wasserstein, exactly when each bin holds one value', () => {
