@@ -18,6 +18,7 @@ import { METRIC_RUNNERS } from './runners/index.js'
 import { QueryCache } from './query-cache.js'
 import { buildNotification } from './notification-of.js'
 import { currentWindow, isoWindow, referenceWindow, type Window } from './windows.js'
+import { finiteOrNull, nonFiniteAsText } from './finite-json.js'
 
 /** A policy as loaded: the parsed file, the hash of its bytes and of each control. */
 export interface LoadedPolicy {
@@ -164,12 +165,14 @@ export async function evaluateControl(deps: EvaluationDependencies, loaded: Load
     reference: referenceEvidence,
     segment: control.selector.segment ?? {},
     metric: { kind: control.metric.kind, name: control.metric.name, params: control.metric.params, implementation: computation?.implementation ?? 'not computed' },
-    value: judgement.value,
-    pValue: judgement.pValue,
+    // Canonical JSON has no NaN or ±∞ (finite-json.ts): an infinite value is judged, then stored as
+    // null beside the reason that names it; inside the breakdown such numbers become their text.
+    value: finiteOrNull(judgement.value),
+    pValue: finiteOrNull(judgement.pValue),
     thresholds: { direction: judgement.direction, warn: control.thresholds.warn ?? null, breach: control.thresholds.breach, rationale: control.thresholds.rationale },
     outcome: judgement.outcome,
     reason: judgement.reason,
-    breakdown: { items: judgement.items, ...(computation?.detail ? { detail: computation.detail } : {}) },
+    breakdown: nonFiniteAsText({ items: judgement.items, ...(computation?.detail ? { detail: computation.detail } : {}) }),
     samples: { current: sizes.current, reference: sizes.reference, labelled: sizes.labelled, labelCoverage: computation?.labelCoverage ?? null },
     excludedGroups: computation?.excludedGroups ?? [],
     guard: { minSample: control.guard.minSample, minPerGroup: control.guard.minPerGroup, significance: control.guard.significance ?? null, multipleComparisons: control.guard.multipleComparisons },

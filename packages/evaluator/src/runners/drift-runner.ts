@@ -1,7 +1,7 @@
 import {
   binCounts, categoryCountsFromRows, categoryCountsQuery, chiSquareDrift, chooseDriftTest, detectDrift,
   hellingerDistance, isDrift, jensenShannonDistance, jensenShannonDrift,
-  finiteValuesOnly, ksFromFineHistograms, ksTest, normedWassersteinDistance, psi, psiFromBins,
+  finiteValuesOnly, ksFromFineHistograms, ksTest, normedWassersteinDistance, NORMED_WASSERSTEIN_MIN_STD, psi, psiFromBins,
   quantileEdges, wassersteinDistance, wassersteinFromFineHistograms, zTestDrift,
   ParamBag, quoteIdentifier, scopeClause, type FineHistogram, type NumericSummary, type PredictionScope,
 } from '@aims-monitor/metrics'
@@ -144,8 +144,10 @@ async function binnedNumericValue(context: MetricContext, data: DriftData, colum
     const w = wassersteinFromFineHistograms(refHist, curHist)
     methods.add(`Wasserstein from ${grid.bins}-bin histograms (bracketed)`)
     if (name === 'wasserstein') return { value: w.value, detail: { bracket: [w.lower, w.upper] } }
-    if (!(ref.std > 0)) return { value: null, insufficient: 'the reference standard deviation is 0: the normed distance is undefined', detail: {} }
-    return { value: w.value / ref.std, detail: { bracket: [w.lower / ref.std, w.upper / ref.std], referenceStd: ref.std } }
+    // The statistics package's (and Evidently's) floor on the norm, as the exact path divides by
+    // (normedWassersteinDistance): a constant reference gives W / 0.001 on both paths, not two answers.
+    const norm = Math.max(ref.std, NORMED_WASSERSTEIN_MIN_STD)
+    return { value: w.value / norm, detail: { bracket: [w.lower / norm, w.upper / norm], referenceStd: ref.std } }
   }
   const bins = numberParam(context.control, 'bins', 10)
   const edges = edgesOf(await data.referenceQuantiles(column, quantileLevels(context.control)))
@@ -207,7 +209,13 @@ function categoricalItem(context: MetricContext, feature: string, reference: Cou
       return { name: feature, value: drifted ? 1 : 0, pValue, detail: { ...detail, test: choice.test, rule: choice.rule, score, threshold: choice.threshold, drifted } }
     }
     case 'chi_square': {
+      // One category on both sides: the test has no degree of freedom (scipy's p is NaN) and the two
+      // distributions are the same; said so, rather than failing the control as an error.
+      const categories = new Set([...Object.keys(reference), ...Object.keys(current)])
+      if (categories.size < 2) return { name: feature, value: null, insufficient: `${feature} has one category (${[...categories].join('')}) in both windows: chi-square has no degree of freedom`, detail }
       const test = chiSquareDrift(reference, current)
+      // A category unseen in the reference makes the statistic +∞ (p = 0, as scipy); the record keeps
+      // it as text (finite-json.ts).
       return { name: feature, value: test.pValue, pValue: test.pValue, detail: { ...detail, statistic: test.statistic, dof: test.dof } }
     }
     case 'z_test': {
