@@ -36,6 +36,15 @@ describe('adjustPValues (statsmodels multipletests)', () => {
 })
 
 describe('judgeItems', () => {
+  it('a NaN value is an item not computed, with its reason; the other features are judged', () => {
+    const j = judgeItems(control('psi', { breach: 0.2 }), [item('a', NaN), item('b', 0.3), item('c', 0.1)])
+    expect(j).toMatchObject({ value: 0.3, outcome: 'breach' })
+    expect(j.reason).toMatch(/not computed: a/)
+    expect(j.items[0]).toMatchObject({ name: 'a', value: null, outcome: 'insufficient_data', insufficient: 'the value is not a number (NaN)' })
+    const none = judgeItems(control('psi', { breach: 0.2 }), [item('a', NaN)])
+    expect(none).toMatchObject({ value: null, outcome: 'insufficient_data', reason: 'a: the value is not a number (NaN)' })
+  })
+
   it('holm over several p-values: each feature judged on its adjusted p, the control on the worst', () => {
     // Raw 0.004 < 0.01 would breach alone; Holm-adjusted over 4 it is 0.016.
     const c = control('ks', { warn: 0.05, breach: 0.01 })

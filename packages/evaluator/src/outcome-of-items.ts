@@ -32,6 +32,9 @@ export function judgeItems(control: Control, items: readonly MetricItem[]): Cont
   const definition = metricDefinition(control.metric.kind, control.metric.name)!
   const direction = control.thresholds.direction ?? definition.defaultDirection
   const thresholds = { direction, warn: control.thresholds.warn, breach: control.thresholds.breach }
+  // A NaN value (a metric undefined on this data that its runner did not name) is an item not
+  // computed, saying so: judging it would fail the whole control, the features that have a value too.
+  items = items.map((item) => (item.value !== null && Number.isNaN(item.value) && item.insufficient === undefined ? { ...item, value: null, insufficient: 'the value is not a number (NaN)' } : item))
   const computed = items.filter((item) => item.value !== null && item.insufficient === undefined)
   const adjusted = definition.isPValue ? adjustPValues(computed.map((i) => i.value!), control.guard.multipleComparisons) : null
   const significance = control.guard.significance
