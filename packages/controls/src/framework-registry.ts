@@ -212,6 +212,10 @@ export function referenceTitle(framework: FrameworkName, reference: string): str
   return base !== undefined && Object.hasOwn(references, base) ? references[base] : undefined
 }
 
+/** Registered identifiers, refined ones included (`Art. 9(2)(a)`), are far shorter than this. */
+const MAX_ANALYSED_REFERENCE = 64
+const REFERENCE_EXAMPLES: Record<FrameworkName, string> = { iso42001: 'A.6.2.6 or 9.1', euAiAct: 'Art. 72', nistAiRmf: 'MEASURE 2.4' }
+
 /**
  * Undefined when `reference` is a known identifier of `framework`; otherwise a message saying what
  * was expected there, with the closest registered identifier when one is close.
@@ -223,6 +227,10 @@ export function referenceTitle(framework: FrameworkName, reference: string): str
 export function unknownReferenceMessage(framework: FrameworkName, reference: string): string | undefined {
   if (referenceTitle(framework, reference) !== undefined) return undefined
   const { label } = FRAMEWORK_REGISTRY[framework]
+  if (reference.length > MAX_ANALYSED_REFERENCE) {
+    // Not a near miss of a short identifier; and the analysis below costs time quadratic in the length.
+    return `unknown ${label} reference ${JSON.stringify(`${reference.slice(0, 40)}...`)} (${reference.length} characters): expected a short identifier such as ${REFERENCE_EXAMPLES[framework]}`
+  }
   const expected = framework === 'iso42001' ? expectedIso(reference) : framework === 'euAiAct' ? expectedEu(reference) : expectedNist(reference)
   const suggestion = suggest(framework, reference)
   return `unknown ${label} reference ${JSON.stringify(reference)}: ${expected}${suggestion === undefined ? '' : `; did you mean ${suggestion}?`}`

@@ -79,9 +79,34 @@ export async function loadPolicyFile(path: string): Promise<PolicyLoadResult> {
     text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes)
   } catch (error) {
     if (!(error instanceof TypeError)) throw error
-    return { ok: false, source: path, problems: [{ path: '', line: 1, column: 1, message: 'the file is not valid UTF-8 text' }] }
+    return { ok: false, source: path, problems: [{ path: '', ...firstNonUtf8(bytes), message: 'the file is not valid UTF-8 text' }] }
   }
   return loadPolicy(text, path)
+}
+
+/** Line and column (1-based, as the YAML positions count them) of the first byte that is not UTF-8. */
+function firstNonUtf8(bytes: Uint8Array): { line: number; column: number } {
+  // The longest prefix that decodes as the start of a stream (a character cut at its end is not yet
+  // an error) ends where the bad byte starts; shorter prefixes decode too, so a binary search finds it.
+  const decodes = (length: number) => {
+    try {
+      new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes.subarray(0, length), { stream: true })
+      return true
+    } catch (error) {
+      if (!(error instanceof TypeError)) throw error
+      return false
+    }
+  }
+  let low = 0
+  let high = bytes.length
+  while (low < high) {
+    const mid = Math.ceil((low + high) / 2)
+    if (decodes(mid)) low = mid
+    else high = mid - 1
+  }
+  const before = new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes.subarray(0, low), { stream: true })
+  const lineStart = before.lastIndexOf('\n') + 1
+  return { line: before.split('\n').length, column: before.length - lineStart + 1 }
 }
 
 /**

@@ -1,4 +1,4 @@
-import { isAlias, isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type Pair } from 'yaml'
+import { isAlias, isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type Pair, type YAMLMap } from 'yaml'
 import type { PolicyProblem } from './policy-problem.js'
 
 /**
@@ -52,7 +52,10 @@ export function readYaml(text: string, options: ReadYamlOptions = {}): YamlSourc
   const problems: PolicyProblem[] = []
 
   for (const error of doc.errors) {
-    const message = error.code === 'MULTIPLE_DOCS' ? 'a policy file holds one YAML document: remove the "---" separator and what follows, or merge the documents' : error.message
+    const message = error.code === 'MULTIPLE_DOCS'
+      ? 'a policy file holds one YAML document: remove the "---" separator and what follows, or merge the documents'
+      // The YAML library reports its own stack overflow on thousands of nested levels as an error.
+      : /Maximum call stack size exceeded/.test(error.message) ? 'the document nests too deeply to be read (a policy needs a few levels, not thousands)' : error.message
     problems.push({ path: '', ...position(error.pos[0]), message: `YAML syntax error: ${message}` })
   }
   const fatal = problems.length > 0
@@ -168,9 +171,7 @@ function child(doc: Document, node: unknown, segment: PropertyKey): Step | undef
     return item === undefined ? undefined : { node: item, key: undefined }
   }
   if (!isMap(node)) return undefined
-  const name = String(segment)
-  // toJS keeps the last of duplicate keys, and so does this.
-  const pair = node.items.findLast((p) => isScalar(p.key) && !isMergeKey(p.key) && String(p.key.value) === name)
+  const pair = pairsByKey(node).get(String(segment))
   if (pair !== undefined) return { node: pair.value, key: pair.key as Node }
   // A key that came in through a merge (`<<: *defaults`) is found in the merged mapping.
   for (const merge of node.items.filter((p) => isMergeKey(p.key))) {
@@ -181,6 +182,22 @@ function child(doc: Document, node: unknown, segment: PropertyKey): Step | undef
     }
   }
   return undefined
+}
+
+/**
+ * A mapping's pairs by key name, built once per mapping: locating each of n problems in a mapping
+ * of n keys (a file of thousands of unknown keys) by scanning it would take O(n²), minutes for a
+ * few megabytes. toJS keeps the last of duplicate keys, and so does this.
+ */
+const pairIndex = new WeakMap<YAMLMap, Map<string, Pair>>()
+function pairsByKey(map: YAMLMap): Map<string, Pair> {
+  let index = pairIndex.get(map)
+  if (index === undefined) {
+    index = new Map()
+    for (const pair of map.items) if (isScalar(pair.key) && !isMergeKey(pair.key)) index.set(String(pair.key.value), pair)
+    pairIndex.set(map, index)
+  }
+  return index
 }
 
 /** `controls[2].thresholds` from the ancestors `visit` passes (for problems YAML itself finds). */
