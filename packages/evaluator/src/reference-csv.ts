@@ -1,5 +1,7 @@
 import { createReadStream } from 'node:fs'
-import { parse } from 'csv-parse'
+import path from 'node:path'
+import { CsvError, parse } from 'csv-parse'
+import { ReferenceImportError } from './reference-errors.js'
 
 /**
  * The few things read from a CSV file in JavaScript: its header (the engine is given an all-String
@@ -15,8 +17,13 @@ export interface CsvHead {
   readonly hasRows: boolean
 }
 
-/** Reads the header and peeks at the first record; stops reading there. */
-export async function readCsvHead(file: string): Promise<CsvHead> {
+/**
+ * Reads the header and peeks at the first record; stops reading there.
+ *
+ * @throws {ReferenceImportError} `bad_file`, with the line, when those records are not CSV (a quote
+ *   left open runs to the end of the file).
+ */
+export async function readCsvHead(file: string, sourceName = path.basename(file)): Promise<CsvHead> {
   const input = createReadStream(file)
   const parser = input.pipe(parse({ bom: true, relax_column_count: true, skip_empty_lines: true, to: 2 }))
   const records: string[][] = []
@@ -25,6 +32,9 @@ export async function readCsvHead(file: string): Promise<CsvHead> {
       records.push(record)
       if (records.length === 2) break
     }
+  } catch (error) {
+    if (!(error instanceof CsvError)) throw error
+    throw new ReferenceImportError('bad_file', `${sourceName} cannot be read as CSV at line ${(error as CsvError & { lines: number }).lines}: ${error.message}`, { cause: error })
   } finally {
     input.destroy()
     parser.destroy()
@@ -39,7 +49,8 @@ export async function readCsvHead(file: string): Promise<CsvHead> {
  */
 export async function findCsvLines(file: string, values: ReadonlyMap<number, ReadonlySet<string>>, limit: number): Promise<number[]> {
   const input = createReadStream(file)
-  const parser = input.pipe(parse({ bom: true, relax_column_count: true, skip_empty_lines: true, from_line: 2, info: true }))
+  // relax_quotes: a quote inside an unquoted field (a"b) is text, as the engine that loaded the rows read it.
+  const parser = input.pipe(parse({ bom: true, relax_column_count: true, relax_quotes: true, skip_empty_lines: true, from_line: 2, info: true }))
   const lines: number[] = []
   try {
     for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
@@ -48,9 +59,69 @@ export async function findCsvLines(file: string, values: ReadonlyMap<number, Rea
       if (hit) lines.push(info.lines)
       if (lines.length >= limit) break
     }
+  } catch (error) {
+    // Text the engine accepted and this parser does not (a quote left open at the end): the lines
+    // found up to there are still right, and the caller's refusal of the values is the error to report.
+    if (!(error instanceof CsvError)) throw error
   } finally {
     input.destroy()
     parser.destroy()
   }
   return lines
+}
+
+/**
+ * The line (1-based) data record `row` (1-based, the header not counted) starts on, reading as the
+ * engine does: a quoted field may span lines, and a blank line is a record. Undefined when the
+ * file has fewer records or this parser cannot read that far. Only called on the error path.
+ */
+export async function csvRecordStartLine(file: string, row: number): Promise<number | undefined> {
+  const input = createReadStream(file)
+  const parser = input.pipe(parse({ bom: true, relax_column_count: true, relax_quotes: true, skip_empty_lines: false, info: true }))
+  let record = -1 // the header is record 0
+  let previousEnd = 0
+  try {
+    for await (const { info } of parser as AsyncIterable<{ info: { lines: number } }>) {
+      record++
+      if (record === row) return previousEnd + 1
+      previousEnd = info.lines
+    }
+  } catch (error) {
+    // The engine's own row number is then the best place there is: the caller falls back to it.
+    if (!(error instanceof CsvError)) throw error
+  } finally {
+    input.destroy()
+    parser.destroy()
+  }
+  return undefined
+}
+
+/**
+ * Refuses a CSV file whose last quoted field is never closed. The engine reads an open quote to the
+ * end of the file, so such a file would import with its last field swallowing the rest; only the
+ * first two records are parsed here otherwise (readCsvHead). A closed file has an even number of
+ * quote characters, unless a quote stands inside an unquoted field (a"b, text to the engine and to
+ * this parser alike): an odd count is therefore followed by a full parse, which decides.
+ *
+ * @throws {ReferenceImportError} `bad_file`, naming the line where the open quote starts.
+ */
+export async function refuseOpenQuote(file: string, sourceName = path.basename(file)): Promise<void> {
+  let quotes = 0
+  for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
+    for (let at = chunk.indexOf(0x22); at >= 0; at = chunk.indexOf(0x22, at + 1)) quotes++
+  }
+  if (quotes % 2 === 0) return
+  const input = createReadStream(file)
+  const parser = input.pipe(parse({ bom: true, relax_column_count: true, relax_quotes: true, skip_empty_lines: true }))
+  try {
+    for await (const _record of parser) {
+      // Read to the end: only the end tells whether a quote is left open.
+    }
+  } catch (error) {
+    if (!(error instanceof CsvError)) throw error
+    throw new ReferenceImportError('bad_file', `${sourceName} cannot be read as CSV: ${error.message}`, { cause: error })
+  } finally {
+    input.destroy()
+    parser.destroy()
+  }
 }

@@ -6,7 +6,7 @@ import { z } from 'zod'
 import { epochMsToDateTime64Param } from '@aims-monitor/metrics'
 import { attributeColumnName, featureColumnName, quoteIdentifier, tableEngine, type FeatureKind, type Store } from '@aims-monitor/store'
 import { planColumns, readModelColumns, type FileColumn, type PlannedColumn } from './reference-columns.js'
-import { findCsvLines, readCsvHead } from './reference-csv.js'
+import { findCsvLines, readCsvHead, refuseOpenQuote } from './reference-csv.js'
 import type { ReferenceDataset } from './reference-dataset.js'
 import { ReferenceImportError } from './reference-errors.js'
 import { profileReferenceTable, type ProfiledColumn } from './reference-profile.js'
@@ -212,7 +212,8 @@ function formatOfName(file: string): ReferenceFormat {
 }
 
 async function csvColumns(file: string, sourceName: string): Promise<FileColumn[]> {
-  const head = await readCsvHead(file)
+  const head = await readCsvHead(file, sourceName)
+  await refuseOpenQuote(file, sourceName)
   if (head.columns.length === 0) throw new ReferenceImportError('empty_file', `${sourceName} is empty`)
   if (!head.hasRows) throw new ReferenceImportError('empty_file', `${sourceName} has a header but no rows`)
   return head.columns.map((name, index) => ({ name, index }))
@@ -286,10 +287,15 @@ async function refuseBadValues(
   const described = refused.map((r: RefusedValues) => {
     const check = checks[r.check]!
     const what = check.kind === 'num' ? 'finite numbers' : 'booleans (true, false, 1, 0)'
-    return `column ${JSON.stringify(check.column.source.name)}: ${r.count} value${r.count === 1 ? ' is' : 's are'} not ${what}, e.g. ${r.examples.map((e) => JSON.stringify(e)).join(', ')}`
+    return `column ${JSON.stringify(check.column.source.name)}: ${r.count} value${r.count === 1 ? ' is' : 's are'} not ${what}, e.g. ${r.examples.map(shortValue).join(', ')}`
   })
   const where = lines.length > 0 ? ` (on line${lines.length === 1 ? '' : 's'} ${lines.join(', ')}${lines.length === 10 ? ', …' : ''})` : ''
   throw new ReferenceImportError('bad_values', `${sourceName}: ${described.join('; ')}${where}`)
+}
+
+/** A refused value for a message: a field may be megabytes long. */
+function shortValue(value: string): string {
+  return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value)
 }
 
 async function createRowsTable(store: Store, table: string, targets: readonly Target[]): Promise<void> {

@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs'
 import type { ClickHouseSettings } from '@clickhouse/client'
 import { quoteIdentifier, tableEngine, type FeatureKind, type Store } from '@aims-monitor/store'
 import type { FileColumn } from './reference-columns.js'
+import { csvRecordStartLine } from './reference-csv.js'
 import { ReferenceImportError } from './reference-errors.js'
 import { queryRows } from '@aims-monitor/store'
 
@@ -75,7 +76,10 @@ export async function loadCsv(store: Store, table: string, file: string, columnC
       result.stream.resume()
     }
   } catch (error) {
-    throw parseFailure(error, sourceName, 'CSV')
+    // The engine counts rows, not lines: a quoted field spanning lines shifts them, so the line is read from the file.
+    const row = /\(at row (\d+)\)/.exec(error instanceof Error ? error.message : String(error))
+    const line = row ? await csvRecordStartLine(file, Number(row[1])) : undefined
+    throw parseFailure(error, sourceName, 'CSV', line)
   }
 }
 
@@ -194,10 +198,10 @@ const PARSE_ERRORS = new Set([
 
 /**
  * A parse error of the engine as a `bad_file` refusal naming the line when the engine gives its
- * row ("(at row N)": N counts data rows, so the line is N + 1 after the header; a quoted field
- * spanning lines shifts it). Other errors (a server down) pass through unchanged.
+ * row ("(at row N)": N counts data rows) and its line (`line`, read from the file; N + 1 when not
+ * given). Other errors (a server down) pass through unchanged.
  */
-function parseFailure(error: unknown, sourceName: string, format: string): unknown {
+function parseFailure(error: unknown, sourceName: string, format: string, line?: number): unknown {
   const message = error instanceof Error ? error.message : String(error)
   const type = (error as { type?: unknown } | null)?.type
   const row = /\(at row (\d+)\)/.exec(message)
@@ -205,6 +209,6 @@ function parseFailure(error: unknown, sourceName: string, format: string): unkno
   const lines = message.split('\n').map((l) => l.trim())
   const first = lines[0]!.replace(/^Code: \d+\. DB::Exception: /, '').replace(/\s*\(at row \d+\)/, '').replace(/[\s:.]+$/, '')
   const detail = lines.find((l) => l.startsWith('ERROR: '))
-  const where = row ? ` at line ${Number(row[1]) + 1} (data row ${row[1]})` : ''
+  const where = row ? ` at line ${line ?? Number(row[1]) + 1} (data row ${row[1]})` : ''
   return new ReferenceImportError('bad_file', `${sourceName} cannot be read as ${format}${where}: ${first}${detail ? `; ${detail.slice('ERROR: '.length)}` : ''}`, { cause: error })
 }
