@@ -33,10 +33,19 @@ export function processNativeBatch(body: Uint8Array, project: string, encoder: B
   }
 }
 
+// Fatal: a byte that is not UTF-8 refuses the body, where Buffer#toString would store U+FFFD in its place.
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
 function parseJson(body: Uint8Array): unknown {
   if (body.length === 0) throw new HttpError(400, 'empty_body', 'the body is empty; send { "events": [ … ] }')
+  let text: string
   try {
-    return JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'))
+    text = utf8.decode(body)
+  } catch (error) {
+    throw new HttpError(400, 'malformed_json', 'the body is not valid UTF-8 text (JSON must be UTF-8)', { cause: error })
+  }
+  try {
+    return JSON.parse(text)
   } catch (error) {
     throw new HttpError(400, 'malformed_json', `the body is not valid JSON: ${(error as Error).message}`, { cause: error })
   }

@@ -63,16 +63,24 @@ export const timestampSchema = z
       return z.NEVER
     }
     if (ms < LIMITS.minTimestampMs) {
-      ctx.addIssue({ code: 'custom', message: `timestamp ${new Date(ms).toISOString()} is before 2000-01-01 (seconds sent as milliseconds?)` })
+      ctx.addIssue({ code: 'custom', message: `timestamp ${instantText(ms)} is before 2000-01-01 (seconds sent as milliseconds?)` })
       return z.NEVER
     }
     const latest = Date.now() + LIMITS.maxFutureSkewMs
     if (ms > latest) {
-      ctx.addIssue({ code: 'custom', message: `timestamp ${new Date(ms).toISOString()} is more than ${LIMITS.maxFutureSkewMs / 60000} minutes in the future` })
+      ctx.addIssue({ code: 'custom', message: `timestamp ${instantText(ms)} is more than ${LIMITS.maxFutureSkewMs / 60000} minutes in the future` })
       return z.NEVER
     }
     return Math.round(ms)
   })
+
+/**
+ * An instant for a message: its ISO form, or the raw milliseconds beyond the ±8.64e15 ms a Date can
+ * hold (toISOString throws there, and a throw inside the schema failed the whole batch with a 500).
+ */
+function instantText(ms: number): string {
+  return Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : `${ms} ms since 1970`
+}
 
 /**
  * A map of name → value (features or attributes), checked by hand inside zod.

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { formatIssuePath } from '@aims-monitor/schema'
-import { checkAnyValueDepth } from './any-value-depth.js'
+import { checkAnyValueDepth, MAX_ANY_VALUE_DEPTH } from './any-value-depth.js'
 import { OtlpDecodeError } from './otlp-decode-error.js'
 import type { OtlpAnyValue, OtlpKeyValue, OtlpLogRecord, OtlpLogsRequest } from './otlp-model.js'
 
@@ -113,11 +113,20 @@ const request = z
     }),
   )
 
+// Fatal: a byte that is not UTF-8 refuses the body, where Buffer#toString would store U+FFFD in its place.
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
 /** Decodes an `application/json` ExportLogsServiceRequest. Throws OtlpDecodeError when it is not one. */
 export function decodeJsonLogsRequest(body: Buffer): OtlpLogsRequest {
+  let text: string
+  try {
+    text = utf8.decode(body)
+  } catch (error) {
+    throw new OtlpDecodeError('the body is not valid UTF-8 text (JSON must be UTF-8)', { cause: error })
+  }
   let json: unknown
   try {
-    json = JSON.parse(body.toString('utf8'))
+    json = JSON.parse(text)
   } catch (error) {
     throw new OtlpDecodeError(`the body is not valid JSON: ${(error as Error).message}`, { cause: error })
   }
@@ -125,7 +134,11 @@ export function decodeJsonLogsRequest(body: Buffer): OtlpLogsRequest {
   try {
     result = request.safeParse(json)
   } catch (error) {
-    // Absurdly deep AnyValue nesting overflows the stack: the body is refused, not the collector.
+    // Absurdly deep AnyValue nesting overflows the stack (the schema's only recursion) before
+    // checkAnyValueDepth can say so: the body is refused with the protobuf decoder's words, not the collector.
+    if (error instanceof RangeError && /call stack/i.test(error.message)) {
+      throw new OtlpDecodeError(`an attribute value nests arrays or kvlists more than ${MAX_ANY_VALUE_DEPTH} levels deep`, { cause: error })
+    }
     throw new OtlpDecodeError(`the body could not be decoded: ${(error as Error).message}`, { cause: error })
   }
   if (!result.success) {
