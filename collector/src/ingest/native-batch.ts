@@ -44,9 +44,43 @@ function parseJson(body: Uint8Array): unknown {
   } catch (error) {
     throw new HttpError(400, 'malformed_json', 'the body is not valid UTF-8 text (JSON must be UTF-8)', { cause: error })
   }
+  let parsed: unknown
   try {
-    return JSON.parse(text)
+    parsed = JSON.parse(text)
   } catch (error) {
     throw new HttpError(400, 'malformed_json', `the body is not valid JSON: ${(error as Error).message}`, { cause: error })
   }
+  if (repeatsEventsKey(text)) throw new HttpError(400, 'malformed_json', 'the body names "events" more than once: JSON.parse would keep the last list and drop the others; send one { "events": [ … ] }')
+  return parsed
+}
+
+/**
+ * Whether the (valid JSON) body's top-level object has the key "events" more than once: JSON.parse
+ * keeps the last, so the events before it would be dropped while the client hears "accepted". Hand
+ * written because no parser here reports duplicate keys. The literal is looked for first (native,
+ * well under a millisecond per MB); only a body holding it twice is walked, by depth and strings.
+ * (A key spelled with escapes, "ev\u0065nts", is not recognised.)
+ */
+export function repeatsEventsKey(text: string): boolean {
+  const first = text.indexOf('"events"')
+  if (first < 0 || first === text.lastIndexOf('"events"')) return false
+  let depth = 0
+  let seen = 0
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c === 0x22) {
+      const start = i
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i)
+        if (d === 0x5c) i++
+        else if (d === 0x22) break
+      }
+      if (depth !== 1 || i - start !== 7 || !text.startsWith('"events"', start)) continue
+      let next = i + 1
+      while (next < text.length && (text.charCodeAt(next) === 0x20 || text.charCodeAt(next) === 0x0a || text.charCodeAt(next) === 0x0d || text.charCodeAt(next) === 0x09)) next++
+      if (text.charCodeAt(next) === 0x3a && ++seen > 1) return true
+    } else if (c === 0x7b || c === 0x5b) depth++
+    else if (c === 0x7d || c === 0x5d) depth--
+  }
+  return false
 }
