@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs'
 import path from 'node:path'
-import { CsvError, parse } from 'csv-parse'
+import { CsvError, parse, type Options } from 'csv-parse'
 import { ReferenceImportError } from './reference-errors.js'
 
 /**
@@ -24,20 +24,15 @@ export interface CsvHead {
  *   left open runs to the end of the file).
  */
 export async function readCsvHead(file: string, sourceName = path.basename(file)): Promise<CsvHead> {
-  const input = createReadStream(file)
-  const parser = input.pipe(parse({ bom: true, relax_column_count: true, skip_empty_lines: true, to: 2 }))
   const records: string[][] = []
   try {
-    for await (const record of parser as AsyncIterable<string[]>) {
+    for await (const record of csvRecords<string[]>(file, { bom: true, relax_column_count: true, skip_empty_lines: true, to: 2 })) {
       records.push(record)
       if (records.length === 2) break
     }
   } catch (error) {
     if (!(error instanceof CsvError)) throw error
     throw new ReferenceImportError('bad_file', `${sourceName} cannot be read as CSV at line ${(error as CsvError & { lines: number }).lines}: ${error.message}`, { cause: error })
-  } finally {
-    input.destroy()
-    parser.destroy()
   }
   return { columns: records[0] ?? [], hasRows: records.length > 1 }
 }
@@ -48,12 +43,10 @@ export async function readCsvHead(file: string, sourceName = path.basename(file)
  * to its end at worst; only called on the error path.
  */
 export async function findCsvLines(file: string, values: ReadonlyMap<number, ReadonlySet<string>>, limit: number): Promise<number[]> {
-  const input = createReadStream(file)
-  // relax_quotes: a quote inside an unquoted field (a"b) is text, as the engine that loaded the rows read it.
-  const parser = input.pipe(parse({ bom: true, relax_column_count: true, relax_quotes: true, skip_empty_lines: true, from_line: 2, info: true }))
   const lines: number[] = []
   try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+    // relax_quotes: a quote inside an unquoted field (a"b) is text, as the engine that loaded the rows read it.
+    for await (const { record, info } of csvRecords<{ record: string[]; info: { lines: number } }>(file, { bom: true, relax_column_count: true, relax_quotes: true, skip_empty_lines: true, from_line: 2, info: true })) {
       let hit = false
       for (const [index, wanted] of values) if (wanted.has(record[index] ?? '')) hit = true
       if (hit) lines.push(info.lines)
@@ -63,9 +56,6 @@ export async function findCsvLines(file: string, values: ReadonlyMap<number, Rea
     // Text the engine accepted and this parser does not (a quote left open at the end): the lines
     // found up to there are still right, and the caller's refusal of the values is the error to report.
     if (!(error instanceof CsvError)) throw error
-  } finally {
-    input.destroy()
-    parser.destroy()
   }
   return lines
 }
@@ -76,12 +66,10 @@ export async function findCsvLines(file: string, values: ReadonlyMap<number, Rea
  * file has fewer records or this parser cannot read that far. Only called on the error path.
  */
 export async function csvRecordStartLine(file: string, row: number): Promise<number | undefined> {
-  const input = createReadStream(file)
-  const parser = input.pipe(parse({ bom: true, relax_column_count: true, relax_quotes: true, skip_empty_lines: false, info: true }))
   let record = -1 // the header is record 0
   let previousEnd = 0
   try {
-    for await (const { info } of parser as AsyncIterable<{ info: { lines: number } }>) {
+    for await (const { info } of csvRecords<{ info: { lines: number } }>(file, { bom: true, relax_column_count: true, relax_quotes: true, skip_empty_lines: false, info: true })) {
       record++
       if (record === row) return previousEnd + 1
       previousEnd = info.lines
@@ -89,37 +77,48 @@ export async function csvRecordStartLine(file: string, row: number): Promise<num
   } catch (error) {
     // The engine's own row number is then the best place there is: the caller falls back to it.
     if (!(error instanceof CsvError)) throw error
-  } finally {
-    input.destroy()
-    parser.destroy()
   }
   return undefined
+}
+
+/** Quote characters (") in a chunk of a file: counted while the file is hashed, for {@link refuseOpenQuote}. */
+export function countQuotes(chunk: Uint8Array): number {
+  let quotes = 0
+  for (let at = chunk.indexOf(0x22); at >= 0; at = chunk.indexOf(0x22, at + 1)) quotes++
+  return quotes
 }
 
 /**
  * Refuses a CSV file whose last quoted field is never closed. The engine reads an open quote to the
  * end of the file, so such a file would import with its last field swallowing the rest; only the
  * first two records are parsed here otherwise (readCsvHead). A closed file has an even number of
- * quote characters, unless a quote stands inside an unquoted field (a"b, text to the engine and to
- * this parser alike): an odd count is therefore followed by a full parse, which decides.
+ * quote characters (`quotes`, counted by {@link countQuotes} in the pass that hashes the file),
+ * unless a quote stands inside an unquoted field (a"b, text to the engine and to this parser
+ * alike): an odd count is therefore followed by a full parse, which decides.
  *
  * @throws {ReferenceImportError} `bad_file`, naming the line where the open quote starts.
  */
-export async function refuseOpenQuote(file: string, sourceName = path.basename(file)): Promise<void> {
-  let quotes = 0
-  for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
-    for (let at = chunk.indexOf(0x22); at >= 0; at = chunk.indexOf(0x22, at + 1)) quotes++
-  }
+export async function refuseOpenQuote(file: string, quotes: number, sourceName = path.basename(file)): Promise<void> {
   if (quotes % 2 === 0) return
-  const input = createReadStream(file)
-  const parser = input.pipe(parse({ bom: true, relax_column_count: true, relax_quotes: true, skip_empty_lines: true }))
   try {
-    for await (const _record of parser) {
+    for await (const _record of csvRecords(file, { bom: true, relax_column_count: true, relax_quotes: true, skip_empty_lines: true })) {
       // Read to the end: only the end tells whether a quote is left open.
     }
   } catch (error) {
     if (!(error instanceof CsvError)) throw error
     throw new ReferenceImportError('bad_file', `${sourceName} cannot be read as CSV: ${error.message}`, { cause: error })
+  }
+}
+
+/**
+ * The records of a CSV file as csv-parse gives them with these options; the file and the parser
+ * are closed however the caller's loop ends (its end, a break, a parse error).
+ */
+async function* csvRecords<T = string[]>(file: string, options: Options): AsyncGenerator<T> {
+  const input = createReadStream(file)
+  const parser = input.pipe(parse(options))
+  try {
+    yield* parser as AsyncIterable<T>
   } finally {
     input.destroy()
     parser.destroy()

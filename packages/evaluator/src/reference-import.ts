@@ -1,12 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import path from 'node:path'
-import { pipeline } from 'node:stream/promises'
 import { z } from 'zod'
 import { epochMsToDateTime64Param } from '@aims-monitor/metrics'
 import { attributeColumnName, featureColumnName, quoteIdentifier, tableEngine, type FeatureKind, type Store } from '@aims-monitor/store'
 import { planColumns, readModelColumns, type FileColumn, type PlannedColumn } from './reference-columns.js'
-import { findCsvLines, readCsvHead, refuseOpenQuote } from './reference-csv.js'
+import { countQuotes, findCsvLines, readCsvHead, refuseOpenQuote } from './reference-csv.js'
 import type { ReferenceDataset } from './reference-dataset.js'
 import { ReferenceImportError } from './reference-errors.js'
 import { profileReferenceTable, type ProfiledColumn } from './reference-profile.js'
@@ -99,7 +98,9 @@ export async function importReferenceDataset(store: Store, options: ImportRefere
       `Parquet reference files are only imported into the embedded store; with a ClickHouse server (AIMS_CLICKHOUSE_URL) import the data as CSV`,
     )
   }
-  const sha256 = await sha256OfFile(file)
+  // A CSV file's quote characters are counted in the same pass (refuseOpenQuote reads them).
+  let quotes = 0
+  const sha256 = await sha256OfFile(file, format === 'csv' ? (chunk) => (quotes += countQuotes(chunk)) : undefined)
   const id = o.id ?? defaultReferenceId(sourceName, sha256)
   const [existing] = await readReferenceDatasets(store, { project: o.project, modelId: o.modelId, id })
   if (existing) {
@@ -110,7 +111,7 @@ export async function importReferenceDataset(store: Store, options: ImportRefere
     )
   }
 
-  const fileColumns = format === 'csv' ? await csvColumns(file, sourceName) : await describeParquet(store, file, sourceName)
+  const fileColumns = format === 'csv' ? await csvColumns(file, quotes, sourceName) : await describeParquet(store, file, sourceName)
   const model = await readModelColumns(store, o.project, o.modelId)
   const plan = planColumns(fileColumns, model, { features: o.features, attributes: o.attributes }, sourceName)
   const rowsTable = referenceRowsTableName(o.project, o.modelId, id)
@@ -193,11 +194,14 @@ export function defaultReferenceId(sourceName: string, sha256: string): string {
   return `${slug || 'reference'}-${sha256.slice(0, 12)}`
 }
 
-/** SHA-256 of the file's bytes, streamed. */
-export async function sha256OfFile(file: string): Promise<string> {
+/** SHA-256 of the file's bytes, streamed; `onChunk` sees each chunk on the way (one read of the file for both). */
+export async function sha256OfFile(file: string, onChunk?: (chunk: Buffer) => void): Promise<string> {
   const hash = createHash('sha256')
   try {
-    await pipeline(createReadStream(file), hash)
+    for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
+      hash.update(chunk)
+      onChunk?.(chunk)
+    }
   } catch (error) {
     throw new ReferenceImportError('unreadable_file', `cannot read ${file}: ${(error as Error).message}`, { cause: error })
   }
@@ -211,9 +215,9 @@ function formatOfName(file: string): ReferenceFormat {
   throw new ReferenceImportError('unreadable_file', `cannot tell the format of ${path.basename(file)} from its extension: pass the format (csv or parquet)`)
 }
 
-async function csvColumns(file: string, sourceName: string): Promise<FileColumn[]> {
+async function csvColumns(file: string, quotes: number, sourceName: string): Promise<FileColumn[]> {
   const head = await readCsvHead(file, sourceName)
-  await refuseOpenQuote(file, sourceName)
+  await refuseOpenQuote(file, quotes, sourceName)
   if (head.columns.length === 0) throw new ReferenceImportError('empty_file', `${sourceName} is empty`)
   if (!head.hasRows) throw new ReferenceImportError('empty_file', `${sourceName} has a header but no rows`)
   return head.columns.map((name, index) => ({ name, index }))
