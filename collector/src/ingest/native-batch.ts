@@ -2,6 +2,7 @@ import { eventBatchEnvelopeSchema, validateEventBatch, type RejectedEvent } from
 import { HttpError } from '../http/http-error.js'
 import type { BatchEncoder, EncodedChunk } from './batch-encoder.js'
 import { toRecords } from './to-records.js'
+import { NOT_UTF8_MESSAGE, utf8Text } from './utf8-text.js'
 
 /**
  * Everything `POST /v1/events` does to a body before the spool: parse, check the envelope,
@@ -33,17 +34,10 @@ export function processNativeBatch(body: Uint8Array, project: string, encoder: B
   }
 }
 
-// Fatal: a byte that is not UTF-8 refuses the body, where Buffer#toString would store U+FFFD in its place.
-const utf8 = new TextDecoder('utf-8', { fatal: true })
-
 function parseJson(body: Uint8Array): unknown {
   if (body.length === 0) throw new HttpError(400, 'empty_body', 'the body is empty; send { "events": [ … ] }')
-  let text: string
-  try {
-    text = utf8.decode(body)
-  } catch (error) {
-    throw new HttpError(400, 'malformed_json', 'the body is not valid UTF-8 text (JSON must be UTF-8)', { cause: error })
-  }
+  const text = utf8Text(body)
+  if (text === null) throw new HttpError(400, 'malformed_json', NOT_UTF8_MESSAGE)
   let parsed: unknown
   try {
     parsed = JSON.parse(text)

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { formatIssuePath } from '@aims-monitor/schema'
 import { checkAnyValueDepth, MAX_ANY_VALUE_DEPTH } from './any-value-depth.js'
 import { OtlpDecodeError } from './otlp-decode-error.js'
+import { NOT_UTF8_MESSAGE, utf8Text } from '../utf8-text.js'
 import type { OtlpAnyValue, OtlpKeyValue, OtlpLogRecord, OtlpLogsRequest } from './otlp-model.js'
 
 /*
@@ -113,17 +114,10 @@ const request = z
     }),
   )
 
-// Fatal: a byte that is not UTF-8 refuses the body, where Buffer#toString would store U+FFFD in its place.
-const utf8 = new TextDecoder('utf-8', { fatal: true })
-
 /** Decodes an `application/json` ExportLogsServiceRequest. Throws OtlpDecodeError when it is not one. */
 export function decodeJsonLogsRequest(body: Buffer): OtlpLogsRequest {
-  let text: string
-  try {
-    text = utf8.decode(body)
-  } catch (error) {
-    throw new OtlpDecodeError('the body is not valid UTF-8 text (JSON must be UTF-8)', { cause: error })
-  }
+  const text = utf8Text(body)
+  if (text === null) throw new OtlpDecodeError(NOT_UTF8_MESSAGE)
   let json: unknown
   try {
     json = JSON.parse(text)
