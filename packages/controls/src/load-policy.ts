@@ -54,7 +54,9 @@ export function loadPolicy(text: string, source = '<policy>'): PolicyLoadResult 
     return { ok: false, source, problems: [{ path: '', line: 1, column: 1, message: `empty policy: expected a mapping with apiVersion, kind, metadata, notifiers and controls` }] }
   }
   const parsed = policySchema.safeParse(yaml.data, { error: policyErrorMap })
-  const problems = [...yaml.problems, ...(parsed.success ? [] : issuesToProblems(parsed.error.issues, yaml, policySchema))]
+  // A "__proto__" key is already refused by readYaml; the schema's "unknown key" for it would say it twice.
+  const schemaProblems = parsed.success ? [] : issuesToProblems(parsed.error.issues, yaml, policySchema).filter((p) => !p.path.endsWith('.__proto__'))
+  const problems = [...yaml.problems, ...schemaProblems]
   if (!parsed.success || problems.length > 0) return { ok: false, source, problems: sortProblems(problems) }
   const controlHashes = Object.fromEntries(parsed.data.controls.map((control) => [control.id, controlHash(control)]))
   return { ok: true, source, policy: parsed.data, sha256: sha256Hex(text), controlHashes, text }

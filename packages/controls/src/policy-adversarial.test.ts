@@ -116,6 +116,18 @@ describe('policy resource attacks', () => {
   }, 30_000) // The "did you mean" analysis of such a reference took time quadratic in its length (minutes).
 })
 
+describe('keys that plain data cannot hold', () => {
+  it('refuses a notifier named __proto__ at its key, instead of dropping it', () => {
+    const problems = refused(swap(VALID, '  hook: {', '  __proto__: {').replace('breach: [hook]', 'breach: [__proto__]'))
+    expect(problems).toContainEqual({ path: 'notifiers.__proto__', line: 7, column: 3, message: 'the key "__proto__" is not allowed: choose another name' })
+  })
+
+  it('refuses __proto__ anywhere in a control', () => {
+    const problems = refused(swap(VALID, '      warn: 0.1\n', '      warn: 0.1\n      __proto__: { breach: 9 }\n'))
+    expect(problems).toEqual([{ path: 'controls[0].thresholds.__proto__', line: 25, column: 7, message: 'the key "__proto__" is not allowed: choose another name' }])
+  })
+})
+
 describe('policy encodings and layout', () => {
   it('reads a UTF-8 byte-order mark and CRLF line endings as the same policy', () => {
     const plain = accepted(VALID)

@@ -94,6 +94,12 @@ export function readYaml(text: string, options: ReadYamlOptions = {}): YamlSourc
           continue
         }
         const name = String(key.value)
+        if (name === '__proto__') {
+          // As plain data this key sets the object's prototype instead of adding an entry, so a
+          // notifier (or any mapping entry) of that name would vanish without a word.
+          problems.push({ path: describePath([...ancestors, map, pair]), ...position(key.range?.[0]), message: 'the key "__proto__" is not allowed: choose another name' })
+          continue
+        }
         const first = seen.get(name)
         if (first !== undefined) {
           const here = position(key.range?.[0])
