@@ -100,6 +100,12 @@ describe('CSV that must be refused, naming the place, leaving nothing behind', (
     expect(await refused('x,g,x\n1,a,2\n')).toMatchObject({ code: 'bad_file', message: expect.stringMatching(/column "x" appears 2 times in the header/) })
   })
 
+  it('refuses a declared column whose header has spaces around its name, instead of leaving it out', async () => {
+    // "x, g" names " g": the attribute g would have been imported as nothing (its column only "ignored").
+    expect(await refused('x, g\n1,a\n')).toMatchObject({ code: 'missing_column', message: `column 2 of case-${serial}.csv is named " g", with spaces around the attribute "g": remove them from the header` })
+    expect(await refused('x\t,g\n1,a\n')).toMatchObject({ code: 'missing_column', message: expect.stringMatching(/is named "x\\t", with spaces around the feature "x"/) })
+  })
+
   it('refuses a row with too many or too few fields on its line', async () => {
     expect(await refused('x,g\n1,a\n2,b,extra\n3,c\n')).toMatchObject({ code: 'bad_file', message: expect.stringMatching(/cannot be read as CSV at line 3 \(data row 2\)/) })
     expect(await refused('x,g\n1,a\n2\n3,c\n')).toMatchObject({ code: 'bad_file', message: expect.stringMatching(/at line 3 \(data row 2\)/) })

@@ -84,6 +84,8 @@ export function planColumns(
   const source = (name: string, what: string): FileColumn => {
     const found = byName.get(name)
     if (!found) {
+      const padded = paddedColumn(fileColumns, name)
+      if (padded !== undefined) throw paddedColumnError(padded, what, name, sourceName)
       const names = fileColumns.map((c) => c.name).filter((n) => n !== '')
       const shown = names.slice(0, 30).map((n) => JSON.stringify(n)).join(', ') + (names.length > 30 ? ', …' : '')
       throw new ReferenceImportError('missing_column', `${what} ${JSON.stringify(name)} is not a column of ${sourceName} (its columns: ${shown})`)
@@ -96,6 +98,15 @@ export function planColumns(
       'no_columns',
       'the model has no predictions yet, so its features and attributes are unknown: pass the features and attributes to import',
     )
+  }
+  // A header written "age, sex" names " sex": without this check, a declared attribute would be
+  // left out of the reference without a word (the file's column only listed as ignored).
+  for (const [what, declared, given] of [['feature', [...model.features.keys()], explicit.features], ['attribute', [...model.attributes], explicit.attributes]] as const) {
+    if (given !== undefined) continue
+    for (const name of declared) {
+      const padded = byName.has(name) ? undefined : paddedColumn(fileColumns, name)
+      if (padded !== undefined) throw paddedColumnError(padded, what, name, sourceName)
+    }
   }
   const columns: PlannedColumn[] = []
   const featureNames = explicit.features ? unique(explicit.features) : [...model.features.keys()].filter((f) => byName.has(f))
@@ -114,6 +125,18 @@ export function planColumns(
   const used = new Set(columns.map((c) => c.source.index))
   const ignored = fileColumns.filter((c) => !used.has(c.index)).map((c) => (c.name === '' ? `(column ${c.index + 1})` : c.name))
   return { columns, ignored }
+}
+
+/** A column whose name is `name` with spaces or tabs around it. */
+function paddedColumn(fileColumns: readonly FileColumn[], name: string): FileColumn | undefined {
+  return fileColumns.find((c) => c.name !== name && c.name.trim() === name)
+}
+
+function paddedColumnError(column: FileColumn, what: string, name: string, sourceName: string): ReferenceImportError {
+  return new ReferenceImportError(
+    'missing_column',
+    `column ${column.index + 1} of ${sourceName} is named ${JSON.stringify(column.name)}, with spaces around the ${what} ${JSON.stringify(name)}: remove them from the header`,
+  )
 }
 
 function unique(names: readonly string[]): string[] {
