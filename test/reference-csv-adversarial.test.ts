@@ -84,6 +84,10 @@ describe('CSV that must import exactly', () => {
     expect(dataset.profile.ignoredColumns).toEqual(['(column 2)', 'h', 'h'])
   })
 
+  it('reads a quote inside an unquoted field as text in the first row as in any other', async () => {
+    expect((await imported('x,g\n1,a"b\n2,c"d\n')).rows).toEqual([[1, 'a"b'], [2, 'c"d']])
+  })
+
   it('reads a last row without a line end and skips blank lines at the end', async () => {
     expect((await imported('x,g\n1,a\n2,b')).rows).toEqual([[1, 'a'], [2, 'b']])
     expect((await imported('x,g\n1,a\n\n\n')).rows).toEqual([[1, 'a']])
@@ -139,8 +143,9 @@ describe('CSV that must be refused, naming the place, leaving nothing behind', (
 
   it('refuses broken quoting in the first rows as bad_file with its line, not a raw parser error', async () => {
     expect(await refused('x,g\n1,"abc\n2,b\n')).toMatchObject({ code: 'bad_file', message: expect.stringMatching(/cannot be read as CSV at line 3: Quote Not Closed/) })
-    expect(await refused('x,g\n1,a"b\n')).toMatchObject({ code: 'bad_file', message: expect.stringMatching(/cannot be read as CSV at line 2: Invalid Opening Quote/) })
     expect(await refused('x,"g"h\n1,a\n')).toMatchObject({ code: 'bad_file', message: expect.stringMatching(/at line 1: Invalid Closing Quote/) })
+    expect(await refused('x,g"h\n1,a\n')).toMatchObject({ code: 'bad_file', message: expect.stringMatching(/at line 1: Invalid Opening Quote/) })
+    expect(await refused('x,g\n1,"a"b\n')).toMatchObject({ code: 'bad_file', message: expect.stringMatching(/at line 2: Invalid Closing Quote/) })
   })
 
   it('refuses a quote left open at the end of the file, which the engine would read to the end', async () => {

@@ -24,16 +24,39 @@ export interface CsvHead {
  *   left open runs to the end of the file).
  */
 export async function readCsvHead(file: string, sourceName = path.basename(file)): Promise<CsvHead> {
-  const records: string[][] = []
+  let records: string[][]
   try {
-    for await (const record of csvRecords<string[]>(file, { bom: true, relax_column_count: true, skip_empty_lines: true, to: 2 })) {
-      records.push(record)
-      if (records.length === 2) break
-    }
+    records = await firstRecords(file, false)
   } catch (error) {
     if (!(error instanceof CsvError)) throw error
-    throw new ReferenceImportError('bad_file', `${sourceName} cannot be read as CSV at line ${(error as CsvError & { lines: number }).lines}: ${error.message}`, { cause: error })
+    let cause: CsvError = error
+    // A quote inside an unquoted field (a"b) is text to the engine (and to pandas) in every row
+    // after the header, so it is here too. Only that: a quoted field with text after its closing
+    // quote ("g"h) stays refused here, with its line, as the engine refuses it without one.
+    if (error.code === 'INVALID_OPENING_QUOTE' && (error as CsvError & { lines: number }).lines > 1) {
+      try {
+        return headOf(await firstRecords(file, true))
+      } catch (relaxed) {
+        if (!(relaxed instanceof CsvError)) throw relaxed
+        cause = relaxed
+      }
+    }
+    throw new ReferenceImportError('bad_file', `${sourceName} cannot be read as CSV at line ${(cause as CsvError & { lines: number }).lines}: ${cause.message}`, { cause })
   }
+  return headOf(records)
+}
+
+/** The header and, when there is one, the first record. */
+async function firstRecords(file: string, relaxQuotes: boolean): Promise<string[][]> {
+  const records: string[][] = []
+  for await (const record of csvRecords<string[]>(file, { bom: true, relax_column_count: true, relax_quotes: relaxQuotes, skip_empty_lines: true, to: 2 })) {
+    records.push(record)
+    if (records.length === 2) break
+  }
+  return records
+}
+
+function headOf(records: readonly string[][]): CsvHead {
   return { columns: records[0] ?? [], hasRows: records.length > 1 }
 }
 
