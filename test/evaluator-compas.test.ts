@@ -168,7 +168,7 @@ beforeAll(async () => {
   const dir = await mkdtemp(path.join(tmpdir(), 'aims-compas-policy-'))
   const policyFile = path.join(dir, 'policy.yaml')
   await writeFile(policyFile, policy(`http://127.0.0.1:${port}/hook`))
-  c = await startCollectorFixture({ policyFile })
+  c = await startCollectorFixture({ policyFile, publicUrl: 'https://aims.example.org/monitor' })
 
   // decile_score appears twice in the file (the second is the violence score's copy): keep the first.
   const rows = parse(readFileSync(CSV), { columns: (header: string[]) => header.map((h, i) => (header.indexOf(h) === i ? h : `${h}_${i}`)), skip_empty_lines: true }) as Record<string, string>[]
@@ -244,6 +244,8 @@ describe('a false positive rate parity control on COMPAS', () => {
     expect(verifyWebhookSignature(message.body, message.headers, 'another secret')).toBe(false)
     const body = JSON.parse(message.body)
     expect(body).toMatchObject({ event: 'opened', outcome: 'breach', alertId, control: { id: 'FAIR-FPR-RACE', references: { iso42001: ['9.1', 'A.5.4', 'A.6.2.6'] } } })
+    // Absolute links under the collector's public address (AIMS_PUBLIC_URL), path prefix kept.
+    expect(body.links).toEqual({ alert: `https://aims.example.org/monitor/v1/alerts/${alertId}`, evaluation: `https://aims.example.org/monitor/v1/evaluations/${body.evaluationId}` })
     const detail = await c.get(`/v1/alerts/${alertId}`)
     expect(detail.json.deliveries).toEqual([expect.objectContaining({ notifier: 'governance', ok: true, status: 200, attempt: 1 })])
   })

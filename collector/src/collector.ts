@@ -63,6 +63,7 @@ export async function startCollector(config: CollectorConfig, options: { logger?
       evaluator = new Evaluator({
         store,
         policy: loaded,
+        publicUrl: config.publicUrl,
         logger: logger.child({ component: 'evaluator' }),
         observer: {
           evaluated: (record) => {

@@ -46,6 +46,12 @@ export const collectorSettingsSchema = z.object({
    * so the dashboard's session cookie gets `Secure`. Off by default: without such a proxy any client
    * could send the header, so it is only trusted when the operator says one is there.
    */
+  /**
+   * The collector's address as governance reaches it (`https://aims.example.org`): alerts link to
+   * `<publicUrl>/v1/alerts/<id>` and the evaluation record. Unset, alerts carry no links, since
+   * the address the collector listens on is rarely the one a Slack or PagerDuty user can open.
+   */
+  publicUrl: z.url({ protocol: /^https?$/, error: 'AIMS_PUBLIC_URL must be an absolute http(s) URL, such as https://aims.example.org' }).optional(),
   trustProxy: z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'on', 'off']).transform((v) => v === 'true' || v === '1' || v === 'on')]).default(false),
 })
 
@@ -57,7 +63,7 @@ export interface CollectorConfig extends CollectorSettings {
 
 /**
  * Settings from the environment (`AIMS_PORT`, `AIMS_HOST`, `AIMS_MAX_BODY_BYTES`, `AIMS_MAX_SPOOL_BYTES`,
- * `AIMS_SEAL_AFTER_MS`, `AIMS_INIT_API_KEY`, `AIMS_TRUST_PROXY`, `AIMS_CLICKHOUSE_*`), overridden by explicit options (CLI flags).
+ * `AIMS_SEAL_AFTER_MS`, `AIMS_INIT_API_KEY`, `AIMS_TRUST_PROXY`, `AIMS_PUBLIC_URL`, `AIMS_CLICKHOUSE_*`), overridden by explicit options (CLI flags).
  */
 export function collectorConfigFromEnv(
   env: NodeJS.ProcessEnv,
@@ -75,6 +81,7 @@ export function collectorConfigFromEnv(
     policyFile: env.AIMS_POLICY_FILE || undefined,
     evaluatorSchedule: env.AIMS_EVALUATOR_SCHEDULE,
     trustProxy: env.AIMS_TRUST_PROXY,
+    publicUrl: env.AIMS_PUBLIC_URL || undefined,
   }
   const { store: storeOverrides, ...rest } = overrides
   const merged = Object.fromEntries(

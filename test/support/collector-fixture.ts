@@ -71,6 +71,8 @@ export interface FixtureOptions {
   initKey?: string
   /** A control policy to load; its controls are evaluated on demand only (no schedule) in tests. */
   policyFile?: string
+  /** AIMS_PUBLIC_URL: the address alerts link under. */
+  publicUrl?: string
 }
 
 export async function startCollectorFixture(options: FixtureOptions = {}): Promise<CollectorFixture> {
@@ -79,7 +81,7 @@ export async function startCollectorFixture(options: FixtureOptions = {}): Promi
   // An empty environment: the fixture is always embedded, whatever AIMS_* the shell has.
   const config = collectorConfigFromEnv(
     {},
-    { port: 0, host: '127.0.0.1', sealAfterMs: 50, initApiKey: initKey, maxBodyBytes: options.maxBodyBytes, shutdownDrainMs: 5000, store: { dataDir }, policyFile: options.policyFile, evaluatorSchedule: false },
+    { port: 0, host: '127.0.0.1', sealAfterMs: 50, initApiKey: initKey, maxBodyBytes: options.maxBodyBytes, shutdownDrainMs: 5000, store: { dataDir }, policyFile: options.policyFile, evaluatorSchedule: false, publicUrl: options.publicUrl },
   )
   // Quiet unless asked: the collector logs every 5xx at error level, which a test may provoke.
   const collector = await startCollector(config, { logger: createLogger(process.env.AIMS_LOG_LEVEL ?? 'silent') })

@@ -33,12 +33,22 @@ const isoDate = z.string().refine((s) => /^\d{4}-\d{2}-\d{2}/.test(s) && !Number
 
 // ── Notifiers ────────────────────────────────────────────────────────────────────────────────────
 
+/**
+ * Headers the HTTP client sets from the request itself; given by hand they break its framing (every
+ * attempt would hang or fail, and be retried as if the receiver were down).
+ */
+const FRAMING_HEADERS = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'expect', 'te', 'trailer', 'upgrade', 'keep-alive', 'proxy-connection'])
+
 const webhookNotifier = z.strictObject({
   type: z.literal('webhook'),
   url: httpUrl,
   /** Environment variable holding the HMAC-SHA256 key that signs each message (X-AIMS-Signature). */
   secretEnv: envName,
-  headers: z.record(z.string(), z.string()).optional(),
+  headers: z.record(
+    z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'expected a header name (letters, digits and !#$%&\'*+.^_`|~-, no spaces)')
+      .refine((name) => !FRAMING_HEADERS.has(name.toLowerCase()), { error: (issue) => `the header ${String(issue.input)} is set by the HTTP client (it frames the request): remove it` }),
+    z.string().regex(/^[^\r\n\0]*$/, 'expected a header value on one line (no CR, LF or NUL)'),
+  ).optional(),
 })
 const slackNotifier = z.strictObject({
   type: z.literal('slack'),

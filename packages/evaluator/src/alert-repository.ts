@@ -49,7 +49,8 @@ export interface AlertFilter {
   readonly limit?: number | undefined
 }
 
-export interface StoredDelivery extends DeliveryAttempt {
+/** A delivery attempt as stored: its event is whatever the row holds (older rows: 'unknown'). */
+export interface StoredDelivery extends Omit<DeliveryAttempt, 'event'> {
   readonly event: string
 }
 

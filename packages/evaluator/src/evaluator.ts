@@ -42,6 +42,12 @@ export interface EvaluatorOptions {
    * cores than a statement uses may gain from more.
    */
   readonly concurrency?: number | undefined
+  /**
+   * The collector's address as governance reaches it: notifications link to the alert and the
+   * evaluation record under it. Without it they carry no links (a relative path is no link in Slack,
+   * PagerDuty or an email).
+   */
+  readonly publicUrl?: string | undefined
 }
 
 export interface EvaluatorObserver {
@@ -77,11 +83,12 @@ export class Evaluator {
   private readonly deps: EvaluationDependencies
   private readonly scheduler: ControlScheduler
   private readonly logger: EvaluatorLogger
-  private readonly deliveryEvents = new Map<string, string>()
   private readonly pendingWrites = new Set<Promise<void>>()
   private policyState: LoadedPolicy
   private readonly observer: EvaluatorObserver | undefined
   private readonly escalationCheckMs: number
+  /** `options.publicUrl` ending in "/", so that links resolve under a path prefix (a reverse proxy's). */
+  private readonly publicUrl: string | undefined
   private escalationTimer: NodeJS.Timeout | undefined
   private scheduledTail: Promise<void> = Promise.resolve()
   /** Scheduled batches not started yet, by the instant their controls fired for. */
@@ -94,6 +101,7 @@ export class Evaluator {
     this.policyState = options.policy
     this.observer = options.observer
     this.escalationCheckMs = options.escalationCheckMs ?? 60_000
+    this.publicUrl = options.publicUrl === undefined || options.publicUrl.endsWith('/') ? options.publicUrl : `${options.publicUrl}/`
     this.concurrency = Math.max(1, Math.floor(options.concurrency ?? 1))
     this.evaluations = new EvaluationRepository(store)
     this.alerts = new AlertRepository(store)
@@ -327,16 +335,19 @@ export class Evaluator {
     return batch.run
   }
 
+  /** Hands a notification to the dispatcher, with absolute links when the collector's public address is known. */
   private enqueue(notification: AlertNotification, routes: readonly string[]): void {
-    this.deliveryEvents.set(notification.deliveryId, notification.event)
-    this.dispatcher.enqueue(notification, [...routes])
+    const base = this.publicUrl
+    const linked: AlertNotification = base === undefined ? notification : {
+      ...notification,
+      links: { alert: new URL(`v1/alerts/${encodeURIComponent(notification.alertId)}`, base).href, evaluation: new URL(`v1/evaluations/${encodeURIComponent(notification.evaluationId)}`, base).href },
+    }
+    this.dispatcher.enqueue(linked, [...routes])
   }
 
   private recordAttempt(attempt: DeliveryAttempt): void {
     this.observer?.deliveryAttempt(attempt)
-    const event = this.deliveryEvents.get(attempt.deliveryId) ?? 'unknown'
-    if (!attempt.willRetry) this.deliveryEvents.delete(attempt.deliveryId)
-    const write = this.alerts.recordDelivery(attempt, event).catch((error: unknown) => this.logger.error({ err: error }, 'could not record a delivery attempt'))
+    const write = this.alerts.recordDelivery(attempt, attempt.event).catch((error: unknown) => this.logger.error({ err: error }, 'could not record a delivery attempt'))
     this.pendingWrites.add(write)
     void write.finally(() => this.pendingWrites.delete(write))
   }

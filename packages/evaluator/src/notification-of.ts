@@ -1,5 +1,5 @@
 import type { Control } from '@aims-monitor/controls'
-import type { AlertNotification } from '@aims-monitor/notify'
+import { truncate, type AlertNotification } from '@aims-monitor/notify'
 import type { Alert } from './alert-repository.js'
 import type { EvaluationRecord } from './evaluation-record.js'
 
@@ -34,9 +34,9 @@ export function buildNotification(control: Control, alert: Alert, record: Evalua
     },
     window: { from: record.window.from, to: record.window.to },
     evaluationId: record.id,
-    summary: summary.slice(0, 1000),
+    summary: truncate(summary, 1000),
     occurredAt: alert.updatedAt,
-    links: { alert: `/v1/alerts/${alert.id}`, evaluation: `/v1/evaluations/${record.id}` },
+    // No links here: they are absolute URLs under the collector's public address, which the Evaluator adds when it has one.
   }
 }
 

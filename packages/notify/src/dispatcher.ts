@@ -8,6 +8,9 @@ import { stderrLogger, type NotifyLogger } from './logger.js'
 import type { AlertNotification, DeliveryAttempt } from './notification.js'
 import type { NotifierInstance } from './notifier.js'
 
+/** The longest delay a Node timer holds (2^31 − 1 ms, ~24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1
+
 export interface DroppedDelivery {
   notification: AlertNotification
   notifier: string
@@ -238,7 +241,9 @@ export class NotificationDispatcher {
   async #wait(ms: number): Promise<boolean> {
     if (this.#closing.signal.aborted) return false
     try {
-      await sleep(ms, undefined, { signal: this.#closing.signal, ref: false })
+      // In steps a timer can hold: Node fires a longer one after 1 ms (a Retry-After of 30 days
+      // would become an immediate retry).
+      for (let left = ms; left > 0; left -= MAX_TIMER_MS) await sleep(Math.min(left, MAX_TIMER_MS), undefined, { signal: this.#closing.signal, ref: false })
       return true
     } catch (error) {
       if (this.#closing.signal.aborted) return false
@@ -252,6 +257,7 @@ export class NotificationDispatcher {
       type: d.notifier?.type ?? 'unknown',
       alertId: d.notification.alertId,
       deliveryId: d.notification.deliveryId,
+      event: d.notification.event,
       attempt: d.attempt,
       startedAt: new Date(startedAt).toISOString(),
       durationMs,

@@ -60,9 +60,17 @@ export function eventLabel(notification: AlertNotification): string {
   return notification.event === 'escalated' ? `escalated ${outcome}` : outcome
 }
 
-/** Cuts to `max` characters with an ellipsis (Slack's 150-character header, PagerDuty's 1024-character summary). */
+/**
+ * Cuts to `max` UTF-16 units with an ellipsis (Slack's 150-character header, PagerDuty's
+ * 1024-character summary), never between the two halves of a surrogate pair: Slack, PagerDuty and
+ * strict JSON decoders refuse half an emoji.
+ */
 export function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`
+  if (text.length <= max) return text
+  let end = max - 1
+  const last = text.charCodeAt(end - 1)
+  if (last >= 0xd800 && last <= 0xdbff) end-- // a high surrogate whose low half would be cut off
+  return `${text.slice(0, end)}…`
 }
 
 /** Plain-text lines describing the alert, for email bodies and Alertmanager descriptions. */

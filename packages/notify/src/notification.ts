@@ -52,6 +52,8 @@ export interface DeliveryAttempt {
   type: DeliveryNotifierType
   alertId: string
   deliveryId: string
+  /** The notification's event (each attempt carries it, so a record of it never has to look it up). */
+  event: AlertNotification['event']
   /** 1-based. */
   attempt: number
   /** ISO 8601. */

@@ -97,8 +97,15 @@ export function createEmailNotifier(name: string, config: EmailConfig, env: Node
           signal,
         })
         const code = /^(\d{3})\b/.exec(info.response)?.[1]
+        const refused = refusedRecipients(info)
+        if (refused !== undefined) {
+          // nodemailer sends when any recipient is accepted. A refused one (the governance mailbox, say)
+          // must not hide behind "delivered"; not retried, as the accepted ones already have the message.
+          throw new DeliveryError(`SMTP ${config.smtp.host}: sent to ${info.accepted.map(String).join(', ')}, refused for ${refused}`, { retryable: false, ...(code === undefined ? {} : { status: Number(code) }) })
+        }
         return code === undefined ? {} : { status: Number(code) }
       } catch (error) {
+        if (error instanceof DeliveryError) throw error
         throw smtpDeliveryError(error, config.smtp.host, signal)
       }
     },
@@ -109,6 +116,16 @@ export function createEmailNotifier(name: string, config: EmailConfig, env: Node
 }
 
 /** Permanent SMTP replies (5xx but 503) and configuration failures are not retried; connection trouble and 4xx are. */
+/** "x@example.org (550 5.1.1 …)" for each recipient the server refused, or undefined when none was. */
+function refusedRecipients(info: { rejected: Array<string | { address: string }>; rejectedErrors?: Array<{ recipient?: string; response?: string }> }): string | undefined {
+  if (info.rejected.length === 0) return undefined
+  return info.rejected.map((r) => {
+    const address = typeof r === 'string' ? r : r.address
+    const why = info.rejectedErrors?.find((e) => e.recipient === address)?.response
+    return why ? `${address} (${why})` : address
+  }).join(', ')
+}
+
 function smtpDeliveryError(error: unknown, host: string, signal: AbortSignal): DeliveryError {
   const e = (error ?? {}) as NodemailerError
   const status = e.responseCode

@@ -15,6 +15,9 @@ function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
 }
 
+/** Slack refuses a button whose url is longer (Block Kit, button element): the whole message would be lost. */
+const BUTTON_URL_MAX = 3000
+
 const field = (label: string, value: string) => ({ type: 'mrkdwn', text: truncate(`*${label}*\n${escapeMrkdwn(value)}`, 2000) })
 
 /**
@@ -42,11 +45,16 @@ export function slackPayload(n: AlertNotification): { text: string; blocks: obje
     },
   ]
   const buttons: object[] = []
-  if (n.control.runbook) buttons.push({ type: 'button', text: { type: 'plain_text', text: 'Runbook' }, url: n.control.runbook, action_id: 'aims_runbook' })
-  if (n.links?.alert) buttons.push({ type: 'button', text: { type: 'plain_text', text: 'Alert' }, url: n.links.alert, action_id: 'aims_alert' })
+  const runbook = n.control.runbook
+  if (runbook && runbook.length <= BUTTON_URL_MAX) buttons.push({ type: 'button', text: { type: 'plain_text', text: 'Runbook' }, url: runbook, action_id: 'aims_runbook' })
+  if (n.links?.alert && n.links.alert.length <= BUTTON_URL_MAX) buttons.push({ type: 'button', text: { type: 'plain_text', text: 'Alert' }, url: n.links.alert, action_id: 'aims_alert' })
   if (buttons.length) blocks.push({ type: 'actions', elements: buttons })
+  // A runbook link too long for a button is still the runbook: given as text, cut to a section's limit.
+  if (runbook && runbook.length > BUTTON_URL_MAX) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(`*Runbook*\n${escapeMrkdwn(runbook)}`, 3000) } })
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `alert ${n.alertId} · evaluation ${n.evaluationId}` }] })
-  return { text: truncate(`${emoji} ${n.summary}`, 3000), blocks }
+  // Escaped like the blocks: the summary carries the segment, which comes from ingested data, and an
+  // unescaped "<!channel>" or "<https://…|text>" in it would ping the channel or show a forged link.
+  return { text: truncate(`${emoji} ${escapeMrkdwn(n.summary)}`, 3000), blocks }
 }
 
 /** Slack incoming webhook; its URL is a secret, so it comes from `urlEnv` unless given directly. */
