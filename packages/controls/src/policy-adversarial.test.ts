@@ -122,6 +122,12 @@ describe('keys that plain data cannot hold', () => {
     expect(problems).toContainEqual({ path: 'notifiers.__proto__', line: 7, column: 3, message: 'the key "__proto__" is not allowed: choose another name' })
   })
 
+  it('refuses half a surrogate pair written as an escape, at its value (no record citing it could be hashed)', () => {
+    const problems = refused(swap(VALID, 'title: Drift of age', 'title: "Drift \\ud800 of age"'))
+    expect(problems).toEqual([expect.objectContaining({ path: 'controls[0].title', line: 11, column: 12, message: expect.stringMatching(/half of a UTF-16 surrogate pair/) })])
+    expect(accepted(swap(VALID, 'title: Drift of age', 'title: "Drift \\ud83d\\ude80 of age"')).policy.controls[0]!.title).toBe('Drift 🚀 of age')
+  })
+
   it('refuses __proto__ anywhere in a control', () => {
     const problems = refused(swap(VALID, '      warn: 0.1\n', '      warn: 0.1\n      __proto__: { breach: 9 }\n'))
     expect(problems).toEqual([{ path: 'controls[0].thresholds.__proto__', line: 25, column: 7, message: 'the key "__proto__" is not allowed: choose another name' }])

@@ -116,20 +116,43 @@ export class EvaluationRepository {
   verifyChain(pageSize = 5000): Promise<ChainVerification> {
     return this.chain.verify({
       pageSize,
-      extraColumns: 'control_id, control_version, project, model_id, outcome, toUnixTimestamp64Milli(window_to) AS window_to_ms, evaluation_key',
+      // Every column a reader selects or orders by: findById reads id, and closing a nonconformity
+      // reads evaluated_at, so an edit of any of them alone must show here.
+      extraColumns: 'toString(id) AS id, control_id, control_version, project, model_id, outcome, toUnixTimestamp64Milli(window_from) AS window_from_ms, '
+        + 'toUnixTimestamp64Milli(window_to) AS window_to_ms, toUnixTimestamp64Milli(evaluated_at) AS evaluated_at_ms, evaluation_key',
       checkRow: (row, parsed) => {
         const record = parsed as Partial<EvaluationRecord>
         return [
+          ...columnMismatch('id', row.id, record.id),
           ...columnMismatch('outcome', row.outcome, record.outcome),
           ...columnMismatch('control_id', row.control_id, record.control?.id),
           ...columnMismatch('control_version', row.control_version, record.control?.version),
           ...columnMismatch('project', row.project, record.project),
           ...columnMismatch('model_id', row.model_id, record.model?.id),
           ...columnMismatch('evaluation_key', row.evaluation_key, record.key),
+          ...columnMismatch('window_from', row.window_from_ms, Date.parse(record.window?.from ?? '')),
           ...columnMismatch('window_to', row.window_to_ms, Date.parse(record.window?.to ?? '')),
+          ...columnMismatch('evaluated_at', row.evaluated_at_ms, Date.parse(record.evaluatedAt ?? '')),
         ]
       },
+      extraProblems: () => this.repeatedKeys(),
     })
+  }
+
+  /**
+   * One record per (control, version, window) is what the claim ledger guarantees; a second one (a
+   * "pass" appended with a valid link after a breach of the same window) is forged even where every
+   * link holds. Reported at the later record.
+   */
+  private async repeatedKeys(): Promise<{ seq: number; problem: string }[]> {
+    const rows = await queryRows<{ evaluation_key: string; seqs: string[] }>(this.store, {
+      query: `SELECT evaluation_key, arraySort(groupArray(seq)) AS seqs FROM ${this.store.table('evaluations')}
+              GROUP BY evaluation_key HAVING count() > 1 ORDER BY min(seq) LIMIT 1000`,
+    })
+    return rows.map((row) => ({
+      seq: Number(row.seqs[1]),
+      problem: `a second record for the evaluation key ${row.evaluation_key} (first at #${row.seqs[0]}): each window of a control is evaluated once`,
+    }))
   }
 
   private async select(where: string, params: Record<string, unknown>): Promise<StoredEvaluation[]> {

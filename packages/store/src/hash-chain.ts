@@ -37,8 +37,14 @@ export interface ChainVerification {
   readonly headSeq: number | null
   readonly headHash: string
   readonly firstBroken: number | null
+  /** The first MAX_PROBLEMS_LISTED problems, in the order found (a mass edit must not make verification itself fail). */
   readonly problems: readonly { readonly seq: number; readonly problem: string }[]
+  /** Every problem found, listed or not. */
+  readonly problemCount: number
 }
+
+/** Problems listed by a verification at most; the rest are counted. */
+export const MAX_PROBLEMS_LISTED = 1000
 
 const MAX_APPEND_ATTEMPTS = 50
 /** How long the link a writer appended is taken as the head without reading it (one evaluation batch). */
@@ -216,47 +222,64 @@ export class HashChain {
    * once and in order, every `prev_hash` equal to the previous `hash`, every `hash` recomputed from
    * the stored record, and `checkRow` (the table's filter columns against its record) clean.
    */
-  async verify(options: { extraColumns?: string; checkRow?: (row: Record<string, unknown>, record: unknown) => string[]; pageSize?: number } = {}): Promise<ChainVerification> {
+  async verify(options: { extraColumns?: string; checkRow?: (row: Record<string, unknown>, record: unknown) => string[]; pageSize?: number; extraProblems?: () => Promise<{ seq: number; problem: string }[]> } = {}): Promise<ChainVerification> {
     const pageSize = options.pageSize ?? 5000
     const problems: { seq: number; problem: string }[] = []
+    let problemCount = 0
+    let firstBroken: number | null = null
+    const report = (seq: number, problem: string) => {
+      problemCount++
+      if (firstBroken === null || seq < firstBroken) firstBroken = seq
+      if (problems.length < MAX_PROBLEMS_LISTED) problems.push({ seq, problem })
+    }
     let expectedSeq = 1
     let previousHash = GENESIS_HASH
     let checked = 0
+    // The first page reads from seq 0: a row below the genesis is read first by every reader that
+    // orders by seq, so it must not escape the check.
+    let from = 0
     for (;;) {
+      // WITH TIES: a page never ends between two rows of one seq, or the second would never be read.
       const rows = await queryRows<Record<string, unknown> & { seq: string; record: string; prev_hash: string; hash: string }>(this.store, {
         query: `SELECT seq, record, prev_hash, hash${options.extraColumns ? `, ${options.extraColumns}` : ''}
-                FROM ${this.store.table(this.table)} WHERE seq >= {from:UInt64} ORDER BY seq LIMIT {limit:UInt32}`,
-        params: { from: expectedSeq, limit: pageSize },
+                FROM ${this.store.table(this.table)} WHERE seq >= {from:UInt64} ORDER BY seq LIMIT {limit:UInt32} WITH TIES`,
+        params: { from, limit: pageSize },
       })
       if (rows.length === 0) break
       for (const row of rows) {
         const seq = Number(row.seq)
-        if (seq < expectedSeq) {
-          problems.push({ seq, problem: `seq ${seq} appears more than once` })
+        if (seq < 1) {
+          report(seq, `seq ${seq} is below the first record's (1): a record placed before the chain`)
           continue
         }
-        if (seq !== expectedSeq) problems.push({ seq, problem: `records ${expectedSeq}..${seq - 1} are missing` })
-        if (row.prev_hash !== previousHash) problems.push({ seq, problem: "prev_hash does not match the previous record's hash" })
-        if (chainHash(row.prev_hash, row.record) !== row.hash) problems.push({ seq, problem: 'hash does not match the stored record (the record was altered)' })
+        if (seq < expectedSeq) {
+          report(seq, `seq ${seq} appears more than once`)
+          continue
+        }
+        if (seq !== expectedSeq) report(seq, `records ${expectedSeq}..${seq - 1} are missing`)
+        if (row.prev_hash !== previousHash) report(seq, "prev_hash does not match the previous record's hash")
+        if (chainHash(row.prev_hash, row.record) !== row.hash) report(seq, 'hash does not match the stored record (the record was altered)')
         if (options.checkRow) {
           let record: unknown
           try {
             record = JSON.parse(row.record)
           } catch {
-            problems.push({ seq, problem: 'the stored record is not JSON' })
+            report(seq, 'the stored record is not JSON')
             record = undefined
           }
-          if (record !== undefined) for (const problem of options.checkRow(row, record)) problems.push({ seq, problem })
+          if (record !== undefined) for (const problem of options.checkRow(row, record)) report(seq, problem)
         }
         previousHash = row.hash
         expectedSeq = seq + 1
         checked++
       }
+      from = Number(rows[rows.length - 1]!.seq) + 1
       if (rows.length < pageSize) break
     }
+    for (const { seq, problem } of (await options.extraProblems?.()) ?? []) report(seq, problem)
     return {
-      table: this.table, ok: problems.length === 0, checked, headSeq: checked ? expectedSeq - 1 : null, headHash: previousHash,
-      firstBroken: problems.length ? Math.min(...problems.map((p) => p.seq)) : null, problems,
+      table: this.table, ok: problemCount === 0, checked, headSeq: checked ? expectedSeq - 1 : null, headHash: previousHash,
+      firstBroken, problems, problemCount,
     }
   }
 }

@@ -28,7 +28,7 @@ export function registerVerifyCommand(program: Command): void {
         for (const chain of chains) {
           if (chain.ok) process.stdout.write(`${chain.table}: ok, ${chain.checked} records, head #${chain.headSeq ?? 0} ${chain.headHash}\n`)
           else {
-            process.stdout.write(`${chain.table}: BROKEN at record #${chain.firstBroken} (${chain.problems.length} problem${chain.problems.length === 1 ? '' : 's'})\n`)
+            process.stdout.write(`${chain.table}: BROKEN at record #${chain.firstBroken} (${chain.problemCount} problem${chain.problemCount === 1 ? '' : 's'})\n`)
             for (const p of chain.problems.slice(0, 20)) process.stdout.write(`  #${p.seq}: ${p.problem}\n`)
           }
         }
