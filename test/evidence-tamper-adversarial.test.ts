@@ -206,8 +206,8 @@ describe('evaluation records: deletions, reordering, duplicates and forgeries', 
     const { s, repo } = await evaluationChain()
     await insertCopy(s, 'evaluations', 4, {})
     expect(await repo.list({ limit: 100 })).toHaveLength(9) // readers see the record twice
-    expect((await repo.verifyChain(3)).problems).toContainEqual({ seq: 4, problem: 'seq 4 appears more than once' }) // mid-page: found
-    const v = await repo.verifyChain(4)
+    expect((await repo.verifyChain({ pageSize: 3 })).problems).toContainEqual({ seq: 4, problem: 'seq 4 appears more than once' }) // mid-page: found
+    const v = await repo.verifyChain({ pageSize: 4 })
     expect(v.ok).toBe(false)
     expect(lines(v)).toContain('#4: seq 4 appears more than once')
   })
@@ -264,6 +264,9 @@ describe('what the chain cannot see by itself, and the anchor that closes the ga
     expect([after.headSeq, after.headHash]).not.toEqual([anchor.headSeq, anchor.headHash])
     // The auditor's anchored seq is gone from the store: that is the finding.
     expect(await repo.list({ beforeSeq: anchor.headSeq! + 1, limit: 1 })).toMatchObject([{ seq: 6 }])
+    // Verified against the anchor, the deletion is named.
+    const anchored = await repo.verifyChain({ anchors: [{ seq: anchor.headSeq!, hash: anchor.headHash }] })
+    expect(anchored).toMatchObject({ ok: false, firstBroken: 8, problems: [{ seq: 8, problem: 'the chain ends at #6, before the anchored record #8 (records were deleted)' }] })
   })
 
   it('a rewrite of every later link (recomputed hashes, filter columns kept consistent) verifies, and differs from the anchored hash', async () => {
@@ -281,6 +284,11 @@ describe('what the chain cannot see by itself, and the anchor that closes the ga
     // report and by `aims verify`) no longer matches the record at its seq.
     expect((await repo.list({ beforeSeq: 7, limit: 1 }))[0]!.hash).not.toBe(anchoredAt6.hash)
     expect((await repo.list({ beforeSeq: anchored.headSeq! + 1, limit: 1 }))[0]!.hash).not.toBe(anchored.headHash)
+    // Verified against the anchor, the rewrite is named at the anchored record.
+    const against = await repo.verifyChain({ anchors: [{ seq: anchored.headSeq!, hash: anchored.headHash.toUpperCase() }] })
+    expect(against).toMatchObject({ ok: false, firstBroken: anchored.headSeq, problemCount: 1 })
+    expect(against.problems[0]!.problem).toBe(`hash differs from the anchored ${anchored.headHash} (the chain was rewritten from here or before)`)
+    expect(await repo.verifyChain({ anchors: [{ seq: 9, hash: (await repo.verifyChain()).headHash }] })).toMatchObject({ ok: true })
     const doc = readFileSync(path.join(REPO_ROOT, 'docs/evidence.md'), 'utf8')
     expect(doc).toMatch(/does not stop someone with write access to the store from rewriting the\s+whole chain[^]*anchor `headSeq` and `headHash`\s+elsewhere/)
   })

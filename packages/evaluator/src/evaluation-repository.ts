@@ -1,4 +1,4 @@
-import { canonicalJson, columnMismatch, epochMsValue, HashChain, queryRows, type ChainVerification, type Store } from '@aims-monitor/store'
+import { canonicalJson, columnMismatch, epochMsValue, HashChain, queryRows, type ChainAnchor, type ChainVerification, type Store } from '@aims-monitor/store'
 import { epochMsToDateTime64Param } from '@aims-monitor/metrics'
 import type { EvaluationRecord } from './evaluation-record.js'
 
@@ -113,9 +113,10 @@ export class EvaluationRepository {
    * Recomputes the whole chain from the genesis (see HashChain.verify), also checking that the
    * filter columns equal the record's own fields (an edit of a column alone is tampering too).
    */
-  verifyChain(pageSize = 5000): Promise<ChainVerification> {
+  verifyChain(options: { pageSize?: number; anchors?: readonly ChainAnchor[] } = {}): Promise<ChainVerification> {
     return this.chain.verify({
-      pageSize,
+      pageSize: options.pageSize ?? 5000,
+      anchors: options.anchors ?? [],
       // Every column a reader selects or orders by: findById reads id, and closing a nonconformity
       // reads evaluated_at, so an edit of any of them alone must show here.
       extraColumns: 'toString(id) AS id, control_id, control_version, project, model_id, outcome, toUnixTimestamp64Milli(window_from) AS window_from_ms, '

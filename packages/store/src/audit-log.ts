@@ -1,6 +1,6 @@
 import type { Store } from './open-store.js'
 import { epochMsValue, queryRows } from './bound-rows.js'
-import { canonicalJson, columnMismatch, HashChain, type ChainLink, type ChainVerification } from './hash-chain.js'
+import { canonicalJson, columnMismatch, HashChain, type ChainLink, type ChainAnchor, type ChainVerification } from './hash-chain.js'
 
 /** One administrative action, as recorded. */
 export interface AuditEntry {
@@ -62,8 +62,10 @@ export class AuditLog {
     return rows.map((row) => ({ ...(JSON.parse(row.record) as AuditEntry), seq: Number(row.seq), hash: row.hash }))
   }
 
-  verify(): Promise<ChainVerification> {
+  /** See HashChain.verify; `anchors`: heads of this log taken earlier. */
+  verify(anchors: readonly ChainAnchor[] = []): Promise<ChainVerification> {
     return this.chain.verify({
+      anchors,
       extraColumns: 'toUnixTimestamp64Milli(at) AS at_ms, project, actor, action, target',
       checkRow: (row, record) => {
         const entry = record as Partial<AuditEntry>

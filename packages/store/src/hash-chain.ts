@@ -43,6 +43,30 @@ export interface ChainVerification {
   readonly problemCount: number
 }
 
+/** What a verification checks besides the links themselves. */
+export interface VerifyOptions {
+  /** Filter columns read with each link (SQL select items), handed to checkRow. */
+  readonly extraColumns?: string
+  /** Problems of one row: its filter columns against its parsed record. */
+  readonly checkRow?: (row: Record<string, unknown>, record: unknown) => string[]
+  readonly pageSize?: number
+  /** Problems found by a statement of their own (a table's uniqueness rules), after the walk. */
+  readonly extraProblems?: () => Promise<{ seq: number; problem: string }[]>
+  /**
+   * Heads taken earlier and kept elsewhere (the evidence report, `aims verify` print them): the link
+   * at each seq must still have that hash, and the chain must still reach it. What a chain alone
+   * cannot show — a rewrite of everything after some record, the deletion of its newest records —
+   * shows against an anchor.
+   */
+  readonly anchors?: readonly ChainAnchor[]
+}
+
+/** A link's seq and hash, as printed by a verification (`headSeq`, `headHash`). */
+export interface ChainAnchor {
+  readonly seq: number
+  readonly hash: string
+}
+
 /** Problems listed by a verification at most; the rest are counted. */
 export const MAX_PROBLEMS_LISTED = 1000
 
@@ -222,7 +246,7 @@ export class HashChain {
    * once and in order, every `prev_hash` equal to the previous `hash`, every `hash` recomputed from
    * the stored record, and `checkRow` (the table's filter columns against its record) clean.
    */
-  async verify(options: { extraColumns?: string; checkRow?: (row: Record<string, unknown>, record: unknown) => string[]; pageSize?: number; extraProblems?: () => Promise<{ seq: number; problem: string }[]> } = {}): Promise<ChainVerification> {
+  async verify(options: VerifyOptions = {}): Promise<ChainVerification> {
     const pageSize = options.pageSize ?? 5000
     const problems: { seq: number; problem: string }[] = []
     let problemCount = 0
@@ -232,6 +256,7 @@ export class HashChain {
       if (firstBroken === null || seq < firstBroken) firstBroken = seq
       if (problems.length < MAX_PROBLEMS_LISTED) problems.push({ seq, problem })
     }
+    const anchors = new Map((options.anchors ?? []).map((a) => [a.seq, a.hash.toLowerCase()]))
     let expectedSeq = 1
     let previousHash = GENESIS_HASH
     let checked = 0
@@ -259,6 +284,8 @@ export class HashChain {
         if (seq !== expectedSeq) report(seq, `records ${expectedSeq}..${seq - 1} are missing`)
         if (row.prev_hash !== previousHash) report(seq, "prev_hash does not match the previous record's hash")
         if (chainHash(row.prev_hash, row.record) !== row.hash) report(seq, 'hash does not match the stored record (the record was altered)')
+        const anchored = anchors.get(seq)
+        if (anchored !== undefined && anchored !== row.hash) report(seq, `hash differs from the anchored ${anchored} (the chain was rewritten from here or before)`)
         if (options.checkRow) {
           let record: unknown
           try {
@@ -277,6 +304,11 @@ export class HashChain {
       if (rows.length < pageSize) break
     }
     for (const { seq, problem } of (await options.extraProblems?.()) ?? []) report(seq, problem)
+    const head = checked ? expectedSeq - 1 : 0
+    for (const seq of anchors.keys()) {
+      // Deleting the newest records leaves a chain that verifies: only an anchor past its end shows it.
+      if (seq > head) report(seq, `the chain ends at #${head}, before the anchored record #${seq} (records were deleted)`)
+    }
     return {
       table: this.table, ok: problemCount === 0, checked, headSeq: checked ? expectedSeq - 1 : null, headHash: previousHash,
       firstBroken, problems, problemCount,
