@@ -68,3 +68,47 @@ describe('BatchEncoder', () => {
     expect(names(chunk!.columns)).toEqual(['f:a:num', 'f:b:num', 'f:c:num'])
   })
 })
+
+describe('BatchEncoder.encodeAccepting', () => {
+  it('refuses only the predictions that would pass the column limit, naming the field that does not fit, and keeps none of their columns', () => {
+    const base = BASE_PREDICTION_COLUMNS.length
+    const encoder = new BatchEncoder(base + 3)
+    encoder.encodeAccepting('p', [prediction({ a: 1, b: 2 })], [])
+    const records = [
+      prediction({ c: 1, d: 2 }), // two new columns, room for one: refused whole, at its second column
+      prediction({ c: 1 }), // fits
+      prediction({ a: 'x' }), // a second kind of `a` is a new column: no room left
+      prediction({ a: 3, b: 4 }, {}, 'm'), // existing columns only
+      prediction({ z: 1 }, {}, 'other'), // another model has its own room
+      prediction({}, { seg: 'q' }), // an attribute is a column too
+    ]
+    const { chunks, refused } = encoder.encodeAccepting('p', records, [])
+    expect(refused.map((r) => [r.index, r.path])).toEqual([[0, 'features.d'], [2, 'features.a'], [5, 'attributes.seg']])
+    expect(refused[0]!.message).toMatch(new RegExp(`feature "d" \\(as a number\\) would take model m past its limit of ${base + 3} table columns, 3 of them for features and attributes \\(a name sent with two value types takes two\\), with the 2 new columns this event brings: the event is refused`))
+    expect(refused[1]!.message).toMatch(/feature "a" \(as a string\)/)
+    expect(refused[2]!.message).toMatch(/^attribute "seg" would take/)
+    expect(chunks.map((c) => [c.target, c.rows])).toEqual([
+      [{ kind: 'predictions', project: 'p', modelId: 'm' }, 2],
+      [{ kind: 'predictions', project: 'p', modelId: 'other' }, 1],
+    ])
+    expect(names(chunks[0]!.columns)).toEqual(['f:a:num', 'f:b:num', 'f:c:num'])
+  })
+
+  it('makes no chunk for a model whose predictions were all refused, and keeps the outcomes', () => {
+    const encoder = new BatchEncoder(BASE_PREDICTION_COLUMNS.length + 1)
+    const outcome = { predictionId: '00000000-0000-4000-8000-000000000001', timestampMs: 1, receivedMs: 1, modelId: 'm', modelVersion: '', label: 'y', value: NaN }
+    const { chunks, refused } = encoder.encodeAccepting('p', [prediction({ a: 1, b: 2 }), prediction({ c: 1, d: 2 })], [outcome])
+    expect(refused.map((r) => r.index)).toEqual([0, 1])
+    expect(chunks.map((c) => [c.target.kind, c.rows])).toEqual([['outcomes', 1]])
+  })
+
+  it('stores a name that is a member of Object.prototype as any other, and leaves it empty in rows without it', () => {
+    const encoder = new BatchEncoder(100)
+    const withProto = prediction(JSON.parse('{"__proto__": 7, "constructor": "c"}'), JSON.parse('{"__proto__": "seg", "constructor": "k"}'))
+    const [chunk] = encoder.encode('p', [withProto, prediction({}, {})], [])
+    expect(names(chunk!.columns)).toEqual(['a:__proto__', 'a:constructor', 'f:__proto__:num', 'f:constructor:str'])
+    // Row 2 has none of them: its attribute strings are empty, not "[object Object]" or Object's source.
+    const text = Buffer.from(chunk!.bytes).toString('latin1')
+    expect(text).not.toMatch(/object Object|native code/)
+  })
+})

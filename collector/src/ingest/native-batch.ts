@@ -1,7 +1,7 @@
-import { eventBatchEnvelopeSchema, validateEventBatch, type RejectedEvent } from '@aims-monitor/schema'
+import { acceptedIndexes, eventBatchEnvelopeSchema, validateEventBatch, type BatchValidation, type RejectedEvent } from '@aims-monitor/schema'
 import { HttpError } from '../http/http-error.js'
-import type { BatchEncoder, EncodedChunk } from './batch-encoder.js'
-import { toRecords } from './to-records.js'
+import type { BatchEncoder, ColumnRefusal, EncodedChunk } from './batch-encoder.js'
+import { predictionPositions, toRecords } from './to-records.js'
 import { NOT_UTF8_MESSAGE, utf8Text } from './utf8-text.js'
 
 /**
@@ -24,14 +24,28 @@ export function processNativeBatch(body: Uint8Array, project: string, encoder: B
       return { ok: false, status: 400, code: 'invalid_batch', message: `not an event batch: ${where}: ${what}`, events: 0 }
     }
     const events = envelope.data.events
-    const { accepted, rejected } = validateEventBatch(events)
+    const validation = validateEventBatch(events)
+    const { accepted, rejected } = validation
     const { predictions, outcomes } = toRecords(accepted, receivedMs)
-    const chunks = accepted.length > 0 ? encoder.encode(project, predictions, outcomes) : []
-    return { ok: true, events: events.length, predictions: predictions.length, outcomes: outcomes.length, rejected, chunks }
+    if (accepted.length === 0) return { ok: true, events: events.length, predictions: 0, outcomes: 0, rejected, chunks: [] }
+    const { chunks, refused } = encoder.encodeAccepting(project, predictions, outcomes)
+    if (refused.length > 0) {
+      const past = columnRejections(refused, validation) // before the push: it reads validation's own rejections
+      rejected.push(...past)
+      rejected.sort((a, b) => a.index - b.index)
+    }
+    return { ok: true, events: events.length, predictions: predictions.length - refused.length, outcomes: outcomes.length, rejected, chunks }
   } catch (error) {
     if (error instanceof HttpError) return { ok: false, status: error.status, code: error.code, message: error.message, events: 0 }
     throw error
   }
+}
+
+/** Predictions refused for their model's column limit, as rejected events at their index in the batch. */
+function columnRejections(refused: readonly ColumnRefusal[], validation: BatchValidation): RejectedEvent[] {
+  const eventIndex = acceptedIndexes(validation)
+  const predictionIndex = predictionPositions(validation.accepted)
+  return refused.map((r) => ({ index: eventIndex[predictionIndex[r.index]!]!, reason: 'too_many_columns', errors: [{ path: r.path, message: r.message }] }))
 }
 
 function parseJson(body: Uint8Array): unknown {

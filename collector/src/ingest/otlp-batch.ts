@@ -1,14 +1,20 @@
-import { LIMITS } from '@aims-monitor/schema'
-import { HttpError } from '../http/http-error.js'
-import type { BatchEncoder, EncodedChunk } from './batch-encoder.js'
+import { LIMITS, type WireEvent } from '@aims-monitor/schema'
+import type { BatchEncoder, ColumnRefusal, EncodedChunk } from './batch-encoder.js'
 import { decodeJsonLogsRequest } from './otlp/decode-json.js'
 import { decodeProtobufLogsRequest } from './otlp/decode-protobuf.js'
 import { OtlpDecodeError } from './otlp/otlp-decode-error.js'
 import { countLogRecords, type OtlpEncoding } from './otlp/otlp-model.js'
 import { partialSuccessMessage } from './otlp/partial-success-message.js'
-import { processLogsRequest, validateMappedEvents, type ProcessedLogsRequest, type RecordRejection } from './otlp/process-logs-request.js'
+import {
+  processLogsRequestWithOrigins,
+  validateMappedEventsWithOrigins,
+  type EventOrigin,
+  type ProcessedWithOrigins,
+  type RecordRejection,
+} from './otlp/process-logs-request.js'
 import { fastProtobufEvents } from './otlp/protobuf-fast-events.js'
-import { toRecords } from './to-records.js'
+import { wirePathToAttribute } from './otlp/wire-path-to-attribute.js'
+import { predictionPositions, toRecords } from './to-records.js'
 
 /**
  * Everything `POST /v1/logs` does to a body before the spool: decode (JSON or protobuf), map each
@@ -39,10 +45,10 @@ export function processOtlpBatch(body: Uint8Array, encoding: OtlpEncoding, proje
   // Protobuf requests whose records are all well-formed AIMS events take the fast path; anything
   // else (and JSON) takes the general one, which is also the one that explains what is wrong.
   const fast = encoding === 'protobuf' ? fastProtobufEvents(buffer) : null
-  let processed: ProcessedLogsRequest
+  let processed: ProcessedWithOrigins
   if (fast !== null) {
     if (fast.total > LIMITS.maxEventsPerBatch) return tooManyRecords(fast.total)
-    processed = validateMappedEvents(fast.total, fast.events, fast.originOf)
+    processed = validateMappedEventsWithOrigins(fast.total, fast.events, fast.originOf)
   } else {
     let request
     try {
@@ -53,21 +59,36 @@ export function processOtlpBatch(body: Uint8Array, encoding: OtlpEncoding, proje
     }
     const total = countLogRecords(request)
     if (total > LIMITS.maxEventsPerBatch) return tooManyRecords(total)
-    processed = processLogsRequest(request)
+    processed = processLogsRequestWithOrigins(request)
   }
-  const { total, accepted, rejected } = processed
+  const { total, accepted } = processed.processed
+  let rejected = processed.processed.rejected
   const { predictions, outcomes } = toRecords(accepted, receivedMs)
   let chunks: EncodedChunk[] = []
-  try {
-    if (accepted.length > 0) chunks = encoder.encode(project, predictions, outcomes)
-  } catch (error) {
-    // A model past its column limit (422): nothing of the request is stored, as on /v1/events.
-    if (error instanceof HttpError) return { ok: false, status: error.status, code: error.code, message: error.message, rejectionReason: error.code }
-    throw error
+  let refusedPredictions = 0
+  if (accepted.length > 0) {
+    const encoded = encoder.encodeAccepting(project, predictions, outcomes)
+    chunks = encoded.chunks
+    refusedPredictions = encoded.refused.length
+    // Records that would take their model past its column limit are refused one by one, like invalid ones.
+    if (encoded.refused.length > 0) rejected = inRequestOrder([...rejected, ...columnRejections(encoded.refused, accepted, processed.originOfAccepted)])
   }
-  const result: OtlpBatchResult = { ok: true, total, predictions: predictions.length, outcomes: outcomes.length, rejected, chunks, path: fast !== null ? 'fast' : 'general' }
+  const result: OtlpBatchResult = { ok: true, total, predictions: predictions.length - refusedPredictions, outcomes: outcomes.length, rejected, chunks, path: fast !== null ? 'fast' : 'general' }
   if (rejected.length > 0) result.partialSuccessMessage = partialSuccessMessage(rejected, total)
   return result
+}
+
+function columnRejections(refused: readonly ColumnRefusal[], accepted: readonly WireEvent[], originOfAccepted: (k: number) => EventOrigin): RecordRejection[] {
+  const positions = predictionPositions(accepted)
+  return refused.map((r) => ({
+    location: originOfAccepted(positions[r.index]!).location,
+    reason: 'too_many_columns',
+    errors: [{ path: wirePathToAttribute('prediction', r.path), message: r.message }],
+  }))
+}
+
+function inRequestOrder(rejected: RecordRejection[]): RecordRejection[] {
+  return rejected.sort((a, b) => a.location.resource - b.location.resource || a.location.scope - b.location.scope || a.location.record - b.location.record)
 }
 
 function tooManyRecords(total: number): OtlpBatchResult {

@@ -15,6 +15,15 @@ export function toRecords(events: readonly WireEvent[], receivedMs: number): { p
   return { predictions, outcomes }
 }
 
+/** For each prediction record toRecords makes of `events`, the index of its event in `events`. */
+export function predictionPositions(events: readonly WireEvent[]): number[] {
+  const positions: number[] = []
+  events.forEach((event, index) => {
+    if (event.type === 'prediction') positions.push(index)
+  })
+  return positions
+}
+
 export function toPredictionRecord(event: PredictionEvent, receivedMs: number): PredictionRecord {
   const output = event.output
   return {

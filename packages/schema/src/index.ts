@@ -25,7 +25,7 @@ export type {
 } from './events.js'
 export { jsonSchemas } from './json-schema.js'
 export { fastAccept } from './fast-accept.js'
-export { validateEventBatch, formatIssuePath } from './validate-batch.js'
+export { validateEventBatch, acceptedIndexes, formatIssuePath } from './validate-batch.js'
 export type { BatchValidation, RejectedEvent, FieldError } from './validate-batch.js'
 export {
   AIMS_ATTRIBUTES,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatIssuePath, validateEventBatch } from './validate-batch.js'
+import { acceptedIndexes, formatIssuePath, validateEventBatch } from './validate-batch.js'
 
 const minuteAgo = () => Date.now() - 60_000
 
@@ -27,6 +27,7 @@ describe('validateEventBatch', () => {
     expect(accepted.map((e) => (e.type === 'prediction' ? e.id : e.predictionId))).toEqual(['ok-0', 'ok-2', 'ok-0'])
     expect(rejected.map((r) => r.index)).toEqual([1, 3, 4])
     expect(rejected.every((r) => r.reason === 'invalid')).toBe(true)
+    expect(acceptedIndexes({ accepted, rejected })).toEqual([0, 2, 5])
     expect(rejected[0]!.errors).toEqual([{ path: 'id', message: expect.stringMatching(/expected string/) }])
     expect(rejected[1]!.errors).toEqual([{ path: 'type', message: expect.stringMatching(/unknown event type/) }])
     expect(rejected[2]!.errors).toEqual([{ path: 'features.', message: expect.stringMatching(/names start with a letter/) }])

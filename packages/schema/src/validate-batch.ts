@@ -10,8 +10,12 @@ export interface FieldError {
 
 export interface RejectedEvent {
   index: number
-  /** `invalid`: the event breaks the schema; `duplicate`: its id was already in this batch. */
-  reason: 'invalid' | 'duplicate'
+  /**
+   * `invalid`: the event breaks the schema; `duplicate`: its id was already in this batch;
+   * `too_many_columns` (set by the collector, never here): it would add a column to a model whose
+   * table is at its column limit.
+   */
+  reason: 'invalid' | 'duplicate' | 'too_many_columns'
   errors: FieldError[]
 }
 
@@ -56,6 +60,18 @@ export function validateEventBatch(events: readonly unknown[]): BatchValidation 
     accepted.push(event)
   }
   return { accepted, rejected }
+}
+
+/**
+ * For each event a validateEventBatch accepted, its index in the batch: each event is accepted or
+ * rejected once, in order, so the k-th accepted is the k-th index not rejected. Worked out on
+ * demand (a rare path: reporting an accepted event refused later), not kept for every batch.
+ */
+export function acceptedIndexes(validation: BatchValidation): number[] {
+  const skip = new Set(validation.rejected.map((r) => r.index))
+  const indexes: number[] = []
+  for (let i = 0; indexes.length < validation.accepted.length; i++) if (!skip.has(i)) indexes.push(i)
+  return indexes
 }
 
 export function toFieldErrors(error: z.ZodError): FieldError[] {

@@ -34,8 +34,10 @@ export function compilePredictionEncoder(columns: readonly ColumnSpec[]): Encode
     if (parsed.role === 'attribute') {
       const { attribute } = parsed
       return (w, r) => {
+        // By type, not `!== undefined`: a row without an attribute named `constructor` or
+        // `__proto__` reads Object.prototype's member, which was stored as its text.
         const v = r.attributes[attribute]
-        w.string(v === undefined ? '' : String(v))
+        w.string(typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : '')
       }
     }
     const base = BASE_ENCODERS[column.name]

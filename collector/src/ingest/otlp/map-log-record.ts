@@ -9,6 +9,7 @@ import {
   EVENT_NAME_ATTRIBUTE,
   RESOURCE_FALLBACK_ATTRIBUTES,
 } from '@aims-monitor/schema'
+import { setField } from './set-field.js'
 import { optionalHexId, recordTimestampMs } from './time-and-ids.js'
 import { buildOutcome, buildPrediction } from './wire-event-builders.js'
 
@@ -157,7 +158,7 @@ class AttributeReader {
   }
 
   put(target: Record<string, FeatureValue>, key: string, name: string, result: ValueResult<FeatureValue>): void {
-    if (result.ok) target[name] = result.value
+    if (result.ok) setField(target, name, result.value)
     else this.errors.push({ path: key, message: result.message })
   }
 

@@ -1,9 +1,10 @@
-import { validateEventBatch, type FieldError, type WireEvent, type WireEventInput } from '@aims-monitor/schema'
+import { acceptedIndexes, validateEventBatch, type FieldError, type RejectedEvent, type WireEvent, type WireEventInput } from '@aims-monitor/schema'
 import { mapLogRecord } from './map-log-record.js'
 import type { OtlpLogsRequest, OtlpRecordLocation } from './otlp-model.js'
 import { wirePathToAttribute } from './wire-path-to-attribute.js'
 
-export type RecordRejectionReason = 'not_aims_event' | 'invalid_event' | 'duplicate_in_batch'
+/** `too_many_columns`: the event would add a column to a model whose table is at its column limit (BatchEncoder). */
+export type RecordRejectionReason = 'not_aims_event' | 'invalid_event' | 'duplicate_in_batch' | 'too_many_columns'
 
 export interface RecordRejection {
   location: OtlpRecordLocation
@@ -21,12 +22,23 @@ export interface ProcessedLogsRequest {
   rejected: RecordRejection[]
 }
 
+/** A processed request, and where its k-th accepted event is in it (worked out on first use). */
+export interface ProcessedWithOrigins {
+  processed: ProcessedLogsRequest
+  originOfAccepted: (k: number) => EventOrigin
+}
+
 /**
  * Turns a decoded request into events to ingest and per-record rejections: maps each record by the
  * semantic conventions, then validates the events with the same `validateEventBatch` as /v1/events,
  * so limits, timestamps, NaN and duplicate ids are judged identically on both interfaces.
  */
 export function processLogsRequest(request: OtlpLogsRequest): ProcessedLogsRequest {
+  return processLogsRequestWithOrigins(request).processed
+}
+
+/** processLogsRequest, also telling where each accepted event is in the request (for a later refusal). */
+export function processLogsRequestWithOrigins(request: OtlpLogsRequest): ProcessedWithOrigins {
   const rejected: OrderedRejection[] = []
   const events: WireEventInput[] = []
   const eventOrigins: EventOrigin[] = []
@@ -48,7 +60,7 @@ export function processLogsRequest(request: OtlpLogsRequest): ProcessedLogsReque
       })
     })
   })
-  return validateMappedEvents(order, events, (i) => eventOrigins[i]!, rejected)
+  return validateMappedEventsWithOrigins(order, events, (i) => eventOrigins[i]!, rejected)
 }
 
 /** Where a mapped event came from: its place in the request, and its rank among the request's records. */
@@ -65,6 +77,11 @@ type OrderedRejection = RecordRejection & { order: number }
  * merges its rejections with the mapping's, in request order.
  */
 export function validateMappedEvents(total: number, events: readonly WireEventInput[], originOf: (index: number) => EventOrigin, mappingRejections: OrderedRejection[] = []): ProcessedLogsRequest {
+  return validateMappedEventsWithOrigins(total, events, originOf, mappingRejections).processed
+}
+
+/** validateMappedEvents, also telling where each accepted event is in the request. */
+export function validateMappedEventsWithOrigins(total: number, events: readonly WireEventInput[], originOf: (index: number) => EventOrigin, mappingRejections: OrderedRejection[] = []): ProcessedWithOrigins {
   const rejected = mappingRejections
   const validation = validateEventBatch(events)
   for (const r of validation.rejected) {
@@ -78,11 +95,15 @@ export function validateMappedEvents(total: number, events: readonly WireEventIn
     })
   }
   rejected.sort((a, b) => a.order - b.order)
-  return { total, accepted: validation.accepted, rejected: rejected.map(({ order: _order, ...rejection }) => rejection) }
+  let eventIndexes: number[] | undefined
+  return {
+    processed: { total, accepted: validation.accepted, rejected: rejected.map(({ order: _order, ...rejection }) => rejection) },
+    originOfAccepted: (k) => originOf((eventIndexes ??= acceptedIndexes(validation))[k]!),
+  }
 }
 
 /** validateEventBatch names the first copy by its index among the events; name it by its place in the request. */
-function duplicateMessage(message: string, reason: 'invalid' | 'duplicate', originOf: (index: number) => EventOrigin): string {
+function duplicateMessage(message: string, reason: RejectedEvent['reason'], originOf: (index: number) => EventOrigin): string {
   if (reason !== 'duplicate') return message
   const match = /index (\d+)/.exec(message)
   const first = match ? originOf(Number(match[1])) : undefined

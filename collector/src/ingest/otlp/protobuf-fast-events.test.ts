@@ -150,6 +150,35 @@ describe('fastProtobufEvents', () => {
     expect(fast(body)).toEqual(general(body))
   })
 
+  // Was a bug (silent loss): both readers assigned `features[name] = value`, which for `__proto__`
+  // (a valid name) set the map's prototype instead of adding the field.
+  it('keeps a feature or attribute named __proto__ (or constructor) as an own field, on both paths', () => {
+    const records = [7, 'seven'].map((value, i) => ({
+      timeUnixNano: NOW_NS.toString(),
+      eventName: 'aims.prediction',
+      attributes: [
+        { key: 'aims.prediction.id', value: str(`proto-${i}`) },
+        { key: 'aims.model.id', value: str('m') },
+        { key: 'aims.model.version', value: str('1') },
+        { key: 'aims.feature.__proto__', value: typeof value === 'number' ? int(value) : str(value) },
+        { key: 'aims.feature.constructor', value: dbl(2) },
+        { key: 'aims.attribute.__proto__', value: str('seg') },
+        { key: 'aims.output.score', value: dbl(0.5) },
+      ],
+    }))
+    const body = Buffer.from(type.encode(type.fromObject({ resourceLogs: [{ scopeLogs: [{ logRecords: records }] }] })).finish())
+    const result = fast(body)
+    expect(result).not.toBeNull()
+    for (const processed of [result!, general(body)]) {
+      expect(processed.rejected).toEqual([])
+      expect(processed.accepted.map((e) => e.type === 'prediction' && [Object.entries(e.features), Object.entries(e.attributes), Object.getPrototypeOf(e.features) === Object.prototype])).toEqual([
+        [[['__proto__', 7], ['constructor', 2]], [['__proto__', 'seg']], true],
+        [[['__proto__', 'seven'], ['constructor', 2]], [['__proto__', 'seg']], true],
+      ])
+    }
+    expect(result).toEqual(general(body))
+  })
+
   it('hands over bodies that are not protobuf, so the general path can say what is wrong', () => {
     for (const body of [Buffer.from('not protobuf'), Buffer.from([0x0a, 0x10, 0x12]), Buffer.from([0x0f])]) expect(fastProtobufEvents(body)).toBeNull()
   })

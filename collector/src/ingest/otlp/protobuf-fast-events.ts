@@ -12,6 +12,7 @@ import {
 import { decodeResourceAttributes } from './decode-protobuf.js'
 import type { OtlpAnyValue } from './otlp-model.js'
 import { predictionKeyRole } from './map-log-record.js'
+import { setField } from './set-field.js'
 import { buildOutcome, buildPrediction } from './wire-event-builders.js'
 import type { EventOrigin } from './process-logs-request.js'
 import { messageEnd, readHex, readInterned, WIRE_FIXED64, WIRE_LENGTH_DELIMITED, WIRE_VARINT } from './protobuf-wire.js'
@@ -164,6 +165,9 @@ const enum RoleKind {
   Unknown,
   /** Outside the namespace and not read: its value is skipped unread. */
   Ignored,
+  /** A feature or attribute named `__proto__`, which an assignment would not add (set-field.ts). */
+  OwnFeature,
+  OwnAttribute,
 }
 
 // Slots of the keys read by name.
@@ -189,8 +193,8 @@ function roleOf(key: string): KeyRole {
   const slot = (SLOT as Record<string, number>)[key]
   const general = slot === undefined ? predictionKeyRole(key) : null
   const role: KeyRole = general === null ? { kind: RoleKind.Known, name: '', slot: slot!, stamp: -1 }
-    : general.role === 'feature' ? { kind: RoleKind.Feature, name: general.name, slot: -1, stamp: -1 }
-      : general.role === 'attribute' ? { kind: RoleKind.Attribute, name: general.name, slot: -1, stamp: -1 }
+    : general.role === 'feature' ? { kind: general.name === '__proto__' ? RoleKind.OwnFeature : RoleKind.Feature, name: general.name, slot: -1, stamp: -1 }
+      : general.role === 'attribute' ? { kind: general.name === '__proto__' ? RoleKind.OwnAttribute : RoleKind.Attribute, name: general.name, slot: -1, stamp: -1 }
         : general.role === 'foreign' ? { kind: RoleKind.Ignored, name: '', slot: -1, stamp: -1 }
           // 'unknown', and 'known' (every key a prediction reads by name has a slot, so never here).
           : { kind: RoleKind.Unknown, name: '', slot: -1, stamp: -1 }
@@ -298,7 +302,9 @@ function readLogRecord(reader: protobuf.Reader, end: number, state: FastState): 
         if (value === NOT_READ) return null
         if (role.kind === RoleKind.Known) slots[role.slot] = value
         else if (role.kind === RoleKind.Feature) (features ??= {})[role.name] = value
-        else (attributes ??= {})[role.name] = value
+        else if (role.kind === RoleKind.Attribute) (attributes ??= {})[role.name] = value
+        else if (role.kind === RoleKind.OwnFeature) setField((features ??= {}), role.name, value)
+        else setField((attributes ??= {}), role.name, value)
         break
       }
       case (9 << 3) | WIRE_LENGTH_DELIMITED:
