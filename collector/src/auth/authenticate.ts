@@ -53,6 +53,12 @@ export function requireScope(keys: ApiKeyRepository, scope: ApiKeyScope) {
     if (!key.scopes.includes(scope)) {
       return next(new HttpError(403, 'forbidden', `this API key lacks the "${scope}" scope (it has: ${key.scopes.join(', ') || 'none'})`))
     }
+    const query = req.query.project
+    // A repeated `?project=` is a list: refused rather than read as "no project named", which would
+    // answer with the key's own project as if the other one had been granted.
+    if (query !== undefined && typeof query !== 'string') {
+      return next(new HttpError(400, 'invalid_query', 'project: give the project once (it must be the key\'s own)'))
+    }
     const requested = headerProject(req)
     if (requested !== undefined && requested !== key.project) {
       return next(new HttpError(403, 'forbidden', `this API key belongs to project "${key.project}", not "${requested}"`))

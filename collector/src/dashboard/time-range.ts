@@ -1,18 +1,20 @@
 import { z } from 'zod'
 import { HttpError } from '../http/http-error.js'
+import { parseStrictTime } from '../http/strict-time.js'
 
 const DAY_MS = 24 * 60 * 60 * 1000
-/** DateTime64(3) reaches 2299-12-31; nothing in the store is older than the epoch. */
-const LATEST_MS = Date.UTC(2299, 11, 31)
 
-/** A time in a query: epoch milliseconds or ISO 8601, within what the store can hold. */
+/**
+ * A time in a query: epoch milliseconds or a strict ISO 8601 date or date-time (http/strict-time.ts),
+ * within what the store can hold (1970 to 2299). Every route's from/to goes through this one.
+ */
 export const queryTime = z.string().transform((s, ctx) => {
-  const ms = /^\d+$/.test(s) ? Number(s) : Date.parse(s)
-  if (!Number.isSafeInteger(ms) || ms < 0 || ms > LATEST_MS) {
-    ctx.addIssue({ code: 'custom', message: 'expected epoch milliseconds or an ISO 8601 time between 1970 and 2299' })
+  const parsed = parseStrictTime(s)
+  if (!parsed.ok) {
+    ctx.addIssue({ code: 'custom', message: parsed.problem })
     return z.NEVER
   }
-  return ms
+  return parsed.ms
 })
 
 /** The query parameters every dashboard route takes; `project` is checked by requireScope. */
@@ -26,14 +28,14 @@ export const rangeParams = {
  * Parses a route's query parameters, or answers 400 naming each bad parameter and why (an unknown
  * one too: a misspelt parameter is an error, not a silently ignored filter).
  */
-export function parseQuery<T extends z.ZodType>(schema: T, query: unknown): z.output<T> {
+export function parseQuery<T extends z.ZodType>(schema: T, query: unknown, code = 'invalid_dashboard_query'): z.output<T> {
   const parsed = schema.safeParse(query)
   if (parsed.success) return parsed.data
   const problems = parsed.error.issues.map((issue) => {
     if (issue.code === 'unrecognized_keys') return `${issue.keys.join(', ')}: unknown parameter`
     return `${issue.path.join('.') || 'query'}: ${issue.message}`
   })
-  throw new HttpError(400, 'invalid_dashboard_query', problems.join('; '))
+  throw new HttpError(400, code, problems.join('; '))
 }
 
 export interface TimeRange {

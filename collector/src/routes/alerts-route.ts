@@ -1,9 +1,11 @@
-import { Router, json } from 'express'
+import { Router } from 'express'
 import { z } from 'zod'
 import type { Evaluator } from '@aims-monitor/evaluator'
 import type { ApiKeyRepository } from '@aims-monitor/store'
 import { requireScope } from '../auth/authenticate.js'
 import { HttpError } from '../http/http-error.js'
+import { jsonBody } from '../http/json-body.js'
+import { queryInteger } from '../http/query-params.js'
 import type { AuditRecorder } from '../audit-recorder.js'
 import { changeSchema, parseOr400, requireEvaluator } from './governance-request.js'
 
@@ -14,7 +16,7 @@ const listSchema = z.strictObject({
   control: z.string().min(1).optional(),
   model: z.string().min(1).optional(),
   severity: z.enum(['low', 'medium', 'high', 'critical']).optional(),
-  limit: z.coerce.number().int().min(1).max(10_000).default(100),
+  limit: queryInteger(1, 10_000).default(100),
 })
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
@@ -44,7 +46,7 @@ export function alertsRoute(deps: { keys: ApiKeyRepository; evaluator: () => Eva
     res.json({ alert, history: await evaluator.alerts.history(id), deliveries: await evaluator.alerts.deliveries(id) })
   })
   for (const action of ['acknowledge', 'resolve'] as const) {
-    router.post(`/v1/alerts/:id/${action}`, requireScope(deps.keys, 'admin'), json({ limit: '16kb' }), async (req, res) => {
+    router.post(`/v1/alerts/:id/${action}`, requireScope(deps.keys, 'admin'), jsonBody('16kb'), async (req, res) => {
       const evaluator = evaluatorOr409()
       const id = alertId(req.params.id)
       const body = parseOr400(changeSchema, req.body ?? {}, `invalid_${action}_request`)

@@ -3,14 +3,16 @@ import { z } from 'zod'
 import { EvaluationRepository } from '@aims-monitor/evaluator'
 import type { ApiKeyRepository, AuditLog, Store } from '@aims-monitor/store'
 import { requireScope } from '../auth/authenticate.js'
-import { parseOr400, queryTimeSchema } from './governance-request.js'
+import { queryInteger } from '../http/query-params.js'
+import { queryTime } from '../dashboard/time-range.js'
+import { parseOr400 } from './governance-request.js'
 
 const listSchema = z.strictObject({
   project: z.string().optional(),
   action: z.string().min(1).optional(),
-  from: queryTimeSchema.optional(),
-  to: queryTimeSchema.optional(),
-  limit: z.coerce.number().int().min(1).max(10_000).default(100),
+  from: queryTime.optional(),
+  to: queryTime.optional(),
+  limit: queryInteger(1, 10_000).default(100),
 })
 
 /**

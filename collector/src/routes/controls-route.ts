@@ -1,16 +1,17 @@
-import { Router, json } from 'express'
+import { Router } from 'express'
 import { z } from 'zod'
 import { PolicyHistory, UnknownControlError, type Evaluator } from '@aims-monitor/evaluator'
 import type { ApiKeyRepository } from '@aims-monitor/store'
 import { requireScope } from '../auth/authenticate.js'
 import { HttpError } from '../http/http-error.js'
-import { parseOr400, requireEvaluator, timeSchema } from './governance-request.js'
+import { jsonBody } from '../http/json-body.js'
+import { evaluationTimeSchema, parseOr400, requireEvaluator } from './governance-request.js'
 
 const evaluateSchema = z.strictObject({
   /** Control ids; every active control when omitted. */
   controls: z.array(z.string().min(1)).min(1).optional(),
-  /** Evaluation time (the window evaluated is the one this time falls after); now when omitted. */
-  at: timeSchema.optional(),
+  /** Evaluation time (the window evaluated is the one this time falls after); now when omitted. 2000-01-01 to now + 1 day. */
+  at: evaluationTimeSchema.optional(),
 })
 
 /**
@@ -41,7 +42,7 @@ export function controlsRoute(deps: { keys: ApiKeyRepository; evaluator: () => E
     const evaluator = evaluatorOr409()
     res.json({ versions: await new PolicyHistory(evaluator.store).versions(evaluator.policy.policy.metadata.name) })
   })
-  router.post('/v1/controls/evaluate', requireScope(deps.keys, 'admin'), json({ limit: '64kb' }), async (req, res) => {
+  router.post('/v1/controls/evaluate', requireScope(deps.keys, 'admin'), jsonBody('64kb'), async (req, res) => {
     const evaluator = evaluatorOr409()
     const body = parseOr400(evaluateSchema, req.body ?? {}, 'invalid_evaluate_request')
     const results = await evaluator.evaluate({ controls: body.controls, at: body.at }).catch((error: unknown) => {

@@ -4,6 +4,7 @@ import type { Evaluator, ReferenceDatasets } from '@aims-monitor/evaluator'
 import type { ApiKeyRepository, Store } from '@aims-monitor/store'
 import { requireScope } from '../auth/authenticate.js'
 import { HttpError } from '../http/http-error.js'
+import { queryInteger } from '../http/query-params.js'
 import { planBuckets } from '../dashboard/buckets.js'
 import { chooseReference, featureDistribution } from '../dashboard/distribution-queries.js'
 import { driftHeatmap } from '../dashboard/drift-heatmap.js'
@@ -18,7 +19,7 @@ const OVERVIEW_BUCKETS = 48
 const name = z.string().min(1).max(256)
 
 const overviewSchema = z.strictObject({ ...rangeParams })
-const timeseriesSchema = z.strictObject({ ...rangeParams, buckets: z.coerce.number().int().min(1).max(500).default(48) })
+const timeseriesSchema = z.strictObject({ ...rangeParams, buckets: queryInteger(1, 500).default(48) })
 const driftSchema = z.strictObject({ ...rangeParams, control: name.optional() })
 const distributionSchema = z.strictObject({ ...rangeParams, feature: name, reference: name.optional() })
 const fairnessSchema = z.strictObject({ ...rangeParams, attribute: name })

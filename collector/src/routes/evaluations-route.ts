@@ -4,7 +4,9 @@ import type { Evaluator, StoredEvaluation } from '@aims-monitor/evaluator'
 import type { ApiKeyRepository } from '@aims-monitor/store'
 import { requireScope } from '../auth/authenticate.js'
 import { HttpError } from '../http/http-error.js'
-import { parseOr400, requireEvaluator, queryTimeSchema } from './governance-request.js'
+import { queryInteger } from '../http/query-params.js'
+import { queryTime } from '../dashboard/time-range.js'
+import { parseOr400, requireEvaluator } from './governance-request.js'
 
 const listSchema = z.strictObject({
   /** Checked by requireScope (the key's own project only); accepted here so that it is not an unknown key. */
@@ -13,12 +15,12 @@ const listSchema = z.strictObject({
   model: z.string().min(1).optional(),
   outcome: z.enum(['pass', 'warn', 'breach', 'insufficient_data', 'error']).optional(),
   /** Window end at or after. */
-  from: queryTimeSchema.optional(),
+  from: queryTime.optional(),
   /** Window end before. */
-  to: queryTimeSchema.optional(),
-  limit: z.coerce.number().int().min(1).max(10_000).default(100),
+  to: queryTime.optional(),
+  limit: queryInteger(1, 10_000).default(100),
   /** Paging: records with seq below this. */
-  before: z.coerce.number().int().min(1).optional(),
+  before: queryInteger(1, Number.MAX_SAFE_INTEGER).optional(),
 })
 
 /** The evaluation records (read scope): filtered lists, one record, and the hash-chain check. */

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import type { Evaluator } from '@aims-monitor/evaluator'
 import { HttpError } from '../http/http-error.js'
+import { checkTimeNumber, evaluationTimeBounds, parseStrictTime, TIME_FORMATS } from '../http/strict-time.js'
 
 /** Parses external input with zod, or answers 400 naming every field that was wrong and how. */
 export function parseOr400<T extends z.ZodType>(schema: T, input: unknown, code: string): z.output<T> {
@@ -11,20 +12,22 @@ export function parseOr400<T extends z.ZodType>(schema: T, input: unknown, code:
   return parsed.data
 }
 
-/** A time given as epoch milliseconds or an ISO 8601 string. */
-export const timeSchema = z.union([
-  z.number().int().nonnegative(),
-  z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'expected an ISO 8601 time').transform((s) => Date.parse(s)),
-])
-
-/** The same, from a query string (always text). */
-export const queryTimeSchema = z.string().transform((s, ctx) => {
-  const ms = /^\d+$/.test(s) ? Number(s) : Date.parse(s)
-  if (Number.isNaN(ms)) {
-    ctx.addIssue({ code: 'custom', message: 'expected epoch milliseconds or an ISO 8601 time' })
+/**
+ * An evaluation time (`at`): whole epoch milliseconds or a strict ISO 8601 string
+ * (http/strict-time.ts), from 2000-01-01 to one day after now. Checked when the request is read,
+ * so "now" is the request's.
+ */
+export const evaluationTimeSchema = z.unknown().transform((value, ctx) => {
+  const bounds = evaluationTimeBounds()
+  const parsed =
+    typeof value === 'number' ? checkTimeNumber(value, bounds)
+    : typeof value === 'string' ? parseStrictTime(value, bounds)
+    : { ok: false as const, problem: `expected ${TIME_FORMATS}; got ${value === null ? 'null' : typeof value}` }
+  if (!parsed.ok) {
+    ctx.addIssue({ code: 'custom', message: parsed.problem })
     return z.NEVER
   }
-  return ms
+  return parsed.ms
 })
 
 /** Who changes an alert or a nonconformity, and why: both recorded as evidence. */

@@ -1,4 +1,4 @@
-import { Router, json } from 'express'
+import { Router } from 'express'
 import { z } from 'zod'
 import { FRAMEWORK_NAMES, type FrameworkName } from '@aims-monitor/controls'
 import { buildCoverage, buildModelRegister, withAgeing, type Evaluator } from '@aims-monitor/evaluator'
@@ -7,6 +7,8 @@ import type { AuditRecorder } from '../audit-recorder.js'
 import { requireScope } from '../auth/authenticate.js'
 import { parseQuery, queryTime } from '../dashboard/time-range.js'
 import { HttpError } from '../http/http-error.js'
+import { jsonBody } from '../http/json-body.js'
+import { waitParam } from '../http/query-params.js'
 import type { SpoolBarrier } from '../spool/spool-barrier.js'
 import { parseOr400 } from './governance-request.js'
 
@@ -16,7 +18,7 @@ const DEFAULT_COVERAGE_DAYS = 30
 
 const registerQuery = z.strictObject({
   /** Read-your-writes, as GET /v1/models: wait up to this long for acknowledged events (ms, ≤ 60 s). */
-  wait: z.string().regex(/^\d+$/, 'expected milliseconds').transform(Number).optional(),
+  wait: waitParam.optional(),
   project: z.string().optional(),
 })
 
@@ -27,11 +29,18 @@ const coverageQuery = z.strictObject({
   project: z.string().optional(),
 })
 
+/**
+ * A field's own message when it is missing; any other problem (too long, not a string) keeps zod's.
+ * (zod applies a schema-level `error` to every issue of the field, so a plain string would answer
+ * "say what does not conform" to a description that is merely too long.)
+ */
+const missing = (message: string) => (issue: { input?: unknown }) => (issue.input === undefined ? message : undefined)
+
 const manualSchema = z.strictObject({
   /** The control it concerns (must be in the policy), if any. */
   controlId: z.string().trim().min(1).max(200).optional(),
-  description: z.string({ error: 'say what does not conform (description)' }).trim().min(10, 'expected a description of at least 10 characters').max(8000),
-  owner: z.string({ error: 'name who owns the corrective action (owner)' }).trim().min(1, 'expected the owner').max(200),
+  description: z.string({ error: missing('say what does not conform (description)') }).trim().min(10, 'expected a description of at least 10 characters').max(8000),
+  owner: z.string({ error: missing('name who owns the corrective action (owner)') }).trim().min(1, 'expected the owner').max(200),
   dueDate: z.union([z.iso.date(), z.iso.datetime({ offset: true })], { error: 'expected an ISO 8601 date such as 2026-12-31' }).optional(),
   /** Defaults to the API key's name. */
   by: z.string().trim().min(1).max(200).optional(),
@@ -54,7 +63,7 @@ export function governanceRoute(deps: {
   const router = Router()
   router.get('/v1/register', requireScope(deps.keys, 'read'), async (req, res) => {
     const query = parseQuery(registerQuery, req.query)
-    const pendingEvents = await deps.barrier.awaitStored(Math.min(query.wait ?? 5000, 60_000))
+    const pendingEvents = await deps.barrier.awaitStored(query.wait ?? 5000)
     const register = await buildModelRegister(deps.store, deps.evaluator()?.policy ?? null, req.project!)
     res.json({ ...register, pendingEvents })
   })
@@ -68,7 +77,7 @@ export function governanceRoute(deps: {
     })
     res.json(matrix)
   })
-  router.post('/v1/nonconformities', requireScope(deps.keys, 'admin'), json({ limit: '64kb' }), async (req, res) => {
+  router.post('/v1/nonconformities', requireScope(deps.keys, 'admin'), jsonBody('64kb'), async (req, res) => {
     const evaluator = deps.evaluator()
     if (!evaluator) throw new HttpError(409, 'no_policy', 'no control policy is loaded: start the collector with --policy <file> (or AIMS_POLICY_FILE)')
     const body = parseOr400(manualSchema, req.body ?? {}, 'invalid_nonconformity')

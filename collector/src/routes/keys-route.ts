@@ -1,8 +1,9 @@
-import { Router, json } from 'express'
+import { Router } from 'express'
 import { z } from 'zod'
 import { API_KEY_SCOPES, type ApiKeyRecord, type ApiKeyRepository } from '@aims-monitor/store'
 import { requireScope } from '../auth/authenticate.js'
 import { HttpError } from '../http/http-error.js'
+import { jsonBody } from '../http/json-body.js'
 import type { AuditRecorder } from '../audit-recorder.js'
 
 const createKeySchema = z.strictObject({
@@ -32,7 +33,7 @@ export function keysRoute(deps: { keys: ApiKeyRepository; audit: AuditRecorder }
     const visible = deps.keys.list(all ? undefined : req.project).filter((k) => canManage(req.apiKey!, k.project))
     res.json({ keys: visible })
   })
-  router.post('/v1/keys', admin, json({ limit: '16kb' }), async (req, res) => {
+  router.post('/v1/keys', admin, jsonBody('16kb'), async (req, res) => {
     const parsed = createKeySchema.safeParse(req.body)
     if (!parsed.success) {
       throw new HttpError(400, 'invalid_key_request', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '))

@@ -1,9 +1,11 @@
-import { Router, json } from 'express'
+import { Router } from 'express'
 import { z } from 'zod'
 import { withAgeing, type Evaluator } from '@aims-monitor/evaluator'
 import type { ApiKeyRepository } from '@aims-monitor/store'
 import { requireScope } from '../auth/authenticate.js'
 import { HttpError } from '../http/http-error.js'
+import { jsonBody } from '../http/json-body.js'
+import { parseQuery } from '../dashboard/time-range.js'
 import type { AuditRecorder } from '../audit-recorder.js'
 import { changeSchema, parseOr400, requireEvaluator } from './governance-request.js'
 
@@ -16,6 +18,14 @@ const updateSchema = z.strictObject({
   dueDate: z.iso.date().optional(),
 }).refine((u) => Object.keys(u).some((k) => k !== 'by'), 'give at least one of containment, rootCause, correctiveAction, owner, dueDate')
 
+const listSchema = z.strictObject({
+  status: z.enum(['open', 'action_taken', 'closed']).optional(),
+  /** Checked by requireScope (the key's own project only); accepted here so that it is not an unknown key. */
+  project: z.string().optional(),
+})
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
 /** Closing; `review` is the effectiveness review of a nonconformity opened by hand without a control. */
 const closeSchema = changeSchema.extend({ review: z.string().trim().min(10, 'expected an effectiveness review of at least 10 characters').max(8000).optional() })
 
@@ -27,7 +37,7 @@ export function nonconformitiesRoute(deps: { keys: ApiKeyRepository; evaluator: 
   const router = Router()
   const evaluatorOr409 = () => requireEvaluator(deps.evaluator)
   const load = async (evaluator: Evaluator, id: string, project: string) => {
-    if (!/^[0-9a-f-]{36}$/i.test(id)) throw new HttpError(400, 'invalid_id', `nonconformity id ${JSON.stringify(id)} is not a UUID`)
+    if (!UUID.test(id)) throw new HttpError(400, 'invalid_id', `nonconformity id ${JSON.stringify(id)} is not a UUID`)
     const record = await evaluator.nonconformities.get(id)
     if (!record || record.project !== project) throw new HttpError(404, 'nonconformity_not_found', `no nonconformity ${id} in project ${project}`)
     return record
@@ -38,7 +48,7 @@ export function nonconformitiesRoute(deps: { keys: ApiKeyRepository; evaluator: 
     throw error
   }
   router.get('/v1/nonconformities', requireScope(deps.keys, 'read'), async (req, res) => {
-    const status = parseOr400(z.enum(['open', 'action_taken', 'closed']).optional(), req.query.status, 'invalid_nonconformities_query')
+    const { status } = parseQuery(listSchema, req.query, 'invalid_nonconformities_query')
     const now = Date.now()
     res.json({ nonconformities: (await evaluatorOr409().nonconformities.list({ project: req.project!, status })).map((record) => withAgeing(record, now)) })
   })
@@ -47,7 +57,7 @@ export function nonconformitiesRoute(deps: { keys: ApiKeyRepository; evaluator: 
     const record = await load(evaluator, String(req.params.id), req.project!)
     res.json({ nonconformity: withAgeing(record), history: await evaluator.nonconformities.history(record.id) })
   })
-  router.post('/v1/nonconformities/:id', requireScope(deps.keys, 'admin'), json({ limit: '64kb' }), async (req, res) => {
+  router.post('/v1/nonconformities/:id', requireScope(deps.keys, 'admin'), jsonBody('64kb'), async (req, res) => {
     const evaluator = evaluatorOr409()
     const record = await load(evaluator, String(req.params.id), req.project!)
     const { by, ...changes } = parseOr400(updateSchema, req.body ?? {}, 'invalid_nonconformity_update')
@@ -55,7 +65,7 @@ export function nonconformitiesRoute(deps: { keys: ApiKeyRepository; evaluator: 
     await deps.audit(req, 'nonconformity.updated', record.id, { changes, status: updated.status })
     res.json({ nonconformity: updated })
   })
-  router.post('/v1/nonconformities/:id/close', requireScope(deps.keys, 'admin'), json({ limit: '16kb' }), async (req, res) => {
+  router.post('/v1/nonconformities/:id/close', requireScope(deps.keys, 'admin'), jsonBody('16kb'), async (req, res) => {
     const evaluator = evaluatorOr409()
     const record = await load(evaluator, String(req.params.id), req.project!)
     const body = parseOr400(closeSchema, req.body ?? {}, 'invalid_close_request')

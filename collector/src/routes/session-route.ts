@@ -1,10 +1,11 @@
-import { Router, json, type Request } from 'express'
+import { Router, type Request } from 'express'
 import { z } from 'zod'
 import type { ApiKeyRecord, ApiKeyRepository } from '@aims-monitor/store'
 import { CSRF_HEADER } from '../auth/authenticate.js'
 import { requestIsHttps, sessionSetCookie } from '../auth/session-cookie.js'
 import type { SessionStore } from '../auth/session-store.js'
 import { HttpError } from '../http/http-error.js'
+import { jsonBody } from '../http/json-body.js'
 import { parseOr400 } from './governance-request.js'
 
 const signInSchema = z.strictObject({
@@ -19,7 +20,7 @@ const signInSchema = z.strictObject({
 export function sessionRoute(deps: { keys: ApiKeyRepository; sessions: SessionStore; trustProxy: boolean }): Router {
   const router = Router()
   const secure = (req: Request) => requestIsHttps(req, deps.trustProxy)
-  router.post('/v1/session', json({ limit: '16kb' }), (req, res) => {
+  router.post('/v1/session', jsonBody('16kb'), (req, res) => {
     const { apiKey } = parseOr400(signInSchema, req.body ?? {}, 'invalid_session_request')
     const key = deps.keys.authenticate(apiKey)
     if (!key) throw new HttpError(401, 'invalid_key', 'this API key is unknown or revoked: check it, or ask an admin for a key with the read scope (aims keys create --scopes read)')

@@ -1,5 +1,3 @@
-import { CliError } from './cli-error.js'
-
 /**
  * Rows as aligned text columns (the first row is the header), for terminal output. Cells longer than
  * `maxWidth` are cut with an ellipsis so one long description does not push every column off screen.
@@ -12,11 +10,4 @@ export function textTable(rows: readonly (readonly string[])[], maxWidth = 60): 
   const widths: number[] = []
   for (const row of cut) row.forEach((cell, i) => { widths[i] = Math.max(widths[i] ?? 0, cell.length) })
   return cut.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n') + '\n'
-}
-
-/** `--from` / `--to` / `--due-date` values: ISO 8601 or epoch milliseconds. */
-export function parseTime(value: string, option: string): number {
-  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value)
-  if (Number.isNaN(ms)) throw new CliError(`${option} ${value}: expected an ISO 8601 time or epoch milliseconds`)
-  return ms
 }

@@ -3,7 +3,8 @@ import type { FrameworkName } from '@aims-monitor/controls'
 import type { CoverageMatrix, CoverageStatus } from '@aims-monitor/evaluator'
 import { CliError } from '../cli-error.js'
 import { openGovernanceClient, type GovernanceOptions } from '../governance-client.js'
-import { parseTime, textTable } from '../text-table.js'
+import { textTable } from '../text-table.js'
+import { parseTimeOption } from '../time-option.js'
 
 const FRAMEWORKS: readonly FrameworkName[] = ['iso42001', 'euAiAct', 'nistAiRmf']
 const STATUSES: readonly CoverageStatus[] = ['covered', 'excluded', 'not_covered']
@@ -31,8 +32,8 @@ export function registerCoverageCommand(program: Command): void {
       if (options.framework !== undefined && !FRAMEWORKS.includes(options.framework as FrameworkName)) throw new CliError(`--framework ${options.framework}: expected one of ${FRAMEWORKS.join(', ')}`)
       if (options.status !== undefined && !STATUSES.includes(options.status as CoverageStatus)) throw new CliError(`--status ${options.status}: expected one of ${STATUSES.join(', ')}`)
       const query = {
-        from: options.from === undefined ? undefined : parseTime(options.from, '--from'),
-        to: options.to === undefined ? undefined : parseTime(options.to, '--to'),
+        from: options.from === undefined ? undefined : parseTimeOption(options.from, '--from'),
+        to: options.to === undefined ? undefined : parseTimeOption(options.to, '--to'),
         framework: options.framework as FrameworkName | undefined,
       }
       const client = await openGovernanceClient(options)

@@ -1,8 +1,10 @@
 import path from 'node:path'
 import type { Command } from 'commander'
+import { evaluationTimeBounds } from '@aims-monitor/collector/strict-time'
 import { CliError } from '../cli-error.js'
 import { callCollector } from '../collector-client.js'
 import { liveCollectorUrl } from '../key-manager.js'
+import { parseTimeOption } from '../time-option.js'
 
 interface EvaluateOptions {
   data: string
@@ -34,13 +36,13 @@ export function registerEvaluateCommand(program: Command): void {
     .option('-d, --data <dir>', 'data directory of the embedded store', '.aims')
     .option('--policy <file>', 'control policy (YAML); needed when no collector is running (default: AIMS_POLICY_FILE)')
     .option('-c, --control <id...>', 'only these controls (default: every active control)')
-    .option('--at <time>', 'evaluation time, ISO 8601 or epoch ms (default: now)')
+    .option('--at <time>', 'evaluation time, ISO 8601 (2026-11-01T12:00:00Z) or epoch ms, from 2000-01-01 to a day from now (default: now)')
     .option('--url <url>', 'a running collector to evaluate through')
     .option('--api-key <key>', 'admin key for the collector (default: AIMS_API_KEY)')
     .option('--json', 'print JSON')
     .action(async (options: EvaluateOptions) => {
-      const at = options.at === undefined ? undefined : /^\d+$/.test(options.at) ? Number(options.at) : Date.parse(options.at)
-      if (at !== undefined && Number.isNaN(at)) throw new CliError(`--at ${options.at}: expected an ISO 8601 time or epoch milliseconds`)
+      // Read as the collector reads `at` (2000-01-01 to a day from now): "1.5" is not 5 January 2001.
+      const at = options.at === undefined ? undefined : parseTimeOption(options.at, '--at', { bounds: evaluationTimeBounds() })
       const dataDir = path.resolve(options.data)
       const url = options.url ?? (process.env.AIMS_CLICKHOUSE_URL ? undefined : liveCollectorUrl(dataDir))
       const results = url

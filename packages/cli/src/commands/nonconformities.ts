@@ -3,9 +3,9 @@ import type { Nonconformity, NonconformityStatus, NonconformityUpdate } from '@a
 import { CliError } from '../cli-error.js'
 import { openGovernanceClient, type AgedNonconformity, type GovernanceClient, type GovernanceOptions } from '../governance-client.js'
 import { textTable } from '../text-table.js'
+import { parseDateOption } from '../time-option.js'
 
 const STATUSES: readonly NonconformityStatus[] = ['open', 'action_taken', 'closed']
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/
 
 /**
  * `aims nonconformities list|show|open|update|close`: ISO/IEC 42001 clause 10.2 records, with their
@@ -55,7 +55,7 @@ export function registerNonconformitiesCommand(program: Command): void {
     .option('--by <name>', 'who opens it (default: the key\'s name, or cli:<user>)')
     .option('--policy <file>', 'control policy, to check --control when working on the store directly')
     .action(async (options: GovernanceOptions & { description: string; owner: string; control?: string; dueDate?: string; by?: string; json?: boolean }) => {
-      if (options.dueDate !== undefined && !ISO_DATE.test(options.dueDate)) throw new CliError(`--due-date ${options.dueDate}: expected a date such as 2026-12-31`)
+      if (options.dueDate !== undefined) parseDateOption(options.dueDate, '--due-date')
       const record = await withClient(options, (client) => client.openNonconformity({ controlId: options.control, description: options.description, owner: options.owner, dueDate: options.dueDate, by: options.by }))
       print(options, record, `opened nonconformity ${record.id}, due ${record.dueDate.slice(0, 10)}, owner ${record.owner}`)
     })
@@ -74,7 +74,7 @@ export function registerNonconformitiesCommand(program: Command): void {
         containment: options.containment, rootCause: options.rootCause, correctiveAction: options.correctiveAction, owner: options.owner, dueDate: options.dueDate,
       }).filter(([, value]) => value !== undefined))
       if (Object.keys(changes).length === 0) throw new CliError('give at least one of --containment, --root-cause, --corrective-action, --owner, --due-date')
-      if (changes.dueDate !== undefined && !ISO_DATE.test(changes.dueDate)) throw new CliError(`--due-date ${changes.dueDate}: expected a date such as 2026-12-31`)
+      if (changes.dueDate !== undefined) parseDateOption(changes.dueDate, '--due-date')
       const record = await withClient(options, (client) => client.updateNonconformity(id, changes, options.by))
       print(options, record, `nonconformity ${record.id} is now version ${record.version}, ${record.status}`)
     })

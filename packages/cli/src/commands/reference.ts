@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs'
+import { access, constants, stat } from 'node:fs/promises'
 import path from 'node:path'
 import type { Command } from 'commander'
 import type { ReferenceDataset } from '@aims-monitor/evaluator'
@@ -41,6 +42,7 @@ export function registerReferenceCommand(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (options: ImportOptions) => {
       const file = path.resolve(options.file)
+      await checkFile(file, options.file)
       const format = /\.(parquet|pq)$/i.test(file) ? 'parquet' : 'csv'
       const dataDir = path.resolve(options.data)
       const url = options.url ?? (process.env.AIMS_CLICKHOUSE_URL ? undefined : liveCollectorUrl(dataDir))
@@ -70,4 +72,22 @@ export function registerReferenceCommand(program: Command): void {
       if (options.json) process.stdout.write(JSON.stringify(dataset) + '\n')
       else process.stdout.write(`imported reference ${dataset.id} of model ${dataset.modelId}: ${dataset.rowCount} rows, ${Object.keys(dataset.profile.columns).length} columns, sha256 ${dataset.sha256}\n`)
     })
+}
+
+/**
+ * The file is checked before anything is sent: a stream of a missing file would fail inside the
+ * request (an unhandled stream error with a stack trace) and one of a directory as "cannot reach
+ * the collector", blaming the collector for the operator's path.
+ */
+async function checkFile(file: string, given: string): Promise<void> {
+  let stats
+  try {
+    stats = await stat(file)
+    await access(file, constants.R_OK)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    throw new CliError(`--file ${given}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (error as Error).message}`, 2)
+  }
+  if (stats.isDirectory()) throw new CliError(`--file ${given}: it is a directory, not a CSV or Parquet file`, 2)
+  if (!stats.isFile()) throw new CliError(`--file ${given}: not a regular file`, 2)
 }

@@ -5,6 +5,7 @@ import type { ReportData } from '@aims-monitor/evaluator'
 import { CliError } from '../cli-error.js'
 import { callCollector } from '../collector-client.js'
 import { liveCollectorUrl } from '../key-manager.js'
+import { parseTimeOption } from '../time-option.js'
 
 type Format = 'html' | 'pdf' | 'md'
 const FORMATS: Readonly<Record<string, Format>> = { '.html': 'html', '.htm': 'html', '.pdf': 'pdf', '.md': 'md' }
@@ -41,8 +42,8 @@ export function registerReportCommand(program: Command): void {
     .option('--url <url>', 'a running collector (default: the one holding --data, if any)')
     .option('--api-key <key>', 'read key for the collector (default: AIMS_API_KEY)')
     .action(async (options: ReportOptions) => {
-      const from = parseDate(options.from, '--from')
-      const to = parseDate(options.to, '--to')
+      const from = parseTimeOption(options.from, '--from', { exitCode: 2 })
+      const to = parseTimeOption(options.to, '--to', { exitCode: 2 })
       if (from >= to) throw new CliError(`--to ${options.to}: must be after --from ${options.from}`, 2)
       const format = FORMATS[path.extname(options.out).toLowerCase()]
       if (!format) throw new CliError(`--out ${options.out}: expected a file ending in .html, .pdf or .md`, 2)
@@ -58,12 +59,6 @@ export function registerReportCommand(program: Command): void {
       await writeFile(options.out, content)
       process.stdout.write(`${path.resolve(options.out)} sha256:${report.contentHash}\n`)
     })
-}
-
-function parseDate(value: string, option: string): number {
-  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value)
-  if (!Number.isSafeInteger(ms) || ms < 0) throw new CliError(`${option} ${value}: expected an ISO 8601 date or time (2026-11-01, 2026-11-01T00:00:00Z) or epoch milliseconds`, 2)
-  return ms
 }
 
 async function buildReport(options: ReportOptions, from: number, to: number, progress: (step: string, done: number, total: number) => void): Promise<ReportData> {

@@ -9,17 +9,20 @@ export function registerUpCommand(program: Command): void {
   program
     .command('up')
     .description('start the collector (OTLP/HTTP and native JSON ingest, query API) on the embedded store')
-    .option('-p, --port <port>', 'port to listen on (4318 is the OTLP/HTTP port)', '4318')
-    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    // No commander defaults for these two: a default would always override AIMS_PORT and AIMS_HOST.
+    .option('-p, --port <port>', 'port to listen on (default: AIMS_PORT, else 4318, the OTLP/HTTP port; 0 picks a free one)')
+    .option('--host <host>', 'address to listen on (default: AIMS_HOST, else 127.0.0.1)')
     .option('-d, --data <dir>', 'data directory of the embedded store and the spool', '.aims')
     .option('--policy <file>', 'control policy (YAML) to evaluate on schedule (default: AIMS_POLICY_FILE)')
     .option('--no-schedule', 'load the policy but evaluate only on demand (POST /v1/controls/evaluate, aims evaluate)')
-    .action(async (options: { port: string; host: string; data: string; policy?: string; schedule: boolean }) => {
+    .action(async (options: { port?: string; host?: string; data: string; policy?: string; schedule: boolean }) => {
       // Loaded here, not at the top: every other command starts without the collector and the engine.
       const { collectorConfigFromEnv, startCollector } = await import('@aims-monitor/collector')
       const { API_KEY_SCOPES, DataDirLockedError } = await import('@aims-monitor/store')
       const config = collectorConfigFromEnv(process.env, {
-        port: options.port, host: options.host, store: { dataDir: options.data },
+        ...(options.port !== undefined ? { port: options.port } : {}),
+        ...(options.host !== undefined ? { host: options.host } : {}),
+        store: { dataDir: options.data },
         ...(options.policy ? { policyFile: options.policy } : {}),
         ...(options.schedule ? {} : { evaluatorSchedule: false }),
       })
