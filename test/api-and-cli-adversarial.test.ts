@@ -452,6 +452,15 @@ describe('after every refusal above', () => {
     const verify = await get('/v1/verify')
     expect(verify.json.ok, verify.text).toBe(true)
     expect((await get('/readyz')).status).toBe(200)
+    // The heads it printed are anchors: they hold, a wrong hash or a seq past the end does not, and a
+    // malformed anchor is 400 naming it.
+    const [evaluations, audit] = verify.json.chains as { table: string; headSeq: number; headHash: string }[]
+    const anchored = await get(`/v1/verify?anchor=evaluations:${evaluations!.headSeq}:${evaluations!.headHash}&anchor=audit_log:${audit!.headSeq}:${audit!.headHash}`)
+    expect(anchored.json.ok, anchored.text).toBe(true)
+    const wrong = await get(`/v1/verify?anchor=audit_log:${audit!.headSeq}:${'0'.repeat(64)}&anchor=evaluations:${evaluations!.headSeq + 1000}:${evaluations!.headHash}`)
+    expect(wrong.json.ok).toBe(false)
+    expect(wrong.json.chains.map((c: { table: string; firstBroken: number | null }) => [c.table, c.firstBroken])).toEqual([['evaluations', evaluations!.headSeq + 1000], ['audit_log', audit!.headSeq]])
+    expectRefused(await get('/v1/verify?anchor=ledger:1:abc'), 400, /anchor "ledger:1:abc": the table is one of evaluations, audit_log/, 'bad anchor')
   })
 })
 

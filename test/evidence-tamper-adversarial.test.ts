@@ -568,6 +568,17 @@ describe('aims verify (the CLI an auditor runs)', () => {
     expect(truncated.code).toBe(0)
     expect(truncated.stdout).toMatch(/^evaluations: ok, 5 records, head #5 [0-9a-f]{64}$/m)
     expect(truncated.stdout).not.toContain(head![1])
+    // Against the anchor the truncation is a finding: exit 5, naming the anchored record.
+    const anchored = await runCli(['verify', '--data', dataDir, '--anchor', `evaluations:6:${head![1]!.toUpperCase()}`])
+    expect(anchored.code, anchored.stdout + anchored.stderr).toBe(5)
+    expect(anchored.stdout).toMatch(/^evaluations: BROKEN at record #6 \(1 problem\)$/m)
+    expect(anchored.stdout).toMatch(/^ {2}#6: the chain ends at #5, before the anchored record #6 \(records were deleted\)$/m)
+    expect(anchored.stdout).toMatch(/^audit_log: ok, 4 records/m)
+    // A malformed anchor is a usage error naming the flag, before the store is opened.
+    const malformed = await runCli(['verify', '--data', dataDir, '--anchor', 'evaluations:six:abc'])
+    expect(malformed.code).toBe(2)
+    expect(malformed.stderr).toMatch(/--anchor: anchor "evaluations:six:abc": the seq is a record number from 1/)
+    expect(malformed.stderr).not.toMatch(/\n\s+at /)
 
     // A record deleted in the middle and who did an administrative action rewritten.
     await queryStoreInChild(dataDir, [

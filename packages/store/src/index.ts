@@ -48,3 +48,4 @@ export { HashChain, GENESIS_HASH, canonicalJson, chainHash, columnMismatch } fro
 export type { ChainAnchor, ChainLink, ChainVerification, VerifyOptions } from './hash-chain.js'
 export { AuditLog } from './audit-log.js'
 export type { AuditEntry, StoredAuditEntry } from './audit-log.js'
+export { ANCHORED_CHAINS, anchorsOf, parseChainAnchor, type AnchoredChain, type NamedChainAnchor } from './chain-anchor.js'
