@@ -4,6 +4,7 @@ import { convertLegacyHttpOptions, createOtlpHttpExportDelegate } from '@opentel
 import { ExportResultCode } from '@opentelemetry/core'
 import type { ExportBatch, ExportOutcome, HttpSettings, LogTransport, TransportContext } from './log-export.js'
 import { OtlpLogEncoder } from './otlp-log-encoder.js'
+import { ResponseWatch } from './otlp-partial-success.js'
 import { decodeExportLogsResponse } from './otlp-response.js'
 import type { RecordQueue } from './record-queue.js'
 
@@ -29,6 +30,8 @@ interface EncodedRequest {
 export class DirectLogTransport implements LogTransport {
   private readonly encoder: OtlpLogEncoder
   private readonly delegate: IOtlpExportDelegate<EncodedRequest>
+  /** The collector's partial successes (records it refused), counted as failed by the recorder. */
+  private readonly responses = new ResponseWatch<EncodedRequest>({ serializeRequest: (request) => request.body, deserializeResponse: decodeExportLogsResponse })
   /**
    * Bodies are compressed one after another, not all in flight at once: on a busy machine four
    * 8192-record bodies compressed together took ~300 ms each, one at a time ~60 ms, so the first
@@ -47,7 +50,7 @@ export class DirectLogTransport implements LogTransport {
     )
     this.delegate = createOtlpHttpExportDelegate(
       options,
-      { serializeRequest: (request: EncodedRequest) => request.body, deserializeResponse: decodeExportLogsResponse },
+      this.responses.watched,
       'otlp_http_log_exporter',
       { name: 'log', countItems: (request: EncodedRequest) => request.records },
       undefined,
@@ -58,6 +61,7 @@ export class DirectLogTransport implements LogTransport {
   batch(expectedRecords: number): ExportBatch {
     const encoder = this.encoder
     const delegate = this.delegate
+    const responses = this.responses
     encoder.begin(expectedRecords)
     let size = 0
     return {
@@ -86,9 +90,10 @@ export class DirectLogTransport implements LogTransport {
           (gzippedBody) =>
             new Promise<ExportOutcome>((resolve) => {
               try {
-                delegate.export({ body: gzippedBody, records: size }, (result) =>
-                  resolve(result.code === ExportResultCode.SUCCESS ? { ok: true } : { ok: false, ...(result.error ? { error: result.error } : {}) }),
-                )
+                delegate.export({ body: gzippedBody, records: size }, (result) => {
+                  const partial = responses.take()
+                  resolve(result.code === ExportResultCode.SUCCESS ? { ok: true, ...partial } : { ok: false, ...(result.error ? { error: result.error } : {}) })
+                })
               } catch (exportError) {
                 resolve({ ok: false, error: exportError as Error })
               }

@@ -71,6 +71,8 @@ export class FieldSanitizer {
 
   /** Cuts a free-text field (error messages) to `max` characters, counting the cut. */
   text(raw: string, max: number): string {
+    // Strings by construction (call-error.ts); a check that costs nothing at export, in case.
+    if (typeof raw !== 'string') raw = String(raw)
     if (raw.length <= max) return raw
     this.truncated++
     return raw.slice(0, max)
@@ -80,6 +82,20 @@ export class FieldSanitizer {
   hash(raw: unknown): string | undefined {
     if (this.value(raw) === undefined) return undefined
     return createHmac('sha256', this.hashSalt!).update(String(raw)).digest('hex').slice(0, 16)
+  }
+}
+
+/** Whether the wire format takes `raw` as a value (a finite number, a boolean, a non-empty string; long strings are cut), without counting. */
+export function isUsableValue(raw: unknown): boolean {
+  switch (typeof raw) {
+    case 'number':
+      return Number.isFinite(raw)
+    case 'boolean':
+      return true
+    case 'string':
+      return raw.length > 0
+    default:
+      return false
   }
 }
 

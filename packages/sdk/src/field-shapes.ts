@@ -29,12 +29,19 @@ export class FieldShapes {
 }
 
 /**
+ * A key list no map matches (a Symbol is never a for-in key): a hint starts with it, and is only
+ * ever set to non-empty lists (RecordQueue.learn), so an object with no keys of its own — a
+ * Promise from an `async` extractor — never takes the fast path and is always seen.
+ */
+const NO_MATCH: readonly string[] = [Symbol('no key list yet') as unknown as string]
+
+/**
  * What one extractor returned last time: its key list (the array registered in FieldShapes, so a
  * match is a comparison of interned strings by identity) and its shape id. One per extractor per
  * wrapped function, so the copy loop of a given call site sees one key list.
  */
 export class ShapeHint {
-  keys: readonly string[] = []
+  keys: readonly string[] = NO_MATCH
   copier: FieldCopier | undefined = undefined
   id = -1
 }

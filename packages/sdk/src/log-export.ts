@@ -11,6 +11,10 @@ import type { RecordQueue } from './record-queue.js'
 export interface ExportOutcome {
   ok: boolean
   error?: Error
+  /** Delivered, but the collector refused this many of its records (an OTLP partial success). */
+  rejected?: number
+  /** The collector's reason for the refused records. */
+  message?: string
 }
 
 /** One export request being built from the queue, then sent. */

@@ -77,7 +77,7 @@ it('logPrediction with an id keeps it; a failed call carries its error; the time
 it('logOutcome with a label, a number, a boolean, { label, value } and a timestamp', async () => {
   const predict = monitor.wrapWithId((score: number) => score, { output: (score) => ({ score }) })
   const { predictionId } = predict(0.7)
-  const days = Date.UTC(2026, 11, 3, 9, 30)
+  const days = Date.now() - 3 * 86_400_000 // days ago (the collector refuses a timestamp more than 10 minutes ahead)
   monitor.logOutcome(predictionId, 'repaid')
   monitor.logOutcome(predictionId, { label: 'defaulted', value: 1250.75 }, { timestamp: new Date(days) })
   monitor.logOutcome('order-17', 4, { timestamp: days + 1 })

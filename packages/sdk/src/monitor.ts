@@ -3,22 +3,10 @@ import { AIMS_ATTRIBUTES } from '@aims-monitor/schema'
 import { resolveMonitorOptions, type MonitorOptions } from './config.js'
 import { createLogTransport } from './log-export.js'
 import { Recorder } from './recorder.js'
-import type { FieldMap, MonitorStats, OutcomeInput, PredictionOutput } from './types.js'
+import type { ManualPrediction, MonitorStats, OutcomeInput } from './types.js'
 import { wrapCall, type WrapOptions } from './wrap-call.js'
 
-/** A prediction recorded by hand, for code that cannot be wrapped. */
-export interface ManualPrediction {
-  /** Your own id (any string up to 128 printable characters); default: a fresh one. */
-  id?: string
-  /** When the prediction was made; default: now. */
-  timestamp?: Date | number
-  features?: FieldMap
-  attributes?: FieldMap
-  output?: PredictionOutput
-  /** The model call failed: its error type and message. */
-  error?: { type: string; message?: string }
-  latencyMs?: number
-}
+export type { ManualPrediction } from './types.js'
 
 export interface Monitor {
   /**
@@ -35,11 +23,17 @@ export interface Monitor {
   wrapWithId<F extends (...args: any[]) => any>(fn: F, options?: WrapOptions<F>): (...args: Parameters<F>) => { result: ReturnType<F>; predictionId: string }
   /** The id of the latest wrapped call in this process, read right after a synchronous call returns. */
   lastPredictionId(): string | undefined
-  /** Records a prediction made elsewhere; returns its id. */
+  /**
+   * Records a prediction made elsewhere; returns its id (the one given, or a fresh one). A record
+   * the collector would refuse (an invalid id or timestamp) is left out, counted in
+   * stats().truncated and warned once (AIMS_MONITOR_INVALID). Never throws.
+   */
   logPrediction(prediction: ManualPrediction): string
   /**
    * Attaches the ground truth to a prediction, days later if need be, from any process. Kept
-   * exactly when the prediction was kept by sampling (the decision is a hash of the id).
+   * exactly when the prediction was kept by sampling (the decision is a hash of the id). An outcome
+   * the collector would refuse (an invalid id or timestamp, neither a usable label nor a finite
+   * value) is left out and counted in stats().truncated. Never throws.
    * @example monitor.logOutcome(predictionId, 'repaid')
    */
   logOutcome(predictionId: string, outcome: OutcomeInput | string | number | boolean, options?: { timestamp?: Date | number }): void
@@ -101,25 +95,9 @@ export function createMonitor(options: MonitorOptions): Monitor {
       }
     },
     lastPredictionId: () => (lastCall === undefined ? undefined : recorder.idOf(lastCall)),
-    logPrediction(prediction) {
-      const timestampMs = prediction.timestamp === undefined ? Date.now() : +prediction.timestamp
-      return (
-        recorder.recordManual({
-          id: prediction.id,
-          timestampMs,
-          latencyMs: prediction.latencyMs ?? NaN,
-          features: prediction.features,
-          attributes: prediction.attributes,
-          output: prediction.output,
-          error: prediction.error,
-        }) ?? prediction.id ?? ''
-      )
-    },
-    logOutcome(predictionId, outcome, outcomeOptions = {}) {
-      const normalized: OutcomeInput = typeof outcome === 'object' && outcome !== null ? outcome : { label: outcome }
-      const timestampMs = outcomeOptions.timestamp === undefined ? Date.now() : +outcomeOptions.timestamp
-      recorder.recordOutcome(predictionId, normalized, timestampMs)
-    },
+    // Arguments are read and checked inside the recorder's guard: whatever they are, nothing throws.
+    logPrediction: (prediction) => recorder.recordManual(prediction),
+    logOutcome: (predictionId, outcome, outcomeOptions) => recorder.recordOutcome(predictionId, outcome, outcomeOptions),
     flush: async () => {
       await recorder.flush()
     },

@@ -50,7 +50,7 @@ function logEverything(monitor: ReturnType<typeof createMonitor>): void {
     timestamp: t,
     latencyMs: 1.25,
     features: {
-      age: 42, income: 5123.75, negative: -5, big: 2 ** 60, hugeNegative: -(2 ** 40), zero: 0, nan: NaN, inf: Infinity,
+      age: 42, income: 5123.75, negative: -5, big: 2 ** 53 - 1, hugeNegative: -(2 ** 40), zero: 0, nan: NaN, inf: Infinity,
       region: 'north', accent: 'zoë ünïcödé ✓', empty: '', long: 'x'.repeat(300), yes: true, no: false,
       missing: null, undef: undefined, object: { nested: 1 } as never, ssn: '123-45-6789', 'bad name': 1, 'ok.name:with/marks-1': 2,
     },
@@ -91,6 +91,24 @@ it('writes, byte for byte, what the official OpenTelemetry protobuf exporter wri
   expect(direct.stats()).toMatchObject({ recorded: 7, exported: 7, failed: 0 })
   await direct.shutdown()
   await official.shutdown()
+})
+
+it('integers beyond 2^53, which the collector cannot take as int64 values: sent as doubles (direct), left out and counted (official); never a refused record', async () => {
+  const features = { account: 2 ** 60, debt: -(2 ** 55), safe: 2 ** 53 - 1, beyond_int64: 2 ** 64 }
+  const got: Record<string, { features: unknown; truncated: number }> = {}
+  for (const exporter of ['direct', 'official'] as const) {
+    const monitor = createMonitor(options(exporter))
+    monitor.logPrediction({ id: `big-${exporter}`, features, output: { value: 2 ** 53 + 2 } })
+    await monitor.flush()
+    const processed = capture.requests.splice(0).map((r) => processLogsRequest(decodeProtobufLogsRequest(r.body)))
+    expect(processed.flatMap((p) => p.rejected)).toEqual([])
+    const [event] = processed.flatMap((p) => p.accepted)
+    got[exporter] = { features: event?.type === 'prediction' ? { ...event.features, value: event.output?.value } : undefined, truncated: monitor.stats().truncated }
+    await monitor.shutdown()
+  }
+  expect(got.direct).toEqual({ features: { ...features, value: 2 ** 53 + 2 }, truncated: 0 })
+  // The official serializer would write them as int_value: left out there, one count each.
+  expect(got.official).toEqual({ features: { safe: 2 ** 53 - 1, beyond_int64: 2 ** 64, value: undefined }, truncated: 3 })
 })
 
 it("decodes with the collector's decoder and OTLP definitions: every wrapped call accepted, as recorded", async () => {

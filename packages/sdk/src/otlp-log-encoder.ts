@@ -43,8 +43,6 @@ const SEVERITY_INFO = 9
 const TRACE_FLAGS = 1
 /** Record lengths take at most 3 varint bytes (2 MiB): 200 features of 256 characters stay far below. */
 const RECORD_LENGTH_BYTES = 3
-const MIN_INT64 = -(2 ** 63)
-const MAX_INT64 = 2 ** 63
 
 /** Per shape: each position's key field (`aims.feature.<name>` as KeyValue.key bytes) and checks, computed once. */
 interface ShapeEncoding {
@@ -60,7 +58,9 @@ interface ShapeEncoding {
  * span. The output is, byte for byte, what the official serializer (@opentelemetry/otlp-transformer
  * 0.301) writes for the records toLogRecord builds — same fields, same order, same number
  * encodings (integers as int_value, other numbers as double_value) — which the tests check; the
- * limits and hashing are the FieldSanitizer's, applied the same way.
+ * limits and hashing are the FieldSanitizer's, applied the same way. One difference: an integer
+ * beyond ±(2^53 - 1) is written here as a double, which the collector takes, where the official
+ * serializer would write an int_value it refuses (toLogRecord leaves such values out, counted).
  *
  * Use: `begin()`, `add(queue, i)` per record (in the queue's drain), `finish()`.
  */
@@ -218,14 +218,18 @@ export class OtlpLogEncoder {
     else if (attributeShape === OVERFLOW) this.mapFields(refs.overflowAttributes[i], A.attributePrefix, LIMITS.maxAttributes)
 
     const label = refs.outputLabel[i]
-    if (label !== undefined) {
+    // null, like undefined, is "not given" (not counted); setOutput stores it to stay small.
+    if (label !== undefined && label !== null) {
       const value = this.sanitizer.value(label)
       if (value !== undefined) this.value(this.keys.outputLabel, value)
     }
+    // NaN: not given. Another non-finite number (UNUSABLE_NUMBER included): given, left out, counted.
     const score = queue.number(i, SCORE)
     if (Number.isFinite(score)) this.number(this.keys.outputScore, score)
+    else if (score === score) this.sanitizer.truncated++
     const outputValue = queue.number(i, VALUE)
     if (Number.isFinite(outputValue)) this.number(this.keys.outputValue, outputValue)
+    else if (outputValue === outputValue) this.sanitizer.truncated++
     const errorType = refs.errorType[i]
     if (errorType !== undefined) {
       this.string(this.keys.errorType, this.sanitizer.text(errorType || 'Error', LIMITS.maxVersionLength * 2))
@@ -351,7 +355,10 @@ export class OtlpLogEncoder {
 /** A KeyValue (key field given as bytes) as field `tagByte` of the enclosing message. */
 function keyValue(w: ProtobufWriter, tagByte: number, key: Uint8Array, value: string | number | boolean): void {
   if (typeof value === 'number') {
-    if (Number.isInteger(value) && value >= MIN_INT64 && value < MAX_INT64) {
+    // int_value only for safe integers: the collector refuses an int64 it cannot hold exactly as a
+    // JavaScript number, so 2^60 goes as the double it is (where the official serializer writes
+    // int_value; see toLogRecord, which leaves such values out on that path).
+    if (Number.isSafeInteger(value)) {
       const anyLength = 1 + (value >= 0 ? varintSize(value) : 10)
       w.ensure(key.length + 16)
       w.byte(tagByte)

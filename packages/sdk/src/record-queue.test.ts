@@ -8,7 +8,7 @@ import { expect, it } from 'vitest'
 import { execFileSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { ShapeHint, compileCopier } from './field-shapes.js'
-import { FEATURE_SHAPE, FIELDS, KIND_PREDICTION, OVERFLOW, RecordQueue } from './record-queue.js'
+import { ATTRIBUTE_SHAPE, FEATURE_SHAPE, FIELDS, ITEMS, KIND, KIND_OUTCOME, KIND_PREDICTION, LATENCY, N, NO_FIELDS, OVERFLOW, PromisedFieldsError, RecordQueue, SCORE, TIME, VALUE } from './record-queue.js'
 import type { FieldMap } from './types.js'
 
 /** Records `maps` (features, and attributes when given) and returns what the queue gives back for each, draining all. */
@@ -96,12 +96,62 @@ it('keeps records in order and intact while the field ring wraps around and fill
   expect(queue.refs.overflowFeatures.every((v) => v === undefined)).toBe(true)
 })
 
-it('past the bound on distinct key lists, keeps the maps as they are, still exactly', () => {
+it('past the bound on distinct key lists, copies the maps at the call, still exactly', () => {
   const queue = new RecordQueue(2_000)
   const maps = Array.from({ length: 1_200 }, (_, k) => ({ features: { [`only${k}`]: k, shared: 'x' } }))
   const back = roundTrip(queue, maps)
   expect(queue.shapes.keys.length).toBe(1_024)
   back.forEach((record, k) => expect(record.features).toEqual(maps[k]!.features))
+})
+
+it('a map that does not fit the ring is copied at the call: a mutation afterwards is not what is recorded', () => {
+  const queue = new RecordQueue(16, 4) // 64 field values in all
+  const wide: Record<string, number> = Object.fromEntries(Array.from({ length: 100 }, (_, k) => [`k${k}`, k]))
+  const i = queue.reserve(KIND_PREDICTION, 1, 0, 0)
+  queue.setFields(i, wide, new ShapeHint(), undefined, new ShapeHint())
+  expect(queue.metaOf(i, FEATURE_SHAPE)).toBe(OVERFLOW)
+  wide.k0 = -1
+  delete wide.k1
+  expect(queue.view(i).features).toEqual(Object.fromEntries(Array.from({ length: 100 }, (_, k) => [`k${k}`, k])))
+})
+
+it('a map that throws while read leaves a consistent record (no values, its ring segment freed in order) and the ring usable', () => {
+  const queue = new RecordQueue(8, 8)
+  const hint = new ShapeHint()
+  let fail = false
+  const map = { a: 1, b: 2, get c(): number { if (fail) throw new Error('getter'); return 3 } }
+  const ok = queue.reserve(KIND_PREDICTION, 1, 0, 0)
+  queue.setFields(ok, map, hint, { s: 'x' }, new ShapeHint())
+  fail = true
+  const bad = queue.reserve(KIND_PREDICTION, 2, 0, 0)
+  expect(() => queue.setFields(bad, map, hint, undefined, new ShapeHint())).toThrow('getter')
+  queue.clearFields(bad)
+  expect(queue.view(bad).features).toEqual({})
+  expect(queue.view(ok).features).toEqual({ a: 1, b: 2, c: 3 })
+  queue.drain(queue.size, () => undefined)
+  // The ring gives room again, whole: every value of every record back as given.
+  fail = false
+  expect(roundTrip(queue, Array.from({ length: 8 }, () => ({ features: map })))).toEqual(Array.from({ length: 8 }, () => ({ features: { a: 1, b: 2, c: 3 }, attributes: undefined })))
+})
+
+it('a map that is a Promise (an async extractor) never takes the fast path, even after a map without keys', () => {
+  const queue = new RecordQueue(8)
+  const hint = new ShapeHint()
+  for (const map of [{}, Promise.resolve({}), {}, Promise.resolve({ a: 1 })]) {
+    const i = queue.reserve(KIND_PREDICTION, 1, 0, 0)
+    if (map instanceof Promise) expect(() => queue.setFields(i, map as never, hint, undefined, new ShapeHint())).toThrow(PromisedFieldsError)
+    else queue.setFields(i, map, hint, undefined, new ShapeHint())
+  }
+})
+
+it('a score or value that is not a number is stored as unusable (counted at export), null as not given', () => {
+  const queue = new RecordQueue(8)
+  const cases: Array<[unknown, number]> = [[0.5, 0.5], [null, NaN], [undefined, NaN], ['0.7', Infinity], [true, Infinity], [10n, Infinity], [NaN, Infinity], [-Infinity, -Infinity]]
+  for (const [score, stored] of cases) {
+    const i = queue.reserve(KIND_PREDICTION, 1, 0, 0)
+    queue.setOutput(i, { score: score as number })
+    expect(queue.number(i, SCORE)).toBe(stored)
+  }
 })
 
 it('lets go of the values and references of exported records', () => {
@@ -141,4 +191,20 @@ it('copies without compiled copiers where code generation from strings is disall
     console.log(JSON.stringify({ compiled: compileCopier(['age']) !== undefined, out }))`
   const stdout = execFileSync(process.execPath, ['--disallow-code-generation-from-strings', '--input-type=module', '-e', script], { encoding: 'utf8' })
   expect(JSON.parse(stdout)).toEqual({ compiled: false, out: [{ age: 1, region: 'n' }, { age: 2, region: 's' }] })
+})
+
+it("the hot path's literal offsets (reserve, setFields, setOutput) agree with the layout's named columns", () => {
+  const queue = new RecordQueue(4)
+  const hint = new ShapeHint()
+  for (let k = 0; k < 3; k++) {
+    const i = queue.reserve(k % 2 ? KIND_OUTCOME : KIND_PREDICTION, 100 + k, 1_700_000_000_000 + k, 5 + k)
+    expect([N, TIME, LATENCY, ITEMS, SCORE, VALUE].map((column) => queue.number(i, column))).toEqual([100 + k, 1_700_000_000_000 + k, 5 + k, -1, NaN, NaN])
+    expect([KIND, FEATURE_SHAPE, ATTRIBUTE_SHAPE, FIELDS].map((column) => queue.metaOf(i, column))).toEqual([k % 2, NO_FIELDS, NO_FIELDS, -1])
+    queue.setOutput(i, { score: 0.25 + k, value: 7 + k })
+    expect([queue.number(i, SCORE), queue.number(i, VALUE)]).toEqual([0.25 + k, 7 + k])
+    queue.setFields(i, { a: k, b: 'x' }, hint, { s: 'y' }, new ShapeHint()) // the fast path from the second record on
+    expect(queue.view(i)).toMatchObject({ features: { a: k, b: 'x' }, attributes: { s: 'y' } })
+    expect(queue.metaOf(i, FIELDS)).toBeGreaterThanOrEqual(0)
+    expect(queue.metaOf(i, FEATURE_SHAPE)).toBe(hint.id)
+  }
 })

@@ -23,6 +23,12 @@ export interface QueuedRecord {
   items: number
 }
 
+// The layout of a record. reserve, setFields and setOutput write it with literal offsets (the
+// values below, named in a comment beside each): they are inlined into every wrapped call, where V8
+// counts each module constant's load and TDZ check against the call's inlining budget (measured:
+// a few dozen such bytes too many and setFields was left out of the inlined code, ~20-30 ns per
+// call). record-queue.test.ts holds the two to each other.
+
 // Numbers of record i at i * NUMBERS + …: one row per record, so a record touches one cache line.
 export const N = 0
 export const TIME = 1
@@ -50,6 +56,21 @@ export const NO_FIELDS = -1
 export const OVERFLOW = -2
 
 /**
+ * What a score or value slot holds when the output gave something that is not a number (a string,
+ * a BigInt, NaN): never a usable value, so export leaves it out and counts it (as a given
+ * ±Infinity is), and distinct from NaN, which means "not given".
+ */
+export const UNUSABLE_NUMBER = Infinity
+
+/** Thrown by setFields for a map that is a Promise (an `async` extractor): see Recorder.fieldsFailed. */
+export class PromisedFieldsError extends TypeError {
+  constructor() {
+    super('an extractor returned a Promise: extractors must be synchronous')
+    this.name = 'PromisedFieldsError'
+  }
+}
+
+/**
  * A bounded FIFO of records waiting for export. Why columns and rows of numbers rather than
  * objects: keeping the application's objects (or boxed numbers) alive until export made every one
  * of them survive the young-generation collections and be promoted — measured at 1-5 µs per call;
@@ -62,6 +83,8 @@ export const OVERFLOW = -2
 export class RecordQueue {
   private head = 0
   private count = 0
+  /** Records `reserve` may hold: the capacity, or 0 once closed (see close). */
+  private limit: number
   readonly shapes = new FieldShapes()
   readonly numbers: Float64Array
   readonly meta: Int32Array
@@ -73,7 +96,7 @@ export class RecordQueue {
     errorType: Array<string | undefined>
     errorMessage: Array<string | undefined>
     span: Array<SpanContext | undefined>
-    /** Maps that do not fit the field ring (or new shapes past the shape table's bound), kept as given. */
+    /** Maps that do not fit the field ring (or new shapes past the shape table's bound), copied at the call. */
     overflowFeatures: Array<FieldMap | undefined>
     overflowAttributes: Array<FieldMap | undefined>
   }
@@ -83,6 +106,7 @@ export class RecordQueue {
     readonly capacity: number,
     fieldsPerRecord = 32,
   ) {
+    this.limit = capacity
     this.numbers = new Float64Array(capacity * NUMBERS)
     this.meta = new Int32Array(capacity * META)
     this.fields = new FieldRing(capacity * fieldsPerRecord)
@@ -98,30 +122,41 @@ export class RecordQueue {
   }
 
   get full(): boolean {
-    return this.count === this.capacity
+    return this.count >= this.limit
   }
 
-  /** The index of a record with default values (no fields, no output), or -1 when the queue is full. */
+  /**
+   * Takes no record from now on (`reserve` returns -1): after shutdown, a call still in flight
+   * that settles must not be queued where no export will ever take it.
+   */
+  close(): void {
+    this.limit = 0
+  }
+
+  /** The index of a record with default values (no fields, no output), or -1 when the queue is full or closed. */
   reserve(kind: number, n: number, timestampMs: number, latencyMs: number): number {
-    if (this.count === this.capacity) return -1
-    let i = this.head + this.count
+    const count = this.count
+    if (count >= this.limit) return -1
+    let i = this.head + count
     if (i >= this.capacity) i -= this.capacity
-    this.count++
-    const r = i * NUMBERS
+    // Literal offsets: see the layout's comment at the top.
+    const r = i * 6 // NUMBERS
     const numbers = this.numbers
-    numbers[r + N] = n
-    numbers[r + TIME] = timestampMs
-    numbers[r + LATENCY] = latencyMs
-    numbers[r + ITEMS] = -1
-    numbers[r + SCORE] = NaN
-    numbers[r + VALUE] = NaN
-    const m = i * META
+    numbers[r] = n // N
+    numbers[r + 1] = timestampMs // TIME
+    numbers[r + 2] = latencyMs // LATENCY
+    numbers[r + 3] = -1 // ITEMS
+    numbers[r + 4] = NaN // SCORE
+    numbers[r + 5] = NaN // VALUE
+    const m = i * 4 // META
     const meta = this.meta
-    meta[m + KIND] = kind
-    meta[m + FEATURE_SHAPE] = NO_FIELDS
-    meta[m + ATTRIBUTE_SHAPE] = NO_FIELDS
-    meta[m + FIELDS] = -1
+    meta[m] = kind // KIND
+    meta[m + 1] = -1 // FEATURE_SHAPE = NO_FIELDS
+    meta[m + 2] = -1 // ATTRIBUTE_SHAPE = NO_FIELDS
+    meta[m + 3] = -1 // FIELDS
     // The reference columns are cleared when a record is released, so a reserved record is clean.
+    // Counted last: a store that throws above (a number column given a BigInt) queues nothing.
+    this.count = count + 1
     return i
   }
 
@@ -140,8 +175,9 @@ export class RecordQueue {
   /**
    * Copies features, then attributes, into record `i`'s field segment. The hints (one per
    * extractor) make the common case — the same keys as last time — a loop of identity comparisons
-   * and the shape's copier; a map that does not fit is kept as the object itself. Values are
-   * copied as they are; limits apply at export.
+   * and the shape's copier; a map that does not fit is copied as an object. Values are copied as
+   * they are; limits apply at export. Reading a map may throw (a getter, a Proxy trap): the record's
+   * columns are then consistent (shapes set before values are copied) and `clearFields` empties them.
    */
   setFields(i: number, features: FieldMap | undefined, featureHint: ShapeHint, attributes: FieldMap | undefined, attributeHint: ShapeHint): void {
     if (features === undefined && attributes === undefined) return
@@ -150,16 +186,16 @@ export class RecordQueue {
       const ring = this.fields
       const start = ring.alloc(featureLength + (attributes === undefined ? 0 : attributeHint.keys.length))
       if (start >= 0) {
-        const m = i * META
-        this.meta[m + FIELDS] = start
-        if (features !== undefined) {
-          copyShaped(ring, start, features, featureHint)
-          this.meta[m + FEATURE_SHAPE] = featureHint.id
-        }
+        // Literal offsets (see the layout); both shapes are set before either map is read.
+        const m = i * 4 // META
+        const meta = this.meta
+        meta[m + 3] = start // FIELDS
+        if (features !== undefined) meta[m + 1] = featureHint.id // FEATURE_SHAPE
         if (attributes !== undefined) {
+          meta[m + 2] = attributeHint.id // ATTRIBUTE_SHAPE
           copyShaped(ring, start + featureLength, attributes, attributeHint)
-          this.meta[m + ATTRIBUTE_SHAPE] = attributeHint.id
         }
+        if (features !== undefined) copyShaped(ring, start, features, featureHint)
         return
       }
     }
@@ -167,39 +203,47 @@ export class RecordQueue {
     this.setFieldsSlowly(i, features, featureHint, attributes, attributeHint)
   }
 
-  /** Registers the maps' shapes (updating the hints), then copies; once per new key list. */
+  /**
+   * Registers the maps' shapes (updating the hints), then copies; once per new key list. A map
+   * that does not fit the ring, or whose shape the shape table has no room for, is copied into an
+   * object (read now, at the call: a mutation after the call must not change what is sent).
+   */
   private setFieldsSlowly(i: number, features: FieldMap | undefined, featureHint: ShapeHint, attributes: FieldMap | undefined, attributeHint: ShapeHint): void {
+    // A Promise has no keys of its own, so it always lands here: never on the fast path.
+    if (features instanceof Promise || attributes instanceof Promise) throw new PromisedFieldsError()
     const m = i * META
-    const featureShape = features === undefined ? NO_FIELDS : this.learn(features, featureHint)
-    const attributeShape = attributes === undefined ? NO_FIELDS : this.learn(attributes, attributeHint)
+    let featureShape = features === undefined ? NO_FIELDS : this.learn(features, featureHint)
+    let attributeShape = attributes === undefined ? NO_FIELDS : this.learn(attributes, attributeHint)
     const featureLength = featureShape >= 0 ? this.shapes.keys[featureShape]!.length : 0
     const attributeLength = attributeShape >= 0 ? this.shapes.keys[attributeShape]!.length : 0
-    const start = featureShape >= 0 || attributeShape >= 0 ? this.fields.alloc(featureLength + attributeLength) : -1
-    if (start < 0) {
-      // No room in the ring (or both shape tables full): keep the maps as they are.
-      if (features !== undefined) this.meta[m + FEATURE_SHAPE] = OVERFLOW
-      if (attributes !== undefined) this.meta[m + ATTRIBUTE_SHAPE] = OVERFLOW
-      this.refs.overflowFeatures[i] = features
-      this.refs.overflowAttributes[i] = attributes
-      return
+    let start = -1
+    if (featureLength + attributeLength > 0) {
+      start = this.fields.alloc(featureLength + attributeLength)
+      if (start < 0) {
+        // No room in the ring: copied as objects instead.
+        if (featureShape >= 0) featureShape = OVERFLOW
+        if (attributeShape >= 0) attributeShape = OVERFLOW
+      }
     }
+    // The columns first, so that a map that throws while read leaves a consistent record (clearFields).
     this.meta[m + FIELDS] = start
-    if (features !== undefined) {
-      this.meta[m + FEATURE_SHAPE] = featureShape
-      if (featureShape >= 0) copyShaped(this.fields, start, features, featureHint)
-      else this.refs.overflowFeatures[i] = features
-    }
-    if (attributes !== undefined) {
-      this.meta[m + ATTRIBUTE_SHAPE] = attributeShape
-      if (attributeShape >= 0) copyShaped(this.fields, start + featureLength, attributes, attributeHint)
-      else this.refs.overflowAttributes[i] = attributes
-    }
+    this.meta[m + FEATURE_SHAPE] = featureShape
+    this.meta[m + ATTRIBUTE_SHAPE] = attributeShape
+    if (featureShape >= 0) copyShaped(this.fields, start, features!, featureHint)
+    else if (featureShape === OVERFLOW) this.refs.overflowFeatures[i] = snapshot(features!)
+    if (attributeShape >= 0) copyShaped(this.fields, start + featureLength, attributes!, attributeHint)
+    else if (attributeShape === OVERFLOW) this.refs.overflowAttributes[i] = snapshot(attributes!)
   }
 
-  /** The shape id of `map`'s key list (the hint now names it), or OVERFLOW when the shape table is full. */
+  /**
+   * The shape id of `map`'s key list (the hint now names it); NO_FIELDS for a map without keys
+   * (the hint is left alone, so it never names an empty list, which a Promise would match); or
+   * OVERFLOW when the shape table is full.
+   */
   private learn(map: FieldMap, hint: ShapeHint): number {
     const keys: string[] = []
     for (const name in map) keys.push(name)
+    if (keys.length === 0) return NO_FIELDS
     const id = this.shapes.idOf(keys)
     if (id < 0) return OVERFLOW
     hint.keys = this.shapes.keys[id]!
@@ -208,12 +252,45 @@ export class RecordQueue {
     return id
   }
 
+  /** Empties record `i`'s features and attributes after reading a map threw (the record is kept, without them). */
+  clearFields(i: number): void {
+    const m = i * META
+    const start = this.meta[m + FIELDS]!
+    if (start >= 0) {
+      // The segment stays allocated (freed in order on release), holding only missing values.
+      const end = start + (this.keysOf(i, FEATURE_SHAPE)?.length ?? 0) + (this.keysOf(i, ATTRIBUTE_SHAPE)?.length ?? 0)
+      this.fields.numbers.fill(NaN, start, end)
+      this.fields.others.fill(undefined, start, end)
+    }
+    if (this.meta[m + FEATURE_SHAPE] === OVERFLOW) this.meta[m + FEATURE_SHAPE] = NO_FIELDS
+    if (this.meta[m + ATTRIBUTE_SHAPE] === OVERFLOW) this.meta[m + ATTRIBUTE_SHAPE] = NO_FIELDS
+    this.refs.overflowFeatures[i] = this.refs.overflowAttributes[i] = undefined
+  }
+
+  /**
+   * Stores the output. Score and value are stored only when they are numbers (no conversion: a
+   * string '0.7', `true` or `[]` is not a score); anything else given is stored as
+   * UNUSABLE_NUMBER, left out and counted at export. null and undefined mean "not given". Reading
+   * the output may throw (a getter): `clearOutput` then empties it.
+   */
   setOutput(i: number, output: PredictionOutput | undefined): void {
+    // Small on purpose: inlined into the wrapped call within V8's bytecode budget (see
+    // Recorder.record), so what is not a plain number goes through `unusable`, a call the common
+    // path never makes.
     if (output === undefined || output === null) return
     if (output.label !== undefined) this.refs.outputLabel[i] = output.label
+    const r = i * 6 // NUMBERS (literal offsets: see the layout)
+    const score = output.score
+    if (score !== undefined) this.numbers[r + 4] = typeof score === 'number' && score === score ? score : unusable(score) // SCORE
+    const value = output.value
+    if (value !== undefined) this.numbers[r + 5] = typeof value === 'number' && value === value ? value : unusable(value) // VALUE
+  }
+
+  clearOutput(i: number): void {
+    this.refs.outputLabel[i] = undefined
     const r = i * NUMBERS
-    if (output.score !== undefined) this.numbers[r + SCORE] = output.score
-    if (output.value !== undefined) this.numbers[r + VALUE] = output.value
+    this.numbers[r + SCORE] = NaN
+    this.numbers[r + VALUE] = NaN
   }
 
   /** Hands the indices of up to `max` oldest records to `visit` (which must not throw), then frees them. */
@@ -304,6 +381,21 @@ function hasKeys(map: FieldMap, keys: readonly string[]): boolean {
     at++
   }
   return at === keys.length
+}
+
+/** What a score or value slot holds for `given`, which is not a number or is NaN: NaN (not given) for null, UNUSABLE_NUMBER otherwise. */
+function unusable(given: unknown): number {
+  return given === null ? NaN : UNUSABLE_NUMBER
+}
+
+/** A map's present values, copied into an object of its own (no prototype: any name is a plain key). */
+function snapshot(map: FieldMap): FieldMap {
+  const copy: Record<string, FieldValue> = Object.create(null)
+  for (const name in map) {
+    const value = map[name]
+    if (value !== undefined && value !== null) copy[name] = value
+  }
+  return copy
 }
 
 /**

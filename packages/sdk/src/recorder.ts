@@ -1,24 +1,24 @@
 import type { SpanContext } from '@opentelemetry/api'
 import type { Resource } from '@opentelemetry/resources'
+import { NO_ERROR, describeError, errorMessageOf, errorTypeOf } from './call-error.js'
 import { WallClock, now } from './clock.js'
 import type { ResolvedMonitorOptions } from './config.js'
-import { FieldSanitizer } from './field-sanitizer.js'
+import { FieldSanitizer, isUsableValue } from './field-sanitizer.js'
 import { ShapeHint } from './field-shapes.js'
 import type { ExportBatch, LogTransport, TransportContext } from './log-export.js'
+import { isValidId, manualError, preview, timestampOf } from './manual-input.js'
 import { PredictionIds, inSample, sampleHash } from './prediction-ids.js'
-import { ITEMS, KIND_OUTCOME, KIND_PREDICTION, RecordQueue, VALUE } from './record-queue.js'
+import { KIND_OUTCOME, KIND_PREDICTION, PromisedFieldsError, RecordQueue, VALUE } from './record-queue.js'
 import { SCOPE } from './to-log-record.js'
 import { ActiveSpanContext } from './trace-context.js'
-import type { FieldMap, MonitorStats, OutcomeInput, PredictionOutput } from './types.js'
-
-/** Passed as `error` when the call succeeded (a model may throw `undefined`, which is a failure). */
-export const NO_ERROR: unique symbol = Symbol('no error')
+import type { FieldMap, ManualPrediction, MonitorStats, OutcomeInput, PredictionOutput } from './types.js'
 
 /** Records in a probe batch: the first export, and the first after a failure (see exportQueued). */
 const PROBE_RECORDS = 256
 
-/** Items of a stream kept for the output extractor, at most. */
-export const MAX_STREAM_ITEMS_KEPT = 10_000
+/** Where record() was when something threw (see recordFailed); record() writes them as literals (smaller bytecode). */
+const READING_FIELDS = 1
+const READING_OUTPUT = 2
 
 /**
  * The monitor's engine. On the call: count, sample, run extractors (guarded), copy into the queue.
@@ -125,10 +125,69 @@ export class Recorder {
 
   private extractorFailed(error: unknown): void {
     this.counters.extractorErrors++
-    this.warnOnce('extractor', () => `an extractor threw (${(error as Error)?.message ?? String(error)}); the prediction is recorded without that part, and further failures are only counted`)
+    this.warnOnce('extractor', () => `an extractor threw (${describeError(error)}); the prediction is recorded without that part, and further failures are only counted`)
   }
 
-  /** Queues a finished prediction. `items` < 0: not a stream. Never throws. */
+  /**
+   * `map`, or undefined when it is a Promise (an `async` extractor), counted as an extractor error.
+   * For calls recorded later (a Promise or a stream result): the extractor's Promise gets a
+   * handler now, so its rejection never goes unhandled (which would end the process).
+   */
+  withoutPromise(map: FieldMap | undefined): FieldMap | undefined {
+    if (!(map instanceof Promise)) return map
+    ignoreRejection(map)
+    this.extractorFailed(new PromisedFieldsError())
+    return undefined
+  }
+
+  /**
+   * Reading the maps into record `i` threw (a getter or Proxy trap, or a map that is a Promise):
+   * the record keeps everything else. Counted as an extractor error (wrapped calls) or a field
+   * left out (logPrediction).
+   */
+  private fieldsFailed(i: number, error: unknown, features: unknown, attributes: unknown, manual: boolean): void {
+    this.queue.clearFields(i)
+    if (features instanceof Promise) ignoreRejection(features)
+    if (attributes instanceof Promise) ignoreRejection(attributes)
+    if (manual) this.leftOut(() => `logPrediction: its features or attributes could not be read (${describeError(error)}); the prediction is recorded without them`)
+    else this.extractorFailed(error)
+  }
+
+  private outputFailed(i: number, error: unknown, manual: boolean): void {
+    this.queue.clearOutput(i)
+    if (manual) this.leftOut(() => `logPrediction: its output could not be read (${describeError(error)}); the prediction is recorded without it`)
+    else this.extractorFailed(error)
+  }
+
+  /** Something given to logPrediction/logOutcome that the collector would refuse: left out, counted, warned once. */
+  private leftOut(message: () => string): void {
+    this.sanitizer.truncated++
+    this.warnOnce('invalid', () => `${message()} (counted in stats().truncated; further cases are only counted)`)
+  }
+
+  /**
+   * A prediction the queue did not take: full (dropped), or closed because the monitor was shut
+   * down while the call was in flight (counted as recorded and failed, so that exported + failed
+   * + dropped still accounts for every recorded prediction).
+   */
+  private notQueued(features: unknown, attributes: unknown): void {
+    if (features instanceof Promise) ignoreRejection(features)
+    if (attributes instanceof Promise) ignoreRejection(attributes)
+    if (this.active) return this.drop()
+    this.counters.recorded++
+    this.counters.failed++
+    this.warnOnce('shutdown-left', () => 'a call that settled after shutdown() could not be exported (counted in stats().failed)')
+  }
+
+  /**
+   * Queues a finished prediction. `items` < 0: not a stream. Never throws.
+   *
+   * Kept small on purpose: V8 inlines this, and the queue's methods, into the wrapped call within
+   * a bytecode budget, and every byte of a failure path here is paid by the common one (measured:
+   * a record() a third larger left setFields out of the inlined code, ~20 ns per call). So the
+   * reads of the application's maps and output are guarded by this one try, and `step` tells
+   * recordFailed which part threw.
+   */
   record(
     n: number,
     start: number,
@@ -141,130 +200,153 @@ export class Recorder {
     error: unknown | typeof NO_ERROR,
     items: number,
   ): void {
+    let i = -1
+    let step = 0 // reserving
     try {
       const q = this.queue
-      const i = q.reserve(KIND_PREDICTION, n, this.wallClock.offset + start, now() - start)
-      if (i < 0) return this.drop()
-      if (items >= 0) q.setNumber(i, ITEMS, items)
+      i = q.reserve(0 /* KIND_PREDICTION */, n, this.wallClock.offset + start, now() - start)
+      if (i < 0) return this.notQueued(features, attributes)
+      if (items >= 0) q.setNumber(i, 3 /* ITEMS */, items)
+      step = 1 // READING_FIELDS
       q.setFields(i, features, featureHint, attributes, attributeHint)
+      step = 2 // READING_OUTPUT
       q.setOutput(i, output)
+      step = 3 // finishing
       if (span !== undefined) q.refs.span[i] = span
-      if (error !== NO_ERROR) {
-        q.refs.errorType[i] = error instanceof Error ? error.name || 'Error' : typeof error
-        q.refs.errorMessage[i] = error instanceof Error ? error.message : undefined
-      }
+      if (error !== NO_ERROR) this.setError(i, error)
       this.queued()
-    } catch (internal) {
-      this.warnOnce('internal', () => `could not record a prediction: ${(internal as Error).message}`)
-    }
-  }
-
-  /** Queues a prediction described by hand (logPrediction). */
-  recordManual(params: {
-    id: string | undefined
-    timestampMs: number
-    latencyMs: number
-    features: FieldMap | undefined
-    attributes: FieldMap | undefined
-    output: PredictionOutput | undefined
-    error: { type: string; message?: string } | undefined
-  }): string | undefined {
-    try {
-      const n = params.id === undefined ? this.nextCall() : -1
-      const id = params.id ?? this.ids.format(n)
-      if (!this.active) return id
-      if (!(params.id === undefined ? this.admit(n) : this.idSampled(id))) return id
-      const q = this.queue
-      const i = q.reserve(KIND_PREDICTION, n, params.timestampMs, params.latencyMs)
-      if (i < 0) {
-        this.drop()
-        return id
-      }
-      q.refs.id[i] = params.id
-      q.setFields(i, params.features, this.manualFeatureHint, params.attributes, this.manualAttributeHint)
-      q.setOutput(i, params.output)
-      const span = this.activeSpan()
-      if (span !== undefined) q.refs.span[i] = span
-      if (params.error) {
-        q.refs.errorType[i] = params.error.type
-        q.refs.errorMessage[i] = params.error.message
-      }
-      this.queued()
-      return id
-    } catch (internal) {
-      this.warnOnce('internal', () => `could not record a prediction: ${(internal as Error).message}`)
-      return params.id
-    }
-  }
-
-  /** Queues an outcome for `predictionId` when that prediction is in the sample. Never throws. */
-  recordOutcome(predictionId: string, outcome: OutcomeInput, timestampMs: number): void {
-    try {
-      if (!this.active || !this.idSampled(predictionId)) return
-      const hasLabel = outcome.label !== undefined && outcome.label !== '' && outcome.label !== null
-      const hasValue = typeof outcome.value === 'number' && Number.isFinite(outcome.value)
-      if (!hasLabel && !hasValue) {
-        // The collector would refuse it: an outcome needs a label or a value.
-        this.sanitizer.truncated++
-        this.warnOnce('outcome', () => `logOutcome(${predictionId}) had neither a label nor a finite value; it was left out (counted in stats().truncated)`)
-        return
-      }
-      const q = this.queue
-      const i = q.reserve(KIND_OUTCOME, -1, timestampMs, NaN)
-      if (i < 0) return this.drop()
-      q.refs.id[i] = predictionId
-      if (hasLabel) q.refs.outcomeLabel[i] = outcome.label
-      if (hasValue) q.setNumber(i, VALUE, outcome.value!)
-      this.queued()
-    } catch (internal) {
-      this.warnOnce('internal', () => `could not record an outcome: ${(internal as Error).message}`)
+    } catch (thrown) {
+      this.recordFailed(i, step, thrown, features, attributes, output, span, error)
     }
   }
 
   /**
-   * Passes a stream through unchanged, counting its items (and keeping them for the output
-   * extractor when there is one); `done` runs once, when it ends, fails or is abandoned.
+   * record() threw at `step`. Reading the maps (a getter or Proxy trap, a map that is a Promise)
+   * or the output (a getter) costs that part only, counted as an extractor error; the rest of the
+   * record is written here. Anything else is the SDK's own failure: reported, and a reserved
+   * record (which export will take) still counted.
    */
-  stream<T>(source: AsyncIterable<T>, done: (items: T[], error: unknown | typeof NO_ERROR, count: number) => void, keepItems: boolean): AsyncIterable<T> {
-    const iterator = source[Symbol.asyncIterator]()
-    const items: T[] = []
-    let count = 0
-    let finished = false
-    const finish = (error: unknown) => {
-      if (finished) return
-      finished = true
-      done(items, error, count)
-    }
-    const passthrough: AsyncIterableIterator<T> & { throw?: (e?: unknown) => Promise<IteratorResult<T>> } = {
-      async next(...args: [] | [unknown]) {
+  private recordFailed(i: number, step: number, thrown: unknown, features: unknown, attributes: unknown, output: PredictionOutput | undefined, span: SpanContext | undefined, error: unknown): void {
+    try {
+      if (step === READING_FIELDS) {
+        this.fieldsFailed(i, thrown, features, attributes, false)
         try {
-          const step = await iterator.next(...args)
-          if (step.done) finish(NO_ERROR)
-          else {
-            count++
-            if (keepItems && items.length < MAX_STREAM_ITEMS_KEPT) items.push(step.value)
-          }
-          return step
-        } catch (error) {
-          finish(error)
-          throw error
+          this.queue.setOutput(i, output)
+        } catch (unreadable) {
+          this.outputFailed(i, unreadable, false)
         }
-      },
-      async return(value?: unknown) {
-        finish(NO_ERROR)
-        return iterator.return ? iterator.return(value) : { done: true, value: value as T }
-      },
-      [Symbol.asyncIterator]() {
-        return this
-      },
+      } else if (step === READING_OUTPUT) this.outputFailed(i, thrown, false)
+      else throw thrown
+      if (span !== undefined) this.queue.refs.span[i] = span
+      if (error !== NO_ERROR) this.setError(i, error)
+      this.queued()
+    } catch (internal) {
+      // A reserved record stays queued (export takes it): counted, so exported never exceeds recorded.
+      if (i >= 0) this.counters.recorded++
+      this.warnOnce('internal', () => `could not record a prediction: ${describeError(internal)}`)
     }
-    if (iterator.throw) {
-      passthrough.throw = async (error?: unknown) => {
-        finish(error)
-        return iterator.throw!(error)
+  }
+
+  private setError(i: number, error: unknown): void {
+    this.queue.refs.errorType[i] = errorTypeOf(error)
+    this.queue.refs.errorMessage[i] = errorMessageOf(error)
+  }
+
+  /**
+   * Queues a prediction described by hand (logPrediction); returns its id: the one given (as
+   * given, even when it is left out as invalid), or a fresh one. Never throws.
+   */
+  recordManual(prediction: ManualPrediction): string {
+    let id: string | undefined
+    try {
+      const given: unknown = prediction?.id
+      if (given !== undefined && given !== null) id = given as string
+      const n = id === undefined ? this.nextCall() : -1
+      if (id === undefined) id = this.ids.format(n)
+      if (!this.active) return id
+      if (typeof prediction !== 'object' || prediction === null) {
+        this.leftOut(() => `logPrediction: expected an object, received ${preview(prediction)}; nothing was recorded`)
+        return id
       }
+      if (n < 0 && !isValidId(id)) {
+        this.leftOut(() => `logPrediction: the id ${preview(id)} is not 1-128 printable ASCII characters without spaces; the prediction was left out`)
+        return id
+      }
+      const timestampMs = timestampOf(prediction.timestamp)
+      if (Number.isNaN(timestampMs)) {
+        this.leftOut(() => 'logPrediction: its timestamp is not a Date or epoch milliseconds between 2000-01-01 and 10 minutes from now; the prediction was left out')
+        return id
+      }
+      if (!(n >= 0 ? this.admit(n) : this.idSampled(id))) return id
+      const givenLatency: unknown = prediction.latencyMs
+      let latencyMs = NaN
+      if (typeof givenLatency === 'number') latencyMs = givenLatency
+      else if (givenLatency !== undefined && givenLatency !== null) this.leftOut(() => `logPrediction: latencyMs is a ${typeof givenLatency}, not a number; it was left out`)
+      const { features, attributes, output } = prediction
+      const error = manualError(prediction.error)
+      const q = this.queue
+      const i = q.reserve(KIND_PREDICTION, n, timestampMs, latencyMs)
+      if (i < 0) {
+        this.notQueued(features, attributes)
+        return id
+      }
+      if (n < 0) q.refs.id[i] = id
+      try {
+        q.setFields(i, features, this.manualFeatureHint, attributes, this.manualAttributeHint)
+      } catch (unreadable) {
+        this.fieldsFailed(i, unreadable, features, attributes, true)
+      }
+      try {
+        q.setOutput(i, output)
+      } catch (unreadable) {
+        this.outputFailed(i, unreadable, true)
+      }
+      const span = this.activeSpan()
+      if (span !== undefined) q.refs.span[i] = span
+      if (error !== undefined) {
+        q.refs.errorType[i] = error.type
+        q.refs.errorMessage[i] = error.message
+      }
+      this.queued()
+      return id
+    } catch (internal) {
+      this.warnOnce('internal', () => `could not record a prediction: ${describeError(internal)}`)
+      return id ?? this.ids.format(this.nextCall())
     }
-    return passthrough
+  }
+
+  /**
+   * Queues an outcome for `predictionId` when that prediction is in the sample. What the collector
+   * would refuse is left out and counted: an invalid id or timestamp, an outcome with neither a
+   * usable label nor a finite value (one of the two unusable beside a usable other: that one is
+   * left out and counted). Never throws.
+   */
+  recordOutcome(predictionId: unknown, outcome: unknown, options: unknown): void {
+    try {
+      if (!this.active) return
+      if (!isValidId(predictionId)) return this.leftOut(() => `logOutcome: the prediction id ${preview(predictionId)} is not 1-128 printable ASCII characters without spaces; the outcome was left out`)
+      const timestampMs = timestampOf(typeof options === 'object' && options !== null ? (options as { timestamp?: unknown }).timestamp : undefined)
+      if (Number.isNaN(timestampMs)) return this.leftOut(() => `logOutcome(${predictionId}): its timestamp is not a Date or epoch milliseconds between 2000-01-01 and 10 minutes from now; the outcome was left out`)
+      if (!this.idSampled(predictionId)) return
+      const given: OutcomeInput = typeof outcome === 'object' && outcome !== null ? (outcome as OutcomeInput) : { label: outcome as OutcomeInput['label'] }
+      const label: unknown = given.label
+      const value: unknown = given.value
+      const hasLabel = isUsableValue(label)
+      const hasValue = typeof value === 'number' && Number.isFinite(value)
+      // The collector would refuse it: an outcome needs a label or a value.
+      if (!hasLabel && !hasValue) return this.leftOut(() => `logOutcome(${predictionId}) had neither a usable label (a finite number, a boolean or a non-empty string) nor a finite value; it was left out`)
+      if (!hasLabel && label !== undefined && label !== null) this.sanitizer.truncated++
+      if (!hasValue && value !== undefined && value !== null) this.sanitizer.truncated++
+      const q = this.queue
+      const i = q.reserve(KIND_OUTCOME, -1, timestampMs, NaN)
+      if (i < 0) return this.drop()
+      q.refs.id[i] = predictionId
+      if (hasLabel) q.refs.outcomeLabel[i] = label as string | number | boolean
+      if (hasValue) q.setNumber(i, VALUE, value)
+      this.queued()
+    } catch (internal) {
+      this.warnOnce('internal', () => `could not record an outcome: ${describeError(internal)}`)
+    }
   }
 
   private queued(): void {
@@ -320,7 +402,13 @@ export class Recorder {
     const exporting: Promise<void> = batch.send().then((result) => {
       this.inFlight.delete(exporting)
       if (result.ok) {
-        this.counters.exported += records
+        // A partial success: the collector took the request but refused some records (they are lost).
+        const rejected = Math.min(Math.max(Math.trunc(result.rejected ?? 0), 0), records) || 0
+        this.counters.exported += records - rejected
+        if (rejected > 0) {
+          this.counters.failed += rejected
+          this.warnOnce('export', () => `the collector at ${this.options.endpoint} refused ${rejected} of ${records} records: ${result.message ?? 'no reason given'} (counted in stats().failed; further refusals are only counted)`)
+        }
         this.collectorReachable = true
         // Keep the pipe full: a finished export starts the next while a batch waits.
         if (this.queue.size >= this.options.maxBatchSize) this.scheduleExport()
@@ -358,13 +446,15 @@ export class Recorder {
   async shutdown(): Promise<void> {
     if (this.timer) clearInterval(this.timer)
     this.timer = undefined
-    const complete = await this.flush()
+    await this.flush()
     this.active = false
-    if (!complete) {
-      const left = this.queue.drain(this.queue.size, () => undefined)
-      this.counters.failed += left
-      if (left > 0) this.warnOnce('shutdown-left', () => `shutdown: ${left} records could not be exported before the deadline and were discarded`)
-    }
+    // A call in flight now that settles later finds the queue closed (see notQueued).
+    this.queue.close()
+    // Left: what the deadline did not let out, and what a call settling between the flush's end
+    // and this line queued.
+    const left = this.queue.drain(this.queue.size, () => undefined)
+    this.counters.failed += left
+    if (left > 0) this.warnOnce('shutdown-left', () => `shutdown: ${left} records could not be exported before the deadline and were discarded`)
     // The exporter has nothing left to send (flushed above); a failure to close it changes nothing.
     await this.transport?.shutdown().catch((error: unknown) => this.warnOnce('shutdown', () => `exporter shutdown failed: ${(error as Error).message}`))
   }
@@ -379,4 +469,9 @@ export class Recorder {
     this.warned.add(kind)
     process.emitWarning(message(), { code: `AIMS_MONITOR_${kind.toUpperCase().replace(/-/g, '_')}` })
   }
+}
+
+/** Handles a rejection already counted (an extractor's Promise), so that it never ends the process as unhandled. */
+function ignoreRejection(promise: Promise<unknown>): void {
+  promise.then(undefined, () => undefined)
 }

@@ -1,6 +1,8 @@
+import { NO_ERROR } from './call-error.js'
 import { now } from './clock.js'
 import { ShapeHint } from './field-shapes.js'
-import { NO_ERROR, type Recorder } from './recorder.js'
+import type { Recorder } from './recorder.js'
+import { asyncIteratorMethod, observeStream } from './stream-observer.js'
 import type { FieldMap, PredictionOutput } from './types.js'
 
 /** Extractors of `monitor.wrap`: how a call's arguments and result become the recorded prediction. */
@@ -19,11 +21,12 @@ export type CallResult<F extends (...args: any[]) => any> =
 
 /**
  * The wrapped function: calls `fn` with the same `this` and arguments and returns exactly what it
- * returns — the same value, the same Promise object, or the same stream's items through a
- * transparent iterator — and throws exactly what it throws, when it throws it. Recording on the
+ * returns — the same value, the same Promise object, the same stream object (observed in place,
+ * see observeStream) — and throws exactly what it throws, when it throws it. Recording on the
  * call is a few stores into preallocated queue slots; ids, encoding and export happen later.
  * `onCall` receives the call number as soon as it is known (for wrapWithId). The extractors are
- * the ones given here (read once).
+ * the ones given here (read once). fn's properties (a version tag, a cache) are the wrapper's too:
+ * its prototype is fn.
  */
 export function wrapCall<F extends (...args: any[]) => any>(fn: F, options: WrapOptions<F>, recorder: Recorder, onCall?: (n: number) => void): F {
   type Extractor = (...args: unknown[]) => FieldMap
@@ -59,18 +62,29 @@ export function wrapCall<F extends (...args: any[]) => any>(fn: F, options: Wrap
     }
     // Only native Promises are followed: calling `then` on another thenable (a lazy query builder,
     // say) could run it a second time.
+    // (Observing the Promise attaches a handler to it: a rejection nobody awaits is no longer
+    // reported as unhandled. docs/sdk.md says so; there is no handler-free way to observe it.)
     if (result instanceof Promise) {
+      // Recorded when it settles: an extractor's Promise must be handled now, not then.
+      const f = recorder.withoutPromise(features)
+      const a = recorder.withoutPromise(attributes)
       result.then(
-        (value) => recorder.record(n, start, features, featureHint, attributes, attributeHint, span, outputOf === undefined ? undefined : recorder.output(outputOf, value, args, a0), NO_ERROR, -1),
-        (error: unknown) => recorder.record(n, start, features, featureHint, attributes, attributeHint, span, undefined, error, -1),
+        (value) => recorder.record(n, start, f, featureHint, a, attributeHint, span, outputOf === undefined ? undefined : recorder.output(outputOf, value, args, a0), NO_ERROR, -1),
+        (error: unknown) => recorder.record(n, start, f, featureHint, a, attributeHint, span, undefined, error, -1),
       )
       return result as ReturnType<F>
     }
-    if (isAsyncIterable(result)) {
-      return recorder.stream(result, (items, error, count) => {
-        const output = error === NO_ERROR && outputOf !== undefined ? recorder.output(outputOf, items, args, a0) : undefined
-        recorder.record(n, start, features, featureHint, attributes, attributeHint, span, output, error, count)
-      }, outputOf !== undefined) as ReturnType<F>
+    if (typeof result === 'object' && result !== null) {
+      const iterate = asyncIteratorMethod(result)
+      if (iterate !== undefined) {
+        const f = recorder.withoutPromise(features)
+        const a = recorder.withoutPromise(attributes)
+        observeStream(result, iterate, (items, error, count) => {
+          const output = error === NO_ERROR && outputOf !== undefined ? recorder.output(outputOf, items, args, a0) : undefined
+          recorder.record(n, start, f, featureHint, a, attributeHint, span, output, error, count)
+        }, outputOf !== undefined)
+        return result as ReturnType<F>
+      }
     }
     recorder.record(n, start, features, featureHint, attributes, attributeHint, span, outputOf === undefined ? undefined : recorder.output(outputOf, result, args, a0), NO_ERROR, -1)
     return result as ReturnType<F>
@@ -82,9 +96,12 @@ export function wrapCall<F extends (...args: any[]) => any>(fn: F, options: Wrap
   }
   Object.defineProperty(wrapped, 'name', { value: fn.name, configurable: true })
   Object.defineProperty(wrapped, 'length', { value: fn.length, configurable: true })
+  try {
+    // The wrapper is typed F: fn's own properties (`predict.version`, `predict.cache.clear()`) are
+    // read through it, as they are now, not as they were when wrapped.
+    Object.setPrototypeOf(wrapped, fn)
+  } catch {
+    // fn is a Proxy whose traps refuse: the wrapper still calls it, without its properties.
+  }
   return wrapped as unknown as F
-}
-
-function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
-  return value !== null && typeof value === 'object' && typeof (value as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function'
 }
