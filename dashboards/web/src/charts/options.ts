@@ -8,6 +8,22 @@ import type { EChartsOption } from './echarts.js'
 const GRID = { left: 56, right: 24, top: 40, bottom: 48, containLabel: true }
 const OUTCOMES: Outcome[] = ['pass', 'warn', 'breach', 'insufficient_data', 'error']
 
+/**
+ * Tooltips and category labels hold names from ingested data, which can be 256 characters without a
+ * space: the tooltip stays inside the chart and wraps, a label is cut (the full name is in the table
+ * next to each chart), so neither widens the page.
+ */
+const TOOLTIP_BOX = { confine: true, extraCssText: 'max-width:360px;white-space:normal;overflow-wrap:anywhere;' }
+const DATA_LABEL = { width: 240, overflow: 'truncate', ellipsis: '…' } as const
+
+/**
+ * ECharts puts a formatter's string into the tooltip as HTML: names from ingested data (group values,
+ * category labels) go through this, or a value like `<img src=x onerror=…>` runs in the dashboard.
+ */
+export function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;')
+}
+
 /** Prediction volume by output label (stacked), with errors, per bucket. */
 export function volumeOption(ts: Timeseries): EChartsOption {
   const times = ts.buckets.map((b) => formatTime(b.t))
@@ -16,8 +32,8 @@ export function volumeOption(ts: Timeseries): EChartsOption {
     ? labels.map((label) => ({ name: label, type: 'bar', stack: 'volume', data: ts.buckets.map((b) => b.outputLabels?.[label] ?? 0) }))
     : [{ name: 'predictions', type: 'bar', data: ts.buckets.map((b) => b.predictions) }]
   return {
-    tooltip: { trigger: 'axis' },
-    legend: { top: 0, type: 'scroll' },
+    tooltip: { ...TOOLTIP_BOX, trigger: 'axis' },
+    legend: { top: 0, type: 'scroll', textStyle: DATA_LABEL },
     grid: GRID,
     xAxis: { type: 'category', data: times },
     yAxis: { type: 'value', name: 'predictions', minInterval: 1 },
@@ -32,7 +48,7 @@ export function latencyOption(ts: Timeseries): EChartsOption {
     name, type: 'line', showSymbol: false, connectNulls: false, data: ts.buckets.map((b) => pick(b) ?? null),
   })
   return {
-    tooltip: { trigger: 'axis', valueFormatter: (v: unknown) => (typeof v === 'number' ? `${formatValue(v)} ms` : '—') },
+    tooltip: { ...TOOLTIP_BOX, trigger: 'axis', valueFormatter: (v: unknown) => (typeof v === 'number' ? `${formatValue(v)} ms` : '—') },
     legend: { top: 0 },
     grid: GRID,
     xAxis: { type: 'category', data: times },
@@ -56,13 +72,14 @@ export function driftHeatmapOption(drift: Drift, controlId: string): EChartsOpti
   }))
   return {
     tooltip: {
+      ...TOOLTIP_BOX,
       formatter: (p: { data: { value: [number, number, number | string, number]; outcome: Outcome } }) =>
-        `${features[p.data.value[1]]} · window to ${formatTime(windows[p.data.value[0]])}<br/>${cells[0]?.metric ?? ''} ${typeof p.data.value[2] === 'number' ? formatValue(p.data.value[2]) : '—'} · ${OUTCOME_LABEL[p.data.outcome]}`,
+        `${escapeHtml(features[p.data.value[1]] ?? '')} · window to ${escapeHtml(formatTime(windows[p.data.value[0]]))}<br/>${escapeHtml(cells[0]?.metric ?? '')} ${typeof p.data.value[2] === 'number' ? formatValue(p.data.value[2]) : '—'} · ${OUTCOME_LABEL[p.data.outcome]}`,
     },
     grid: { left: 16, right: 16, top: 16, bottom: 64, containLabel: true },
     xAxis: { type: 'category', data: windows.map((w) => formatTime(w)), name: 'window end', nameLocation: 'middle', nameGap: 32, splitArea: { show: true } },
     // Features read top-down in the order given (a category y axis runs bottom-up by default).
-    yAxis: { type: 'category', data: features, inverse: true, splitArea: { show: true } },
+    yAxis: { type: 'category', data: features, inverse: true, splitArea: { show: true }, axisLabel: DATA_LABEL },
     visualMap: {
       type: 'piecewise', dimension: 3, orient: 'horizontal', left: 'center', bottom: 0,
       pieces: OUTCOMES.map((o, i) => ({ value: i, label: OUTCOME_LABEL[o], color: OUTCOME_COLOR[o] })),
@@ -81,10 +98,10 @@ export function driftHeatmapOption(drift: Drift, controlId: string): EChartsOpti
 export function distributionOption(dist: Distribution): EChartsOption {
   const pct = (v: number | null) => (v === null ? null : Number((v * 100).toFixed(3)))
   return {
-    tooltip: { trigger: 'axis', valueFormatter: (v: unknown) => (typeof v === 'number' ? `${v.toFixed(1)} %` : '—') },
+    tooltip: { ...TOOLTIP_BOX, trigger: 'axis', valueFormatter: (v: unknown) => (typeof v === 'number' ? `${v.toFixed(1)} %` : '—') },
     legend: { top: 0 },
     grid: GRID,
-    xAxis: { type: 'category', data: dist.bins.map((b) => b.label), axisLabel: { interval: 0, rotate: dist.bins.length > 8 ? 30 : 0 } },
+    xAxis: { type: 'category', data: dist.bins.map((b) => b.label), axisLabel: { ...DATA_LABEL, interval: 0, rotate: dist.bins.length > 8 ? 30 : 0 } },
     yAxis: { type: 'value', name: '% of values' },
     series: [
       ...(dist.reference ? [{ name: `reference (${dist.reference.id})`, type: 'bar', data: dist.bins.map((b) => pct(b.reference)), itemStyle: { color: '#94a3b8' } }] : []),
@@ -105,9 +122,9 @@ export function groupRatesOption(groups: FairnessGroup[], rate: GroupRate): ECha
     return interval ? [i, interval.lower, interval.upper] : null
   }).filter((x): x is [number, number, number] => x !== null)
   return {
-    tooltip: { trigger: 'item', valueFormatter: (v: unknown) => (typeof v === 'number' ? formatValue(v) : '—') },
+    tooltip: { ...TOOLTIP_BOX, trigger: 'item', valueFormatter: (v: unknown) => (typeof v === 'number' ? formatValue(v) : '—') },
     grid: { ...GRID, bottom: 16 },
-    xAxis: { type: 'category', data: names, axisLabel: { interval: 0, rotate: groups.length > 4 ? 30 : 0 } },
+    xAxis: { type: 'category', data: names, axisLabel: { ...DATA_LABEL, interval: 0, rotate: groups.length > 4 ? 30 : 0 } },
     yAxis: { type: 'value', name: RATE_LABEL[rate], min: 0, max: 1 },
     series: [
       {
@@ -135,7 +152,7 @@ export function groupRatesOption(groups: FairnessGroup[], rate: GroupRate): ECha
             ],
           }
         },
-        tooltip: { formatter: (p: { value: [number, number, number] }) => `${names[p.value[0]]}: 95 % interval ${formatValue(p.value[1])} – ${formatValue(p.value[2])}` },
+        tooltip: { formatter: (p: { value: [number, number, number] }) => `${escapeHtml(names[p.value[0]] ?? '')}: 95 % interval ${formatValue(p.value[1])} – ${formatValue(p.value[2])}` },
       },
     ],
   }
@@ -151,7 +168,7 @@ export function thresholdTrendOption(name: string, points: ThresholdPoint[], thr
     { yAxis: thresholds.breach, name: 'breach', lineStyle: { color: OUTCOME_COLOR.breach, type: 'solid' }, label: { formatter: `breach ${formatValue(thresholds.breach)}`, color: OUTCOME_COLOR.breach } },
   ]
   return {
-    tooltip: { trigger: 'item', formatter: (p: { data: { value: [string, number | null]; outcome: Outcome } }) => `${formatTime(p.data.value[0])}: ${formatValue(p.data.value[1])} (${OUTCOME_LABEL[p.data.outcome]})` },
+    tooltip: { ...TOOLTIP_BOX, trigger: 'item', formatter: (p: { data: { value: [string, number | null]; outcome: Outcome } }) => `${escapeHtml(formatTime(p.data.value[0]))}: ${formatValue(p.data.value[1])} (${OUTCOME_LABEL[p.data.outcome]})` },
     grid: { ...GRID, right: 96 },
     xAxis: { type: 'time' },
     // Thresholds always in view, even when every value sits far from them.

@@ -31,9 +31,25 @@ export function ControlDetails({ control, direction: judged }: { control: Policy
       {control.guard && <Fact name="Statistical guard">at least {control.guard.minSample} samples, {control.guard.minPerGroup} per group</Fact>}
       <Fact name="Schedule">{control.schedule.every ? `every ${formatDuration(control.schedule.every)}` : `cron ${control.schedule.cron}${control.schedule.timezone ? ` (${control.schedule.timezone})` : ''}`}</Fact>
       <Fact name="Approval">{control.approval.by}, {control.approval.at} ({control.approval.reference})</Fact>
-      {control.response?.runbook && <Fact name="Runbook"><a href={control.response.runbook} rel="noreferrer noopener" target="_blank">{control.response.runbook}</a></Fact>}
+      {control.response?.runbook && <Fact name="Runbook">{isHttpUrl(control.response.runbook)
+        ? <a href={control.response.runbook} rel="noreferrer noopener" target="_blank">{control.response.runbook}</a>
+        : <code>{control.response.runbook}</code>}</Fact>}
     </dl>
   )
+}
+
+/**
+ * The policy schema admits only http(s) runbooks; this holds the line here too (Preact, unlike React,
+ * does not neutralise a `javascript:` href), whatever a future policy source lets through.
+ */
+function isHttpUrl(text: string): boolean {
+  try {
+    const protocol = new URL(text).protocol
+    return protocol === 'http:' || protocol === 'https:'
+  } catch {
+    // Not a URL at all: shown as text, not as a link.
+    return false
+  }
 }
 
 function Fact({ name, children }: { name: string; children: ComponentChildren }) {

@@ -1,15 +1,17 @@
 import type { ReportData } from './report-data.js'
 import { outcomesChart, trendChart } from './report-charts.js'
 import { reportDocument, type ReportBlock } from './report-document.js'
+import { visibleText } from './visible-text.js'
 
 const STYLE = `
-body { font: 11px/1.45 system-ui, sans-serif; color: #1c2733; margin: 24px; max-width: 1100px; }
+body { font: 11px/1.45 system-ui, sans-serif; color: #1c2733; margin: 24px; max-width: 1100px; overflow-wrap: anywhere; }
 h1 { font-size: 20px; margin: 0 0 6px; } h2 { font-size: 15px; margin: 22px 0 6px; border-bottom: 1px solid #cfd8dc; padding-bottom: 3px; }
 h3 { font-size: 12.5px; margin: 14px 0 4px; }
 p.hash { font-family: ui-monospace, monospace; background: #eceff1; padding: 6px 8px; word-break: break-all; }
 table { border-collapse: collapse; margin: 4px 0 10px; width: 100%; }
 th, td { border: 1px solid #cfd8dc; padding: 2px 5px; text-align: left; vertical-align: top; word-break: break-word; }
-th { background: #eceff1; }
+th { background: #eceff1; overflow-wrap: normal; word-break: normal; }
+td { min-width: 3.5em; }
 pre { background: #f5f5f5; padding: 6px; font-size: 9.5px; white-space: pre-wrap; word-break: break-all; }
 figure { margin: 6px 0; } figure svg { max-width: 100%; height: auto; }
 h2, h3 { break-after: avoid; } tr, figure { break-inside: avoid; }
@@ -53,6 +55,7 @@ function block(b: ReportBlock, report: ReportData): string {
   }
 }
 
+/** Report data as HTML text: markup escaped, controls and bidi overrides made visible (visible-text.ts). */
 function escape(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
+  return visibleText(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
 }

@@ -23,7 +23,8 @@ export function emailText(n: AlertNotification): string {
 }
 
 const escapeHtml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
-const link = (href: string, label: string) => `<a href="${escapeHtml(href)}">${escapeHtml(label)}</a>`
+/** Only http(s) becomes a link: a `javascript:` or `data:` URL in a hand-built notification stays text. */
+const link = (href: string, label: string) => (/^https?:\/\//i.test(href) ? `<a href="${escapeHtml(href)}">${escapeHtml(label)}</a>` : `${escapeHtml(label)}: ${escapeHtml(href)}`)
 
 export function emailHtml(n: AlertNotification): string {
   const rows: Array<[string, string]> = [
@@ -48,7 +49,8 @@ export function emailHtml(n: AlertNotification): string {
     '<!doctype html><html><body style="font-family:sans-serif">',
     `<h2>${escapeHtml(`AIMS ${eventLabel(n)}: ${n.control.id} ${n.control.title}`)}</h2>`,
     `<p>${escapeHtml(n.summary)}</p>`,
-    '<table cellpadding="4" style="border-collapse:collapse">',
+    // A long unbroken title or segment value wraps instead of widening the message.
+    '<table cellpadding="4" style="border-collapse:collapse;word-break:break-word;overflow-wrap:anywhere">',
     ...rows.map(([k, v]) => `<tr><th align="left">${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`),
     '</table>',
     links.length ? `<p>${links.join(' · ')}</p>` : '',

@@ -18,6 +18,15 @@ function escapeMrkdwn(text: string): string {
 /** Slack refuses a button whose url is longer (Block Kit, button element): the whole message would be lost. */
 const BUTTON_URL_MAX = 3000
 
+/**
+ * Whether Slack takes `url` as a button's: http(s) and at most BUTTON_URL_MAX characters. A policy
+ * only allows http(s) runbooks; a hand-built notification could carry another scheme, which Slack
+ * refuses (with the whole message).
+ */
+function buttonUrl(url: string): boolean {
+  return url.length <= BUTTON_URL_MAX && /^https?:\/\//i.test(url)
+}
+
 const field = (label: string, value: string) => ({ type: 'mrkdwn', text: truncate(`*${label}*\n${escapeMrkdwn(value)}`, 2000) })
 
 /**
@@ -46,11 +55,11 @@ export function slackPayload(n: AlertNotification): { text: string; blocks: obje
   ]
   const buttons: object[] = []
   const runbook = n.control.runbook
-  if (runbook && runbook.length <= BUTTON_URL_MAX) buttons.push({ type: 'button', text: { type: 'plain_text', text: 'Runbook' }, url: runbook, action_id: 'aims_runbook' })
-  if (n.links?.alert && n.links.alert.length <= BUTTON_URL_MAX) buttons.push({ type: 'button', text: { type: 'plain_text', text: 'Alert' }, url: n.links.alert, action_id: 'aims_alert' })
+  if (runbook && buttonUrl(runbook)) buttons.push({ type: 'button', text: { type: 'plain_text', text: 'Runbook' }, url: runbook, action_id: 'aims_runbook' })
+  if (n.links?.alert && buttonUrl(n.links.alert)) buttons.push({ type: 'button', text: { type: 'plain_text', text: 'Alert' }, url: n.links.alert, action_id: 'aims_alert' })
   if (buttons.length) blocks.push({ type: 'actions', elements: buttons })
-  // A runbook link too long for a button is still the runbook: given as text, cut to a section's limit.
-  if (runbook && runbook.length > BUTTON_URL_MAX) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(`*Runbook*\n${escapeMrkdwn(runbook)}`, 3000) } })
+  // A runbook link that cannot be a button is still the runbook: given as text, cut to a section's limit.
+  if (runbook && !buttonUrl(runbook)) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(`*Runbook*\n${escapeMrkdwn(runbook)}`, 3000) } })
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `alert ${n.alertId} · evaluation ${n.evaluationId}` }] })
   // Escaped like the blocks: the summary carries the segment, which comes from ingested data, and an
   // unescaped "<!channel>" or "<https://…|text>" in it would ping the channel or show a forged link.
