@@ -15,6 +15,12 @@ import { renderMarkdown, renderPdf, type ReportData } from '@aims-monitor/evalua
 import { emailHtml, slackPayload } from '@aims-monitor/notify'
 import { startCollectorFixture, type CollectorFixture } from './support/collector-fixture.js'
 
+// The page functions below run in Chromium. This compile has no DOM types (adding lib "dom" would change
+// the types of Node's fetch for every test), so the few browser globals they use are declared here.
+declare const window: any
+declare const document: any
+type HTMLElement = any
+
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const CHROMIUM = '/usr/bin/chromium'
 const D1 = Date.parse('2026-11-10T00:00:00Z')
