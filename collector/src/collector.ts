@@ -98,6 +98,8 @@ export async function startCollector(config: CollectorConfig, options: { logger?
     )
     const recovered = spool.depth
     if (recovered.rows > 0) logger.info(recovered, 'recovered spooled events from the previous run; inserting them into the store')
+    // Acknowledged rows the spool could not trust are kept aside, not deleted: an operator must look.
+    if (spool.quarantined.length > 0) logger.error({ quarantined: spool.quarantined }, 'spool segments were quarantined (see spool/quarantine/*.reason.txt): their acknowledged events are not in the store')
     const drainer = new SpoolDrainer(spool, store, metrics, logger)
     drainer.start()
     const batches = createBatchProcessor({ workers: config.ingestWorkers, maxColumnsPerModel: config.maxColumnsPerModel, logger })
@@ -120,7 +122,7 @@ export async function startCollector(config: CollectorConfig, options: { logger?
         stopping
           ? { ready: false, reason: 'shutting down' }
           : ready
-            ? { ready: true, details: { store: store.mode, spool: spool.depth, lastStoreError: drainer.lastError ?? null } }
+            ? { ready: true, details: { store: store.mode, spool: spool.depth, quarantinedSegments: spool.quarantined.length, lastStoreError: drainer.lastError ?? null } }
             : { ready: false, reason: 'starting' },
     })
     const server = await listen(app, config.port, config.host)

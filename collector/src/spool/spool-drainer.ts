@@ -1,8 +1,11 @@
+import path from 'node:path'
 import { PredictionTables, type Store } from '@aims-monitor/store'
 import type { CollectorMetrics } from '../metrics.js'
 import type { Logger } from '../logger.js'
 import type { Spool } from './spool.js'
 import { removeSegmentFiles, type SealedSegment } from './spool-recovery.js'
+import { quarantineSegment } from './spool-quarantine.js'
+import { checkSegmentRows } from './segment-check.js'
 
 /**
  * Moves sealed spool segments into ClickHouse, oldest first, one at a time (the embedded engine
@@ -19,6 +22,8 @@ export class SpoolDrainer {
   private drainedSeq = 0
   private readonly seqWaiters: Array<{ seq: number; resolve: () => void }> = []
   private consecutiveFailures = 0
+  /** The last segment whose failed insert was checked and found sound: not read again at each retry. */
+  private checkedSoundSeq: number | undefined
   lastError: string | undefined
 
   constructor(
@@ -74,6 +79,15 @@ export class SpoolDrainer {
         this.consecutiveFailures = 0
         this.lastError = undefined
       } catch (error) {
+        const quarantined = await this.quarantineIfUnreadable(segment, error).catch((moveError: unknown) => {
+          // Could not move it aside: keep it where it is and go on retrying, as for any failure.
+          this.logger.error({ err: (moveError as Error).message, segment: segment.meta.seq }, 'could not quarantine an unreadable spool segment')
+          return false
+        })
+        if (quarantined) {
+          this.consecutiveFailures = 0
+          continue
+        }
         this.consecutiveFailures++
         this.lastError = (error as Error).message
         this.metrics.storeErrors.inc()
@@ -94,6 +108,30 @@ export class SpoolDrainer {
     }
   }
 
+  /**
+   * A segment the store cannot parse (a length byte flipped on disk) fails the same way at every
+   * attempt: retried forever it would hold back every later segment and fill the spool. After a
+   * failed insert the segment's own bytes are checked once (segment-check.ts; the store's error
+   * messages differ between chDB and a server): a damaged one is moved to the quarantine (kept,
+   * with the reason) and draining goes on. A sound one (the store down, slow, out of space, a body
+   * cut in transit) stays and is retried.
+   */
+  private async quarantineIfUnreadable(segment: SealedSegment, error: unknown): Promise<boolean> {
+    if (this.checkedSoundSeq === segment.meta.seq) return false
+    const problem = await checkSegmentRows(segment.paths.rows, segment.meta.columns, segment.rows, segment.bytes)
+    if (problem === undefined) {
+      this.checkedSoundSeq = segment.meta.seq
+      return false
+    }
+    const reason = `the store cannot read ${segment.paths.rows} (${segment.rows} acknowledged rows): ${problem}; the store said: ${(error as Error).message}`
+    const moved = await quarantineSegment(path.dirname(segment.paths.rows), segment.meta.seq, segment.paths, reason)
+    this.spool.completeSealed(segment)
+    this.spool.quarantined.push(moved)
+    this.logger.error({ segment: segment.meta.seq, rows: segment.rows, files: moved.files, problem, err: (error as Error).message }, 'spool segment damaged on disk; moved to the quarantine')
+    this.releaseWaiters()
+    return true
+  }
+
   private async insert(segment: SealedSegment): Promise<void> {
     const started = performance.now()
     const { target, columns, id } = segment.meta
@@ -104,6 +142,10 @@ export class SpoolDrainer {
     this.spool.completeSealed(segment)
     await removeSegmentFiles(segment.paths)
     this.drainedSeq = Math.max(this.drainedSeq, segment.meta.seq)
+    this.releaseWaiters()
+  }
+
+  private releaseWaiters(): void {
     for (let i = this.seqWaiters.length - 1; i >= 0; i--) {
       const waiter = this.seqWaiters[i]!
       const next = this.spool.peekSealed()

@@ -108,7 +108,7 @@ describe('recoverSpool', () => {
 
   it('starts empty on a missing directory', async () => {
     const dir = freshDir()
-    expect(await recoverSpool(dir)).toEqual({ segments: [], nextSeq: 1 })
+    expect(await recoverSpool(dir)).toEqual({ segments: [], nextSeq: 1, quarantined: [] })
     expect(existsSync(dir)).toBe(true)
   })
 })

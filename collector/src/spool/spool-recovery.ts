@@ -1,6 +1,8 @@
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
-import { lastCommit, segmentPaths, type SegmentMeta } from './segment-files.js'
+import { z } from 'zod'
+import { COMMIT_RECORD_BYTES, segmentPaths, type SegmentMeta } from './segment-files.js'
+import { quarantineDirectory, quarantineSegment, type QuarantinedSegment } from './spool-quarantine.js'
 
 /** A segment on disk whose committed rows wait to be inserted into the store. */
 export interface SealedSegment {
@@ -10,48 +12,128 @@ export interface SealedSegment {
   rows: number
 }
 
+/** A segment whose content cannot be trusted: it is moved to the quarantine, never deleted. */
+export class UnreadableSegmentError extends Error {}
+
 /**
  * Reads what a previous run left in the spool: every segment is cut back to its last commit record
  * (anything after it was never acknowledged) and handed to the drainer; segments with no committed
- * row are removed. Returns them in creation order, and the next free sequence number.
+ * row are removed. A segment whose commit log holds acknowledged rows but whose files cannot be read
+ * (a damaged or unknown meta file, a commit log that goes backwards, a directory in a file's place)
+ * is moved to `quarantine/` with a reason, for an operator to look at: not deleted, and not retried
+ * forever ahead of every later segment. A rows file shorter than its commit log, or an I/O error,
+ * stops the start with the file's name: acknowledged data is missing or the disk is failing.
+ * Returns the segments in creation order, the next free sequence number and what was quarantined.
  */
-export async function recoverSpool(dir: string): Promise<{ segments: SealedSegment[]; nextSeq: number }> {
+export async function recoverSpool(dir: string): Promise<{ segments: SealedSegment[]; nextSeq: number; quarantined: QuarantinedSegment[] }> {
   await fs.mkdir(dir, { recursive: true })
   const names = await fs.readdir(dir)
-  const seqs = [...new Set(names.map((n) => /^(\d{12})\./.exec(n)?.[1]).filter((s): s is string => s !== undefined))].map(Number).sort((a, b) => a - b)
+  // Twelve digits or more: segmentPaths pads to twelve, and a sequence number past 10^12 (after a
+  // stray file named 999999999999.x) is written with more; missing those would lose their rows.
+  const seqs = [...new Set(names.map((n) => /^(\d{12,})\./.exec(n)?.[1]).filter((s): s is string => s !== undefined))].map(Number).sort((a, b) => a - b)
   const segments: SealedSegment[] = []
+  const quarantined: QuarantinedSegment[] = []
   for (const seq of seqs) {
     const paths = segmentPaths(dir, seq)
-    const meta = await readMeta(paths.meta)
-    const commits = await fs.readFile(paths.commits).catch((error: NodeJS.ErrnoException) => {
-      // No commit log: the segment was being created or removed, nothing in it was acknowledged.
-      // Any other error (EIO, EACCES) must stop the start, not make recovery delete acknowledged rows.
-      if (error.code === 'ENOENT') return Buffer.alloc(0)
-      throw error
-    })
-    const { bytes, rows } = lastCommit(commits)
-    if (!meta || rows === 0) {
-      await removeSegmentFiles(paths)
-      continue
+    try {
+      const segment = await recoverSegment(seq, paths)
+      if (segment) segments.push(segment)
+    } catch (error) {
+      if (!(error instanceof UnreadableSegmentError)) throw error
+      quarantined.push(await quarantineSegment(dir, seq, paths, error.message))
     }
-    const size = (await fs.stat(paths.rows)).size
-    if (size < bytes) throw new Error(`spool segment ${paths.rows} is shorter (${size} bytes) than its commit log says (${bytes}): the disk lost acknowledged data`)
-    if (size > bytes) await fs.truncate(paths.rows, bytes)
-    segments.push({ meta, paths, bytes, rows })
   }
-  const nextSeq = seqs.length > 0 ? seqs[seqs.length - 1]! + 1 : 1
-  return { segments, nextSeq }
+  // Past the quarantined ones too: a reused number would overwrite a quarantined segment's files.
+  const kept = await fs.readdir(quarantineDirectory(dir)).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return [] as string[]
+    throw new Error(`could not read ${quarantineDirectory(dir)}: ${error.message}`, { cause: error })
+  })
+  const highest = Math.max(0, ...seqs, ...kept.map((n) => Number(/^(\d{12,})\./.exec(n)?.[1] ?? 0)))
+  return { segments, nextSeq: highest + 1, quarantined }
 }
 
-async function readMeta(file: string): Promise<SegmentMeta | undefined> {
-  try {
-    const meta = JSON.parse(await fs.readFile(file, 'utf8')) as SegmentMeta
-    return meta.format === 'aims-spool-segment/v1' ? meta : undefined
-  } catch (error) {
-    // A meta file is fsync'd before any row is written, so a missing or torn one has no rows either.
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || error instanceof SyntaxError) return undefined
-    throw error
+async function recoverSegment(seq: number, paths: ReturnType<typeof segmentPaths>): Promise<SealedSegment | undefined> {
+  const commits = await readIfPresent(paths.commits)
+  const { bytes, rows } = checkedLastCommit(commits ?? Buffer.alloc(0), paths.commits)
+  if (rows === 0) {
+    // No commit log, or nothing in it: the segment was being created or removed, nothing in it was acknowledged.
+    await removeSegmentFiles(paths)
+    return undefined
   }
+  // The meta file is fsync'd before the first row: with rows acknowledged, it must be whole.
+  const meta = parseMeta(await readIfPresent(paths.meta), paths.meta, seq)
+  const rowsFile = await fs.lstat(paths.rows).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined
+    throw new Error(`spool segment ${paths.rows}: ${error.message}`, { cause: error })
+  })
+  if (!rowsFile || !rowsFile.isFile()) {
+    throw new Error(`spool segment ${paths.rows} is ${rowsFile ? 'not a regular file' : 'missing'} while its commit log says ${rows} rows were acknowledged: the disk lost acknowledged data`)
+  }
+  const size = rowsFile.size
+  if (size < bytes) throw new Error(`spool segment ${paths.rows} is shorter (${size} bytes) than its commit log says (${bytes}): the disk lost acknowledged data`)
+  if (size > bytes) await fs.truncate(paths.rows, bytes)
+  return { meta, paths, bytes, rows }
+}
+
+/** A file's content; undefined when it does not exist. Any other failure names the file. */
+async function readIfPresent(file: string): Promise<Buffer | undefined> {
+  try {
+    return await fs.readFile(file)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') return undefined
+    if (code === 'EISDIR') throw new UnreadableSegmentError(`${file} is a directory, not a spool file`)
+    // EIO, EACCES…: must stop the start, not make recovery delete or move acknowledged rows.
+    throw new Error(`could not read spool file ${file}: ${(error as Error).message}`, { cause: error })
+  }
+}
+
+/**
+ * The last whole commit record. Records only grow (bytes and rows): one that goes backwards is
+ * damage, and trusting it would cut acknowledged rows off the rows file.
+ */
+function checkedLastCommit(content: Buffer, file: string): { bytes: number; rows: number } {
+  let bytes = 0
+  let rows = 0
+  for (let at = 0; at + COMMIT_RECORD_BYTES <= content.length; at += COMMIT_RECORD_BYTES) {
+    const b = content.readBigUInt64LE(at)
+    const r = content.readBigUInt64LE(at + 8)
+    if (b > BigInt(Number.MAX_SAFE_INTEGER) || r > BigInt(Number.MAX_SAFE_INTEGER) || Number(b) <= bytes || Number(r) <= rows) {
+      throw new UnreadableSegmentError(`${file}: commit record ${at / COMMIT_RECORD_BYTES + 1} (${b} bytes, ${r} rows) does not follow the one before (${bytes} bytes, ${rows} rows)`)
+    }
+    bytes = Number(b)
+    rows = Number(r)
+  }
+  return { bytes, rows }
+}
+
+const columnSchema = z.object({ name: z.string().min(1), type: z.string().min(1), defaultExpression: z.string(), encoding: z.enum(['uuid', 'datetime64ms', 'string', 'float64']) })
+const metaSchema = z.object({
+  format: z.literal('aims-spool-segment/v1'),
+  seq: z.number().int().positive(),
+  id: z.string().regex(/^[0-9a-zA-Z-]{1,64}$/),
+  target: z.union([
+    z.object({ kind: z.literal('predictions'), project: z.string().min(1), modelId: z.string().min(1) }),
+    z.object({ kind: z.literal('outcomes'), project: z.string().min(1) }),
+  ]),
+  columns: z.array(columnSchema).min(1),
+  createdAt: z.string(),
+})
+
+function parseMeta(content: Buffer | undefined, file: string, seq: number): SegmentMeta {
+  if (content === undefined) throw new UnreadableSegmentError(`${file} is missing although its commit log holds acknowledged rows`)
+  let json: unknown
+  try {
+    json = JSON.parse(content.toString('utf8'))
+  } catch (error) {
+    throw new UnreadableSegmentError(`${file} is not valid JSON (${(error as Error).message}) although its commit log holds acknowledged rows`)
+  }
+  const format = (json as { format?: unknown } | null)?.format
+  if (format !== 'aims-spool-segment/v1') throw new UnreadableSegmentError(`${file} has format ${JSON.stringify(format)}; this collector reads aims-spool-segment/v1`)
+  const parsed = metaSchema.safeParse(json)
+  if (!parsed.success) throw new UnreadableSegmentError(`${file} is not a valid segment description: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`)
+  if (parsed.data.seq !== seq) throw new UnreadableSegmentError(`${file} describes segment ${parsed.data.seq}, not ${seq}`)
+  return parsed.data as SegmentMeta
 }
 
 /**

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { promises as fs } from 'node:fs'
 import { RowBinaryWriter, type ColumnSpec } from '@aims-monitor/store'
-import { encodeCommitRecord, segmentPaths, type SegmentMeta, type SegmentTarget } from './segment-files.js'
+import { COMMIT_RECORD_BYTES, encodeCommitRecord, segmentPaths, type SegmentMeta, type SegmentTarget } from './segment-files.js'
 
 /**
  * One spool segment being written. Rows are encoded into `pending` on the request path; a group
@@ -15,6 +15,8 @@ export class SpoolSegment {
   /** Bytes and rows made durable. */
   committedBytes = 0
   committedRows = 0
+  /** Whole commit records written: where the next one goes. */
+  private commitRecords = 0
   /** Set when the segment takes no more rows. */
   retired = false
   readonly openedAt = Date.now()
@@ -69,17 +71,26 @@ export class SpoolSegment {
     const rows = this.pendingRows
     this.pending = this.spare
     this.pendingRows = 0
-    const bytes = writer.view()
-    await writeFully(this.rowsFile, bytes, this.committedBytes)
-    await this.rowsFile.datasync()
-    const committedBytes = this.committedBytes + bytes.length
-    const committedRows = this.committedRows + rows
-    await writeFully(this.commitsFile, encodeCommitRecord(committedBytes, committedRows), null)
-    await this.commitsFile.datasync()
-    this.committedBytes = committedBytes
-    this.committedRows = committedRows
-    writer.reset()
-    this.spare = writer
+    try {
+      const bytes = writer.view()
+      await writeFully(this.rowsFile, bytes, this.committedBytes)
+      await this.rowsFile.datasync()
+      const committedBytes = this.committedBytes + bytes.length
+      const committedRows = this.committedRows + rows
+      // At its own place, not appended: after a failed commit (ENOSPC part-way through a record) the
+      // next one overwrites the torn record instead of following it, so the log stays aligned.
+      await writeFully(this.commitsFile, encodeCommitRecord(committedBytes, committedRows), this.commitRecords * COMMIT_RECORD_BYTES)
+      await this.commitsFile.datasync()
+      this.commitRecords++
+      this.committedBytes = committedBytes
+      this.committedRows = committedRows
+    } finally {
+      // Success or not, `writer` becomes the spare again. Were it left out after a failure, `pending`
+      // and `spare` would be one buffer, and the next commit would reset the rows appended while it
+      // ran: their requests acknowledged, their bytes gone. The failed rows were refused (503).
+      writer.reset()
+      this.spare = writer
+    }
     return rows
   }
 

@@ -5,6 +5,7 @@ import { HttpError } from '../http/http-error.js'
 import { targetKey, type SegmentTarget } from './segment-files.js'
 import { SpoolSegment } from './spool-segment.js'
 import { recoverSpool, removeSegmentFiles, type SealedSegment } from './spool-recovery.js'
+import type { QuarantinedSegment } from './spool-quarantine.js'
 
 export interface SpoolOptions {
   dir: string
@@ -63,6 +64,8 @@ export class Spool {
   private sealTimer: NodeJS.Timeout | undefined
   private onSealed: () => void = () => undefined
   private closed = false
+  /** Segments moved to `quarantine/` (at recovery, or by the drainer): kept on disk, not inserted. */
+  readonly quarantined: QuarantinedSegment[] = []
 
   private constructor(
     private readonly options: SpoolOptions,
@@ -75,6 +78,7 @@ export class Spool {
     const spool = new Spool(options, metrics)
     const recovered = await recoverSpool(options.dir)
     spool.nextSeq = recovered.nextSeq
+    spool.quarantined.push(...recovered.quarantined)
     for (const segment of recovered.segments) spool.pushSealed(segment)
     spool.sealTimer = setInterval(() => spool.sealDue(), Math.max(20, Math.min(250, options.sealAfterMs / 2)))
     spool.sealTimer.unref()
