@@ -27,11 +27,9 @@ export function jsonBody(limit: string) {
   }
 }
 
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
-
 /** The path of the first string (or key) in a parsed JSON body holding a lone surrogate. */
 function loneSurrogateAt(value: unknown, path: string): string | undefined {
-  if (typeof value === 'string') return LONE_SURROGATE.test(value) ? path : undefined
+  if (typeof value === 'string') return value.isWellFormed() ? undefined : path
   if (typeof value !== 'object' || value === null) return undefined
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
@@ -41,7 +39,7 @@ function loneSurrogateAt(value: unknown, path: string): string | undefined {
     return undefined
   }
   for (const [key, item] of Object.entries(value)) {
-    if (LONE_SURROGATE.test(key)) return `${path} (a key)`
+    if (!key.isWellFormed()) return `${path} (a key)`
     const found = loneSurrogateAt(item, `${path}.${key}`)
     if (found !== undefined) return found
   }

@@ -30,9 +30,6 @@ export interface SourcePosition {
   readonly exact: boolean
 }
 
-/** A UTF-16 surrogate without its other half. */
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
-
 /** Tags a plain-data policy may spell out explicitly (`!!str 0.10` keeps a version a string). */
 const CORE_TAGS = new Set(['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((t) => `tag:yaml.org,2002:${t}`))
 
@@ -80,7 +77,7 @@ export function readYaml(text: string, options: ReadYamlOptions = {}): YamlSourc
   visit(doc, {
     Scalar(_key, node, ancestors) {
       checkTag(node, ancestors)
-      if (typeof node.value === 'string' && LONE_SURROGATE.test(node.value)) {
+      if (typeof node.value === 'string' && !node.value.isWellFormed()) {
         // Only a YAML escape ("\ud800") can write one. No UTF-8 text holds it, so no record citing the
         // policy could be hashed or stored as written.
         problems.push({ path: describePath([...ancestors, node]), ...position(node.range?.[0]), message: 'the text holds half of a UTF-16 surrogate pair (an escape such as \\ud800 alone): write the character itself' })
