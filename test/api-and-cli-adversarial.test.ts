@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCli, spawnCollector, type CliResult, type SpawnedCollector } from './support/spawn-collector.js'
+import { stalledFeedPolicy } from './support/volume-control.js'
 
 const KEY = 'adv-api-init-key-0123456789'
 const HOUR = 3_600_000
@@ -20,24 +21,7 @@ const WINDOW_FROM = Math.floor(Date.now() / HOUR) * HOUR - 3 * HOUR
 const AT = WINDOW_FROM + HOUR
 const UUID_ZERO = '00000000-0000-0000-0000-000000000000'
 
-const POLICY = `apiVersion: aims-monitor/v1
-kind: ControlPolicy
-metadata: { name: adversarial, version: 1 }
-controls:
-  - id: DQ-VOLUME
-    version: 1
-    title: Prediction volume per hour
-    status: active
-    approval: { by: Head of Operations, at: 2026-10-01, reference: OPS-2026-04 }
-    references: { iso42001: ['9.1'] }
-    owner: { accountable: Head of Operations, responsible: Platform team }
-    scope: { model: m }
-    metric: { kind: data_quality, name: volume }
-    window: { current: { type: tumbling, size: 1h } }
-    thresholds: { breach: 100, rationale: "Fewer than 100 predictions an hour means the feed has stalled." }
-    schedule: { every: 1h }
-    severity: high
-`
+const POLICY = stalledFeedPolicy('adversarial')
 
 interface Res { status: number; headers: Headers; text: string; json: any }
 interface CallOptions {

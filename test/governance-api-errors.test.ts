@@ -8,29 +8,13 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startCollectorFixture, type CollectorFixture } from './support/collector-fixture.js'
 import { spawnCollector, type SpawnedCollector } from './support/spawn-collector.js'
+import { stalledFeedPolicy } from './support/volume-control.js'
 
 const HOUR = 3_600_000
 const WINDOW_FROM = Math.floor(Date.now() / HOUR) * HOUR - 3 * HOUR
 const AT = WINDOW_FROM + HOUR
 
-const POLICY = `apiVersion: aims-monitor/v1
-kind: ControlPolicy
-metadata: { name: errors, version: 1 }
-controls:
-  - id: DQ-VOLUME
-    version: 1
-    title: Prediction volume per hour
-    status: active
-    approval: { by: Head of Operations, at: 2026-10-01, reference: OPS-2026-04 }
-    references: { iso42001: ['9.1'] }
-    owner: { accountable: Head of Operations, responsible: Platform team }
-    scope: { model: m }
-    metric: { kind: data_quality, name: volume }
-    window: { current: { type: tumbling, size: 1h } }
-    thresholds: { breach: 100, rationale: "Fewer than 100 predictions an hour means the feed has stalled." }
-    schedule: { every: 1h }
-    severity: high
-`
+const POLICY = stalledFeedPolicy('errors')
 
 let c: CollectorFixture
 let readOnlyKey: string
