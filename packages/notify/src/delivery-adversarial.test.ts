@@ -6,11 +6,11 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { buildNotification } from '../../evaluator/src/notification-of.js'
 import { NotificationDispatcher, type DispatcherOptions, type DroppedDelivery } from './dispatcher.js'
 import { NotifierConfigError } from './errors.js'
-import type { NotifyLogger } from './logger.js'
 import type { AlertNotification, DeliveryAttempt } from './notification.js'
 import { pagerDutyEvent } from './notifiers/pagerduty.js'
 import { slackPayload } from './notifiers/slack.js'
 import { webhookPayload } from './notifiers/webhook.js'
+import { recordingDispatcher } from './test-support/recording-dispatcher.js'
 import { sampleNotification } from './test-support/sample-notification.js'
 import { verifyWebhookSignature } from './webhook-signature.js'
 
@@ -134,29 +134,11 @@ async function tcpListener(onConnection: (socket: Socket, index: number) => void
   return { port: (server.address() as AddressInfo).port, sockets, connections: () => count }
 }
 
-function memoryLogger() {
-  const lines: Array<{ level: string; msg: string | undefined; obj: object }> = []
-  const logger: NotifyLogger = { warn: (obj, msg) => lines.push({ level: 'warn', msg, obj }), error: (obj, msg) => lines.push({ level: 'error', msg, obj }) }
-  return { lines, logger }
-}
-
 /** A dispatcher with small, test-sized retry settings (overridable), recording everything it reports. */
 function dispatcher(notifiers: Record<string, Notifier>, options: Partial<DispatcherOptions> = {}) {
-  const attempts: DeliveryAttempt[] = []
-  const dropped: DroppedDelivery[] = []
-  const { lines, logger } = memoryLogger()
-  const d = new NotificationDispatcher({
-    notifiers,
-    env: ENV,
-    onAttempt: (a) => { attempts.push(a) },
-    onDropped: (x) => { dropped.push(x) },
-    retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 },
-    timeoutMs: 5000,
-    logger,
-    ...options,
-  })
-  cleanups.push(() => d.close())
-  return { d, attempts, dropped, logs: lines }
+  const recorded = recordingDispatcher(notifiers, { env: ENV, retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 }, timeoutMs: 5000, ...options })
+  cleanups.push(() => recorded.d.close())
+  return recorded
 }
 
 const webhook = (url: string): Notifier => ({ type: 'webhook', url, secretEnv: 'HOOK_SECRET' })

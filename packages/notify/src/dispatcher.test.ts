@@ -1,11 +1,11 @@
 import { createServer } from 'node:net'
 import type { Notifier } from '@aims-monitor/controls'
 import { afterEach, describe, expect, it } from 'vitest'
-import { NotificationDispatcher, type DispatcherOptions, type DroppedDelivery } from './dispatcher.js'
+import { NotificationDispatcher, type DispatcherOptions } from './dispatcher.js'
 import { NotifierConfigError } from './errors.js'
-import type { NotifyLogger } from './logger.js'
 import type { DeliveryAttempt } from './notification.js'
 import { json, startHttpReceiver, type HttpReceiver, type Responder } from './test-support/http-receiver.js'
+import { memoryLogger, recordingDispatcher } from './test-support/recording-dispatcher.js'
 import { sampleNotification } from './test-support/sample-notification.js'
 
 const env = { HOOK_SECRET: 'dispatcher-test-secret' }
@@ -24,29 +24,11 @@ async function receiver(respond?: Responder): Promise<HttpReceiver> {
 
 const webhook = (r: HttpReceiver): Notifier => ({ type: 'webhook', url: `${r.url}/hook`, secretEnv: 'HOOK_SECRET' })
 
-/** Warnings and errors collected instead of printed. */
-function memoryLogger() {
-  const lines: Array<{ level: string; msg: string | undefined; obj: object }> = []
-  const logger: NotifyLogger = { warn: (obj, msg) => lines.push({ level: 'warn', msg, obj }), error: (obj, msg) => lines.push({ level: 'error', msg, obj }) }
-  return { lines, logger }
-}
-
 function dispatcher(notifiers: Record<string, Notifier>, options: Partial<DispatcherOptions> = {}) {
-  const attempts: DeliveryAttempt[] = []
-  const dropped: DroppedDelivery[] = []
-  const { lines, logger } = memoryLogger()
-  const d = new NotificationDispatcher({
-    notifiers,
-    env,
-    onAttempt: (a) => { attempts.push(a) },
-    onDropped: (x) => { dropped.push(x) },
-    // Tiny backoff: the tests check behaviour, not the default pacing.
-    retry: { baseDelayMs: 1, maxDelayMs: 5 },
-    logger,
-    ...options,
-  })
-  dispatchers.push(d)
-  return { d, attempts, dropped, logs: lines }
+  // Tiny backoff: the tests check behaviour, not the default pacing.
+  const recorded = recordingDispatcher(notifiers, { env, retry: { baseDelayMs: 1, maxDelayMs: 5 }, ...options })
+  dispatchers.push(recorded.d)
+  return recorded
 }
 
 describe('NotificationDispatcher', () => {
