@@ -11,10 +11,8 @@
  * answers 200 itself (a plain local receiver). A final test checks GET /v1/models against what
  * the proxy forwarded for every scenario that was accepted.
  *
- * Tests marked `it.fails` pin a real bug (named in a comment above each, with the fix): they
- * assert the documented behaviour and fail until the bug is fixed. To read what each one finds,
- * run a copy with `it.fails(` replaced by `it(`. A "FIXED" comment names a bug found here and how
- * it is handled now. The store's retention matters too: predictions older than the retention
+ * A "FIXED" comment names a bug these tests found and how it is handled now; the test below it
+ * holds the fix. The store's retention matters too: predictions older than the retention
  * (365 days) are accepted and then dropped, so scenarios use recent times.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
