@@ -44,6 +44,13 @@ export class ShapeHint {
   keys: readonly string[] = NO_MATCH
   copier: FieldCopier | undefined = undefined
   id = -1
+  /**
+   * Whether `keys` is the extractor's proven key set (`fixedKeys`, see fixedKeysOf): every map it
+   * returns has these keys, so the per-call key check is skipped. Set when a map's keys are learned.
+   */
+  proven = false
+
+  constructor(readonly fixedKeys?: ReadonlySet<string>) {}
 }
 
 /** Copies a map's values, in its shape's key order, into a field segment (see FieldRing). */

@@ -1,5 +1,6 @@
 import type { SpanContext } from '@opentelemetry/api'
 import { FieldRing } from './field-ring.js'
+import { isKeySet } from './extractor-keys.js'
 import { FieldShapes, type ShapeHint } from './field-shapes.js'
 import type { FieldMap, FieldValue, OutcomeInput, PredictionOutput } from './types.js'
 
@@ -181,7 +182,7 @@ export class RecordQueue {
    */
   setFields(i: number, features: FieldMap | undefined, featureHint: ShapeHint, attributes: FieldMap | undefined, attributeHint: ShapeHint): void {
     if (features === undefined && attributes === undefined) return
-    if ((features === undefined || hasKeys(features, featureHint.keys)) && (attributes === undefined || hasKeys(attributes, attributeHint.keys))) {
+    if ((features === undefined || featureHint.proven || hasKeys(features, featureHint.keys)) && (attributes === undefined || attributeHint.proven || hasKeys(attributes, attributeHint.keys))) {
       const featureLength = features === undefined ? 0 : featureHint.keys.length
       const ring = this.fields
       const start = ring.alloc(featureLength + (attributes === undefined ? 0 : attributeHint.keys.length))
@@ -249,6 +250,9 @@ export class RecordQueue {
     hint.keys = this.shapes.keys[id]!
     hint.copier = this.shapes.copiers[id]
     hint.id = id
+    // The extractor's source proves its keys, and this map has them (it would not if, say, an
+    // enumerable property were added to Object.prototype): no check on later calls.
+    hint.proven = hint.fixedKeys !== undefined && isKeySet(keys, hint.fixedKeys)
     return id
   }
 

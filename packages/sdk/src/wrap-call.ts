@@ -1,4 +1,5 @@
 import { NO_ERROR } from './call-error.js'
+import { fixedKeysOf } from './extractor-keys.js'
 import { now } from './clock.js'
 import { ShapeHint } from './field-shapes.js'
 import type { Recorder } from './recorder.js'
@@ -34,8 +35,9 @@ export function wrapCall<F extends (...args: any[]) => any>(fn: F, options: Wrap
   const featuresOf = options.features as Extractor | undefined
   const attributesOf = options.attributes as Extractor | undefined
   const outputOf = options.output as OutputExtractor | undefined
-  const featureHint = new ShapeHint()
-  const attributeHint = new ShapeHint()
+  // Extractors written as one object literal skip the per-call key check (see fixedKeysOf).
+  const featureHint = new ShapeHint(fixedKeysOf(featuresOf))
+  const attributeHint = new ShapeHint(fixedKeysOf(attributesOf))
 
   /**
    * One call. `args` is undefined for a call with exactly one argument, `a0`: the common case
