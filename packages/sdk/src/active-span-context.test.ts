@@ -73,3 +73,47 @@ it('follows the active context through nested spans, context.with, alternating r
   expect(seen.filter(([span]) => span !== undefined).length).toBeGreaterThan(5)
   expect(seen.filter(([span]) => span === undefined).length).toBeGreaterThan(2)
 })
+
+it('follows context.disable() and a new manager at once, and globals replaced wholesale after refresh()', () => {
+  const spans = new ActiveSpanContext()
+  const span = tracer.startSpan('s')
+  const withSpan = trace.setSpan(ROOT_CONTEXT, span)
+  const inSpan = () => context.with(withSpan, () => [spans.current(), reference()])
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())
+  expect(inSpan()).toEqual([span.spanContext(), span.spanContext()])
+  context.disable()
+  expect(inSpan()).toEqual([undefined, undefined]) // no manager: context.with runs without a context
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())
+  expect(inSpan()).toEqual([span.spanContext(), span.spanContext()])
+
+  // A test suite resetting OpenTelemetry: the globals object itself replaced.
+  const key = Symbol.for('opentelemetry.js.api.1')
+  const globals = globalThis as Record<symbol, unknown>
+  const saved = globals[key]
+  context.disable()
+  delete globals[key]
+  try {
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())
+    expect(globals[key]).not.toBe(saved)
+    expect(inSpan()).toEqual([undefined, span.spanContext()]) // still reading the old object, whose manager is gone
+    spans.refresh()
+    expect(inSpan()).toEqual([span.spanContext(), span.spanContext()])
+  } finally {
+    context.disable()
+    globals[key] = saved
+  }
+  span.end()
+})
+
+it('finds a manager registered after it was created, and never throws for a manager that returns no Context', () => {
+  const spans = new ActiveSpanContext()
+  const span = tracer.startSpan('s')
+  expect(context.with(trace.setSpan(ROOT_CONTEXT, span), () => spans.current())).toBeUndefined()
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())
+  expect(context.with(trace.setSpan(ROOT_CONTEXT, span), () => spans.current())).toEqual(span.spanContext())
+  context.disable()
+  const broken = { active: () => undefined, with: (_: unknown, fn: () => unknown) => fn(), bind: (_: unknown, t: unknown) => t, enable() { return this }, disable() { return this } }
+  context.setGlobalContextManager(broken as never)
+  expect(spans.current()).toBeUndefined()
+  span.end()
+})

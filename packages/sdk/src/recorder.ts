@@ -79,9 +79,15 @@ export class Recorder {
   /**
    * Whether call `n` is recorded: in the sample (deterministic by prediction id, the same in every
    * process) and with room in the queue. Decided before the extractors run, so a sampled-out call or
-   * a full queue costs the caller almost nothing.
+   * a full queue costs the caller almost nothing. The common case (everything sampled, room left) is
+   * one test here and the rest in `admitSampled`: V8 inlines this into every wrapped call, within a
+   * bytecode budget the recorded path shares (see record).
    */
   admit(n: number): boolean {
+    return this.sampleRate >= 1 && !this.queue.full ? true : this.admitSampled(n)
+  }
+
+  private admitSampled(n: number): boolean {
     if (this.sampleRate < 1 && !inSample(this.ids.hashOf(n), this.sampleRate)) {
       this.counters.sampledOut++
       return false
@@ -351,7 +357,8 @@ export class Recorder {
 
   private queued(): void {
     this.counters.recorded++
-    if (this.queue.size >= this.batchSize) this.scheduleExport()
+    // exportSoon checked here too: once a batch is waiting, every call until the export runs gets here.
+    if (this.queue.size >= this.batchSize && !this.exportSoon) this.scheduleExport()
   }
 
   /** exportQueued on the next turn of the event loop (once, however often asked), never during the call. */
@@ -382,6 +389,7 @@ export class Recorder {
     const transport = this.transport
     if (!transport) return
     this.wallClock.resync()
+    this.spans.refresh()
     const batchSize = this.collectorReachable ? this.options.maxBatchSize : Math.min(PROBE_RECORDS, this.options.maxBatchSize)
     let records = 0
     let batch: ExportBatch | undefined
