@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto'
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
+import { crc32 } from 'node:zlib'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
@@ -88,7 +89,7 @@ describe('recovery of a damaged spool (real collectors, SIGKILL, files edited be
   it('keeps every readable acknowledged event once, quarantines what it cannot read, and survives stray names', async () => {
     const dataDir = path.join(root, 'damaged')
     const first = await spawnCollector({ dataDir, env: HOLD })
-    const models = ['intact', 'torn-rows', 'torn-commit', 'bad-version', 'torn-meta', 'flipped', 'bad-commit-log'] as const
+    const models = ['intact', 'torn-rows', 'torn-commit', 'bad-version', 'torn-meta', 'flipped', 'bad-commit-log', 'flipped-number'] as const
     const ids: Record<string, string[]> = {}
     for (const m of models) ids[m] = await post(first, m, 40)
     // A second request to the same model: two commit records, so the log has a history to check.
@@ -101,7 +102,7 @@ describe('recovery of a damaged spool (real collectors, SIGKILL, files edited be
     appendFileSync(seg['torn-commit']!.commits, Buffer.alloc(7, 0xff))
     // A spool written by a newer collector (unknown format): must not be deleted, nor inserted blindly.
     const meta = readFileSync(seg['bad-version']!.meta, 'utf8')
-    writeFileSync(seg['bad-version']!.meta, meta.replace('aims-spool-segment/v1', 'aims-spool-segment/v9'))
+    writeFileSync(seg['bad-version']!.meta, meta.replace(/aims-spool-segment\/v\d+/, 'aims-spool-segment/v9'))
     // A meta file damaged after the fact, while its commit log says rows were acknowledged.
     truncateSync(seg['torn-meta']!.meta, 25)
     // A byte flipped inside a committed row (the second row's model_version length): the store cannot parse it.
@@ -109,10 +110,18 @@ describe('recovery of a damaged spool (real collectors, SIGKILL, files edited be
     const rowBytes = rows.length / 50
     rows[rowBytes + 32] = 0xff
     writeFileSync(seg['flipped']!.rows, rows)
-    // A commit log whose last record went backwards (a flipped bit): it must not cut acknowledged rows off.
+    // A commit log whose last record went backwards, its own checksum made to match (as if written
+    // so): it must not cut acknowledged rows off.
     const log = readFileSync(seg['bad-commit-log']!.commits)
-    log.writeBigUInt64LE(BigInt(rowBytes * 3), 16)
+    const last = log.length - 24
+    log.writeBigUInt64LE(0n, last)
+    log.writeUInt32LE(crc32(log.subarray(last, last + 20)), last + 20)
     writeFileSync(seg['bad-commit-log']!.commits, log)
+    // A byte flipped inside a number of a committed row (the first row's timestamp, after its 16-byte
+    // id): the structure stays whole and the store would read it; the commit's checksum does not match.
+    const numbers = readFileSync(seg['flipped-number']!.rows)
+    numbers[20]! ^= 0x10
+    writeFileSync(seg['flipped-number']!.rows, numbers)
     // Names the spool did not write.
     writeFileSync(path.join(spoolDir(dataDir), 'notes.txt'), 'operator notes')
     writeFileSync(path.join(spoolDir(dataDir), '999999999999.stray'), 'x')
@@ -128,12 +137,15 @@ describe('recovery of a damaged spool (real collectors, SIGKILL, files edited be
     // The quarantine keeps what could not be read, with a reason, and the live spool no longer holds it.
     const quarantine = path.join(spoolDir(dataDir), 'quarantine')
     const kept = readdirSync(quarantine)
-    for (const m of ['bad-version', 'torn-meta', 'flipped', 'bad-commit-log']) {
+    for (const m of ['bad-version', 'torn-meta', 'flipped', 'bad-commit-log', 'flipped-number']) {
       const base = path.basename(seg[m]!.rows, '.rows')
       expect(kept, m).toEqual(expect.arrayContaining([`${base}.rows`, `${base}.commits`, `${base}.meta.json`, `${base}.reason.txt`]))
       expect(existsSync(seg[m]!.rows), m).toBe(false)
     }
-    expect(readFileSync(path.join(quarantine, `${path.basename(seg['bad-version']!.rows, '.rows')}.reason.txt`), 'utf8')).toMatch(/aims-spool-segment\/v9/)
+    const reason = (m: string) => readFileSync(path.join(quarantine, `${path.basename(seg[m]!.rows, '.rows')}.reason.txt`), 'utf8')
+    expect(reason('bad-version')).toMatch(/aims-spool-segment\/v9/)
+    expect(reason('flipped-number')).toMatch(/rows 1\.\.40, commit 1\) do not match their checksum/)
+    expect(reason('bad-commit-log')).toMatch(/does not follow the one before/)
     expect(existsSync(path.join(spoolDir(dataDir), 'notes.txt'))).toBe(true)
 
     // A restart after the stray high sequence number still finds the events acknowledged since.
@@ -145,7 +157,7 @@ describe('recovery of a damaged spool (real collectors, SIGKILL, files edited be
     const [parts] = (await queryStoreInChild(dataDir, [
       {
         query: `SELECT table, toString(sum(rows)) AS n FROM system.parts WHERE database = 'aims' AND active AND table IN {tables:Array(String)} GROUP BY table HAVING sum(rows) > 0`,
-        params: { tables: ['bad-version', 'torn-meta', 'flipped', 'bad-commit-log'].map((m) => predictionsTableName('default', m)) },
+        params: { tables: ['bad-version', 'torn-meta', 'flipped', 'bad-commit-log', 'flipped-number'].map((m) => predictionsTableName('default', m)) },
       },
     ])) as [unknown[]]
     expect(parts).toEqual([])
@@ -188,7 +200,7 @@ describe('recovery of a damaged spool (real collectors, SIGKILL, files edited be
  */
 async function truncationSweep(segment: { meta: string; rows: string; commits: string }): Promise<void> {
   const originals = { meta: readFileSync(segment.meta), rows: readFileSync(segment.rows), commits: readFileSync(segment.commits) }
-  const records = originals.commits.length / 16
+  const records = originals.commits.length / 24
   expect(records).toBe(1)
   const committed = Number(originals.commits.readBigUInt64LE(0))
   expect(committed).toBe(originals.rows.length)
@@ -204,8 +216,8 @@ async function truncationSweep(segment: { meta: string; rows: string; commits: s
     writeFileSync(path.join(dir, `${base}.commits`), files.commits)
     return { dir, rows: path.join(dir, `${base}.rows`) }
   }
-  // Commit log cut at every byte (mid-record): nothing acknowledged under 16 bytes, so the segment goes.
-  for (let at = 0; at < 16; at += 3) {
+  // Commit log cut at every byte (mid-record): nothing acknowledged under 24 bytes, so the segment goes.
+  for (let at = 0; at < 24; at += 3) {
     const { dir } = copy((f) => (f.commits = f.commits.subarray(0, at)))
     const recovered = await recoverSpool(dir)
     expect(recovered.segments).toEqual([])

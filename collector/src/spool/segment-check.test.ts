@@ -77,4 +77,16 @@ describe('SpoolDrainer with a store that fails to read a sound segment', () => {
     await drainer.stop()
     await spool.close()
   })
+
+  it('finds, given the commit log, a byte flipped inside a number, which leaves the structure whole', async () => {
+    const spool = await sealedOutcomes(50)
+    const { rows, bytes, meta, paths } = spool.peekSealed()!
+    const commits = { file: paths.commits, format: meta.format }
+    expect(await checkSegmentRows(paths.rows, meta.columns, rows, bytes, commits)).toBeUndefined()
+    const damaged = readFileSync(paths.rows)
+    damaged[20]! ^= 0x01 // the first row's first number after its 16-byte id
+    writeFileSync(paths.rows, damaged)
+    expect(await checkSegmentRows(paths.rows, meta.columns, rows, bytes)).toBeUndefined()
+    expect(await checkSegmentRows(paths.rows, meta.columns, rows, bytes, commits)).toBe(`${paths.rows}: bytes 0..${bytes} (rows 1..50, commit 1) do not match their checksum`)
+  })
 })

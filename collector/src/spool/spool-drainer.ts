@@ -118,7 +118,7 @@ export class SpoolDrainer {
    */
   private async quarantineIfUnreadable(segment: SealedSegment, error: unknown): Promise<boolean> {
     if (this.checkedSoundSeq === segment.meta.seq) return false
-    const problem = await checkSegmentRows(segment.paths.rows, segment.meta.columns, segment.rows, segment.bytes)
+    const problem = await checkSegmentRows(segment.paths.rows, segment.meta.columns, segment.rows, segment.bytes, { file: segment.paths.commits, format: segment.meta.format })
     if (problem === undefined) {
       this.checkedSoundSeq = segment.meta.seq
       return false

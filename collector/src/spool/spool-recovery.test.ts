@@ -6,7 +6,7 @@ import { outcomeRecord, predictionRecord } from '../test-support/records.js'
 import { openStore, predictionsTableName, storeConfigFromEnv, type OutcomeRecord, type PredictionRecord, type Store } from '@aims-monitor/store'
 import { createLogger } from '../logger.js'
 import { createCollectorMetrics } from '../metrics.js'
-import { COMMIT_RECORD_BYTES, encodeCommitRecord, lastCommit, segmentPaths } from './segment-files.js'
+import { COMMIT_RECORD_BYTES, SPOOL_FORMAT_V1, encodeCommitRecord, lastCommit, readCommitRecords, segmentPaths } from './segment-files.js'
 import { Spool, type SpoolOptions } from './spool.js'
 import { SpoolDrainer } from './spool-drainer.js'
 import { recoverSpool } from './spool-recovery.js'
@@ -54,7 +54,7 @@ describe('recoverSpool', () => {
     expect(lastCommit(readFileSync(paths.commits))).toEqual({ bytes: committed.length, rows: 5 })
     // A write that never finished: rows past the last commit, and half a commit record.
     appendFileSync(paths.rows, Buffer.from('garbage bytes of a request that was never acknowledged'))
-    appendFileSync(paths.commits, encodeCommitRecord(committed.length + 99, 6).subarray(0, COMMIT_RECORD_BYTES / 2))
+    appendFileSync(paths.commits, encodeCommitRecord(committed.length + 99, 6, 0).subarray(0, COMMIT_RECORD_BYTES / 2))
 
     const { segments, nextSeq } = await recoverSpool(dir)
     expect(segments).toHaveLength(1)
@@ -71,6 +71,52 @@ describe('recoverSpool', () => {
     expect(readFileSync(paths.rows).equals(committed)).toBe(true)
   })
 
+  it('quarantines a segment whose rows or commit records fail their checksums, naming the commit', async () => {
+    const dir = freshDir()
+    await crashedSpool(dir, [3, 2])
+    const paths = segmentPaths(dir, 1)
+    const rows = readFileSync(paths.rows)
+    const [first] = readCommitRecords(readFileSync(paths.commits), 'aims-spool-segment/v2').records
+    // A bit flipped inside the fourth row's timestamp (after its 16-byte id): still valid RowBinary.
+    const damaged = Buffer.from(rows)
+    damaged[first!.bytes + 20]! ^= 0x04
+    writeFileSync(paths.rows, damaged)
+    const recovered = await recoverSpool(dir)
+    expect(recovered.segments).toEqual([])
+    expect(recovered.quarantined.map((q) => [q.seq, q.reason])).toEqual([[1, `${paths.rows}: bytes ${first!.bytes}..${rows.length} (rows 4..5, commit 2) do not match their checksum: damaged on disk`]])
+    expect(readFileSync(path.join(dir, 'quarantine', '000000000001.rows')).equals(damaged)).toBe(true)
+
+    // A commit record whose own checksum fails (its row count flipped): damage, not a torn write.
+    const other = freshDir()
+    await crashedSpool(other, [3, 2])
+    const otherPaths = segmentPaths(other, 1)
+    const log = readFileSync(otherPaths.commits)
+    log[8]! ^= 0x01
+    writeFileSync(otherPaths.commits, log)
+    expect((await recoverSpool(other)).quarantined.map((q) => q.reason)).toEqual([`${otherPaths.commits}: commit record 1 fails its checksum`])
+  })
+
+  it('reads a segment an older collector left (format v1: 16-byte commit records, no checksums)', async () => {
+    const dir = freshDir()
+    const written = await crashedSpool(dir, [3, 2])
+    const paths = segmentPaths(dir, 1)
+    const meta = JSON.parse(readFileSync(paths.meta, 'utf8')) as { format: string }
+    writeFileSync(paths.meta, JSON.stringify({ ...meta, format: SPOOL_FORMAT_V1 }))
+    const v1Log = Buffer.concat(
+      readCommitRecords(readFileSync(paths.commits), 'aims-spool-segment/v2').records.map((r) => {
+        const record = Buffer.alloc(16)
+        record.writeBigUInt64LE(BigInt(r.bytes), 0)
+        record.writeBigUInt64LE(BigInt(r.rows), 8)
+        return record
+      }),
+    )
+    writeFileSync(paths.commits, Buffer.concat([v1Log, Buffer.alloc(5, 0xee)])) // and a torn v1 record
+    const { segments, quarantined } = await recoverSpool(dir)
+    expect(quarantined).toEqual([])
+    expect(segments).toHaveLength(1)
+    expect(segments[0]).toMatchObject({ rows: written.length, bytes: statSync(paths.rows).size, meta: { format: SPOOL_FORMAT_V1 } })
+  })
+
   it('removes segments with no committed row, half-removed ones, and ones whose meta file was never completed', async () => {
     const dir = freshDir()
     await crashedSpool(dir, [2])
@@ -82,7 +128,7 @@ describe('recoverSpool', () => {
       const p = segmentPaths(dir, seq)
       writeFileSync(p.meta, meta.replace('"seq":1', `"seq":${seq}`))
       writeFileSync(p.rows, Buffer.alloc(64, 7))
-      writeFileSync(p.commits, seq === 3 ? encodeCommitRecord(64, 1).subarray(0, 10) : Buffer.alloc(0))
+      writeFileSync(p.commits, seq === 3 ? encodeCommitRecord(64, 1, 0).subarray(0, 10) : Buffer.alloc(0))
     }
     const torn = segmentPaths(dir, 4)
     writeFileSync(torn.meta, meta.slice(0, 20))

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import { z } from 'zod'
-import { COMMIT_RECORD_BYTES, segmentPaths, type SegmentMeta } from './segment-files.js'
+import { SPOOL_FORMAT, SPOOL_FORMAT_V1, V1_COMMIT_RECORD_BYTES, checksumMismatch, readCommitRecords, segmentPaths, type SegmentMeta } from './segment-files.js'
 import { quarantineDirectory, quarantineSegment, type QuarantinedSegment } from './spool-quarantine.js'
 
 /** A segment on disk whose committed rows wait to be inserted into the store. */
@@ -53,15 +53,20 @@ export async function recoverSpool(dir: string): Promise<{ segments: SealedSegme
 }
 
 async function recoverSegment(seq: number, paths: ReturnType<typeof segmentPaths>): Promise<SealedSegment | undefined> {
-  const commits = await readIfPresent(paths.commits)
-  const { bytes, rows } = checkedLastCommit(commits ?? Buffer.alloc(0), paths.commits)
-  if (rows === 0) {
-    // No commit log, or nothing in it: the segment was being created or removed, nothing in it was acknowledged.
-    await removeSegmentFiles(paths)
-    return undefined
-  }
-  // The meta file is fsync'd before the first row: with rows acknowledged, it must be whole.
+  const commits = (await readIfPresent(paths.commits)) ?? Buffer.alloc(0)
+  // Shorter than the smallest record: no commit log, or nothing whole in it. The segment was being
+  // created or removed; nothing in it was acknowledged.
+  if (commits.length < V1_COMMIT_RECORD_BYTES) return removeUnacknowledged(paths)
+  // The meta file is fsync'd before the first row: with a record written, it must be whole. It
+  // names the format, and so the records' size.
   const meta = parseMeta(await readIfPresent(paths.meta), paths.meta, seq)
+  const { records, problem } = readCommitRecords(commits, meta.format)
+  // A record that is not valid (its checksum, totals going backwards) is damage: trusting it, or
+  // dropping it, would cut acknowledged rows.
+  if (problem !== undefined) throw new UnreadableSegmentError(`${paths.commits}: ${problem}`)
+  const last = records.at(-1)
+  if (last === undefined) return removeUnacknowledged(paths)
+  const { bytes, rows } = last
   const rowsFile = await fs.lstat(paths.rows).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return undefined
     throw new Error(`spool segment ${paths.rows}: ${error.message}`, { cause: error })
@@ -72,7 +77,16 @@ async function recoverSegment(seq: number, paths: ReturnType<typeof segmentPaths
   const size = rowsFile.size
   if (size < bytes) throw new Error(`spool segment ${paths.rows} is shorter (${size} bytes) than its commit log says (${bytes}): the disk lost acknowledged data`)
   if (size > bytes) await fs.truncate(paths.rows, bytes)
+  // Read back against the commits' checksums (v2): a bit flipped while the segment waited would
+  // otherwise be inserted as read.
+  const mismatch = checksumMismatch((await readIfPresent(paths.rows)) ?? Buffer.alloc(0), records)
+  if (mismatch !== undefined) throw new UnreadableSegmentError(`${paths.rows}: ${mismatch}: damaged on disk`)
   return { meta, paths, bytes, rows }
+}
+
+async function removeUnacknowledged(paths: ReturnType<typeof segmentPaths>): Promise<undefined> {
+  await removeSegmentFiles(paths)
+  return undefined
 }
 
 /** A file's content; undefined when it does not exist. Any other failure names the file. */
@@ -88,28 +102,9 @@ async function readIfPresent(file: string): Promise<Buffer | undefined> {
   }
 }
 
-/**
- * The last whole commit record. Records only grow (bytes and rows): one that goes backwards is
- * damage, and trusting it would cut acknowledged rows off the rows file.
- */
-function checkedLastCommit(content: Buffer, file: string): { bytes: number; rows: number } {
-  let bytes = 0
-  let rows = 0
-  for (let at = 0; at + COMMIT_RECORD_BYTES <= content.length; at += COMMIT_RECORD_BYTES) {
-    const b = content.readBigUInt64LE(at)
-    const r = content.readBigUInt64LE(at + 8)
-    if (b > BigInt(Number.MAX_SAFE_INTEGER) || r > BigInt(Number.MAX_SAFE_INTEGER) || Number(b) <= bytes || Number(r) <= rows) {
-      throw new UnreadableSegmentError(`${file}: commit record ${at / COMMIT_RECORD_BYTES + 1} (${b} bytes, ${r} rows) does not follow the one before (${bytes} bytes, ${rows} rows)`)
-    }
-    bytes = Number(b)
-    rows = Number(r)
-  }
-  return { bytes, rows }
-}
-
 const columnSchema = z.object({ name: z.string().min(1), type: z.string().min(1), defaultExpression: z.string(), encoding: z.enum(['uuid', 'datetime64ms', 'string', 'float64']) })
 const metaSchema = z.object({
-  format: z.literal('aims-spool-segment/v1'),
+  format: z.enum([SPOOL_FORMAT, SPOOL_FORMAT_V1]),
   seq: z.number().int().positive(),
   id: z.string().regex(/^[0-9a-zA-Z-]{1,64}$/),
   target: z.union([
@@ -129,7 +124,7 @@ function parseMeta(content: Buffer | undefined, file: string, seq: number): Segm
     throw new UnreadableSegmentError(`${file} is not valid JSON (${(error as Error).message}) although its commit log holds acknowledged rows`)
   }
   const format = (json as { format?: unknown } | null)?.format
-  if (format !== 'aims-spool-segment/v1') throw new UnreadableSegmentError(`${file} has format ${JSON.stringify(format)}; this collector reads aims-spool-segment/v1`)
+  if (format !== SPOOL_FORMAT && format !== SPOOL_FORMAT_V1) throw new UnreadableSegmentError(`${file} has format ${JSON.stringify(format)}; this collector reads ${SPOOL_FORMAT} and ${SPOOL_FORMAT_V1}`)
   const parsed = metaSchema.safeParse(json)
   if (!parsed.success) throw new UnreadableSegmentError(`${file} is not a valid segment description: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`)
   if (parsed.data.seq !== seq) throw new UnreadableSegmentError(`${file} describes segment ${parsed.data.seq}, not ${seq}`)

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { promises as fs } from 'node:fs'
 import { RowBinaryWriter, type ColumnSpec } from '@aims-monitor/store'
-import { COMMIT_RECORD_BYTES, encodeCommitRecord, segmentPaths, type SegmentMeta, type SegmentTarget } from './segment-files.js'
+import { COMMIT_RECORD_BYTES, SPOOL_FORMAT, encodeCommitRecord, rowsChecksum, segmentPaths, type SegmentMeta, type SegmentTarget } from './segment-files.js'
 
 /**
  * One spool segment being written. Rows are encoded into `pending` on the request path; a group
@@ -31,7 +31,7 @@ export class SpoolSegment {
 
   static async create(dir: string, seq: number, target: SegmentTarget, columns: readonly ColumnSpec[]): Promise<SpoolSegment> {
     const meta: SegmentMeta = {
-      format: 'aims-spool-segment/v1',
+      format: SPOOL_FORMAT,
       seq,
       id: randomUUID(),
       target,
@@ -79,7 +79,7 @@ export class SpoolSegment {
       const committedRows = this.committedRows + rows
       // At its own place, not appended: after a failed commit (ENOSPC part-way through a record) the
       // next one overwrites the torn record instead of following it, so the log stays aligned.
-      await writeFully(this.commitsFile, encodeCommitRecord(committedBytes, committedRows), this.commitRecords * COMMIT_RECORD_BYTES)
+      await writeFully(this.commitsFile, encodeCommitRecord(committedBytes, committedRows, rowsChecksum(bytes)), this.commitRecords * COMMIT_RECORD_BYTES)
       await this.commitsFile.datasync()
       this.commitRecords++
       this.committedBytes = committedBytes

@@ -70,7 +70,7 @@ describe('Spool', () => {
     expect(readdirSync(dir).sort()).toEqual(['000000000001.commits', '000000000001.meta.json', '000000000001.rows'])
     const paths = segmentPaths(dir, 1)
     const meta = readMeta(dir, 1)
-    expect(meta).toMatchObject({ format: 'aims-spool-segment/v1', seq: 1, target: { kind: 'predictions', project: 'default', modelId: 'm' } })
+    expect(meta).toMatchObject({ format: 'aims-spool-segment/v2', seq: 1, target: { kind: 'predictions', project: 'default', modelId: 'm' } })
     expect(meta.columns.map((c) => c.name)).toEqual(expect.arrayContaining(['id', 'ts', 'f:x:num', 'a:segment']))
     let commits = readFileSync(paths.commits)
     expect(commits.length).toBe(COMMIT_RECORD_BYTES)
