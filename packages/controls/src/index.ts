@@ -44,6 +44,7 @@ export {
 export { citesReference, frameworkOfReference, isRegistryRow } from './reference-coverage.js'
 export { CRON_MODE, cronProblem, timezoneProblem } from './cron.js'
 export {
+  MAX_POLICY_FILE_BYTES,
   PolicyFileError,
   controlHash,
   loadPolicy,

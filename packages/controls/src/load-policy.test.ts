@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { loadPolicy, loadPolicyFile, PolicyFileError, type PolicyLoadResult } from './load-policy.js'
+import { MAX_POLICY_FILE_BYTES, loadPolicy, loadPolicyFile, PolicyFileError, type PolicyLoadResult } from './load-policy.js'
 import { formatProblems, type PolicyProblem } from './policy-problem.js'
 
 // A small valid policy; each test breaks one thing in it and checks the problem is reported on the
@@ -323,6 +323,19 @@ describe('loadPolicyFile', () => {
     expect(problemsOf(await loadPolicyFile(file))).toEqual([expect.objectContaining({ message: 'the file is not valid UTF-8 text' })])
     await expect(loadPolicyFile(path.join(dir, 'missing.yaml'))).rejects.toThrow(PolicyFileError)
     await expect(loadPolicyFile(path.join(dir, 'missing.yaml'))).rejects.toThrow(/cannot read policy file .*missing\.yaml: no such file/)
+    await expect(loadPolicyFile(dir)).rejects.toThrow(/cannot read policy file .*: it is a directory/)
+  })
+
+  it('refuses a file past 4 MiB without reading it whole, a device that never ends included; takes one just under', async () => {
+    const big = path.join(dir, 'big.yaml')
+    // A valid policy padded with a comment to exactly the limit: read and loaded.
+    const padding = MAX_POLICY_FILE_BYTES - Buffer.byteLength(VALID) - 3
+    writeFileSync(big, `${VALID}# ${'x'.repeat(padding)}\n`)
+    expect((await loadPolicyFile(big)).ok).toBe(true)
+    writeFileSync(big, `${VALID}# ${'x'.repeat(padding + 1)}\n`)
+    const tooBig = [{ path: '', line: 1, column: 1, message: `the file is larger than ${MAX_POLICY_FILE_BYTES} bytes (4 MiB), the most a policy file may hold; is it the right file?` }]
+    expect(problemsOf(await loadPolicyFile(big))).toEqual(tooBig)
+    expect(problemsOf(await loadPolicyFile('/dev/zero'))).toEqual(tooBig)
   })
 })
 

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises'
+import { open } from 'node:fs/promises'
 import { canonicalJson, sha256Hex } from './canonical-json.js'
 import { issuesToProblems, policyErrorMap } from './policy-issues.js'
 import { sortProblems, type PolicyProblem } from './policy-problem.js'
@@ -63,17 +63,27 @@ export function loadPolicy(text: string, source = '<policy>'): PolicyLoadResult 
 }
 
 /**
- * Reads and loads a policy file. The hash is of the bytes on disk; a file that is not UTF-8 is a
- * problem. Throws PolicyFileError when the file cannot be read.
+ * The largest policy file read, 4 MiB: a policy of hundreds of controls is a few hundred KB, and
+ * the file is parsed whole (YAML with positions), so a stray multi-gigabyte file or a device such
+ * as /dev/zero must be refused rather than read until memory runs out.
+ */
+export const MAX_POLICY_FILE_BYTES = 4 * 1024 * 1024
+
+/**
+ * Reads and loads a policy file. The hash is of the bytes on disk; a file that is not UTF-8, or
+ * larger than MAX_POLICY_FILE_BYTES, is a problem. Throws PolicyFileError when the file cannot be read.
  */
 export async function loadPolicyFile(path: string): Promise<PolicyLoadResult> {
   let bytes: Buffer
   try {
-    bytes = await readFile(path)
+    bytes = await readAtMost(path, MAX_POLICY_FILE_BYTES + 1)
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (error as Error).message
     throw new PolicyFileError(path, code, `cannot read policy file ${path}: ${reason}`)
+  }
+  if (bytes.length > MAX_POLICY_FILE_BYTES) {
+    return { ok: false, source: path, problems: [{ path: '', line: 1, column: 1, message: `the file is larger than ${MAX_POLICY_FILE_BYTES} bytes (4 MiB), the most a policy file may hold; is it the right file?` }] }
   }
   let text: string
   try {
@@ -118,4 +128,23 @@ function firstNonUtf8(bytes: Uint8Array): { line: number; column: number } {
  */
 export function controlHash(control: Control): string {
   return sha256Hex(canonicalJson(control))
+}
+
+/** The first `limit` bytes of a file (all of it when shorter), read without knowing its size: a pipe or a device has none. */
+async function readAtMost(path: string, limit: number): Promise<Buffer> {
+  const file = await open(path, 'r')
+  try {
+    const buffer = Buffer.alloc(Math.min(limit, 64 * 1024))
+    const chunks: Buffer[] = []
+    let total = 0
+    while (total < limit) {
+      const { bytesRead } = await file.read(buffer, 0, Math.min(buffer.length, limit - total), null)
+      if (bytesRead === 0) break
+      chunks.push(Buffer.from(buffer.subarray(0, bytesRead)))
+      total += bytesRead
+    }
+    return Buffer.concat(chunks, total)
+  } finally {
+    await file.close()
+  }
 }
