@@ -1,5 +1,12 @@
 import { parse } from 'acorn'
 
+/**
+ * Read once, when the SDK loads: a library that replaces Function.prototype.toString later (to
+ * hide its wrappers, say) could otherwise make an extractor read as a literal it is not. One
+ * replaced before the SDK loads is what this process's functions answer to; nothing reads past it.
+ */
+const functionSource = Function.prototype.toString
+
 /** Extractors longer than this are not read (one parse per `wrap`, but an extractor is a line or two). */
 const MAX_SOURCE_LENGTH = 20_000
 
@@ -24,7 +31,7 @@ export function fixedKeysOf(extractor: unknown): ReadonlySet<string> | undefined
   if (typeof extractor !== 'function') return undefined
   let source: string
   try {
-    source = Function.prototype.toString.call(extractor)
+    source = functionSource.call(extractor)
   } catch {
     return undefined
   }
@@ -63,9 +70,9 @@ export function fixedKeysOf(extractor: unknown): ReadonlySet<string> | undefined
   return keys.size > 0 ? keys : undefined
 }
 
-/** Whether `keys` (a map's for-in key list) holds exactly the names in `fixed`. */
+/** Whether `keys` (a map's own keys) holds exactly the names in `fixed`, each once. */
 export function isKeySet(keys: readonly string[], fixed: ReadonlySet<string>): boolean {
-  if (keys.length !== fixed.size) return false
+  if (keys.length !== fixed.size || new Set(keys).size !== keys.length) return false
   for (const key of keys) if (!fixed.has(key)) return false
   return true
 }

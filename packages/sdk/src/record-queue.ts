@@ -243,15 +243,17 @@ export class RecordQueue {
    */
   private learn(map: FieldMap, hint: ShapeHint): number {
     const keys: string[] = []
-    for (const name in map) keys.push(name)
+    // Own keys only: one inherited from a prototype (an enumerable key added to Object.prototype)
+    // is not a field of the map. (hasKeys's for-in still lists it, so such a map takes this slow
+    // path on every call: correct, and only where the prototype was changed.)
+    for (const name in map) if (Object.hasOwn(map, name)) keys.push(name)
     if (keys.length === 0) return NO_FIELDS
     const id = this.shapes.idOf(keys)
     if (id < 0) return OVERFLOW
     hint.keys = this.shapes.keys[id]!
     hint.copier = this.shapes.copiers[id]
     hint.id = id
-    // The extractor's source proves its keys, and this map has them (it would not if, say, an
-    // enumerable property were added to Object.prototype): no check on later calls.
+    // The extractor's source proves its keys, and this map has them: no check on later calls.
     hint.proven = hint.fixedKeys !== undefined && isKeySet(keys, hint.fixedKeys)
     return id
   }
@@ -396,6 +398,7 @@ function unusable(given: unknown): number {
 function snapshot(map: FieldMap): FieldMap {
   const copy: Record<string, FieldValue> = Object.create(null)
   for (const name in map) {
+    if (!Object.hasOwn(map, name)) continue // inherited: not a field (see learn)
     const value = map[name]
     if (value !== undefined && value !== null) copy[name] = value
   }
