@@ -3,12 +3,11 @@
  * key check is then skipped), and — through a real receiver — that a wrapped call records the
  * same fields either way, including where a proof must not be trusted.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { fixedKeysOf, isKeySet } from './extractor-keys.js'
 import { ShapeHint } from './field-shapes.js'
 import { KIND_PREDICTION, RecordQueue } from './record-queue.js'
-import { createMonitor, type Monitor } from './index.js'
-import { startOtlpJsonReceiver, type OtlpJsonReceiver } from '../../../test/support/sdk-otlp-receiver.js'
+import { useReceiverMonitor } from './test-support/receiver-monitor.js'
 
 const keys = (fn: unknown) => (fixedKeysOf(fn) === undefined ? undefined : [...fixedKeysOf(fn)!])
 
@@ -109,27 +108,14 @@ describe('isKeySet', () => {
 })
 
 describe('a wrapped call records the same fields with or without a proof', () => {
-  let receiver: OtlpJsonReceiver
-  let monitor: Monitor
-  beforeAll(async () => {
-    receiver = await startOtlpJsonReceiver()
-    monitor = createMonitor({ endpoint: receiver.url, protocol: 'http/json', model: { id: 'm', version: '1' }, exportIntervalMs: 60_000 })
-  })
-  afterAll(async () => {
-    await monitor.shutdown()
-    await receiver.close()
-  })
-  beforeEach(async () => {
-    await monitor.flush()
-    receiver.records.length = 0
-  })
+  const session = useReceiverMonitor({ model: { id: 'm', version: '1' } })
   const predictions = async () => {
-    await monitor.flush()
-    return receiver.byEvent('aims.prediction').map((r) => r.attributes)
+    await session.monitor.flush()
+    return session.receiver.byEvent('aims.prediction').map((r) => r.attributes)
   }
 
   it('a proven extractor: every call, a value left undefined is missing, not carried over', async () => {
-    const score = monitor.wrap((a: { age: number; band?: string }) => a.age, { features: (a) => ({ age: a.age, band: a.band }) })
+    const score = session.monitor.wrap((a: { age: number; band?: string }) => a.age, { features: (a) => ({ age: a.age, band: a.band }) })
     score({ age: 30, band: 'young' })
     score({ age: 50 })
     score({ age: 70, band: 'old' })
@@ -138,7 +124,7 @@ describe('a wrapped call records the same fields with or without a proof', () =>
   })
 
   it('an extractor whose keys vary keeps every key of every call', async () => {
-    const score = monitor.wrap((a: Record<string, number>) => a.x ?? 0, { features: (a) => a })
+    const score = session.monitor.wrap((a: Record<string, number>) => a.x ?? 0, { features: (a) => a })
     score({ x: 1 })
     score({ x: 2, extra: 3 })
     score({ y: 4 })
@@ -147,8 +133,8 @@ describe('a wrapped call records the same fields with or without a proof', () =>
   })
 
   it('keys inherited from Object.prototype are never fields, proven or not, before the first call or after', async () => {
-    const proven = monitor.wrap((a: { age: number }) => a.age, { features: (a) => ({ age: a.age }) })
-    const unproven = monitor.wrap((a: { age: number }) => a.age, { features: (a) => (a.age > 0 ? { age: a.age } : { age: 0 }) })
+    const proven = session.monitor.wrap((a: { age: number }) => a.age, { features: (a) => ({ age: a.age }) })
+    const unproven = session.monitor.wrap((a: { age: number }) => a.age, { features: (a) => (a.age > 0 ? { age: a.age } : { age: 0 }) })
     const proto = Object.prototype as Record<string, unknown>
     try {
       proto.injected = 'x'

@@ -1,37 +1,22 @@
 /**
- * monitor.wrap: the call passes through unchanged (this, arguments, result, thrown error, the same
+ * session.monitor.wrap: the call passes through unchanged (this, arguments, result, thrown error, the same
  * Promise, a stream's items) and one prediction per call reaches a real OTLP/JSON receiver with
  * its features, attributes, output, latency and, for failed calls, the error.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { createMonitor, type Monitor } from './index.js'
-import { startOtlpJsonReceiver, type OtlpJsonReceiver, type ReceivedLogRecord } from '../../../test/support/sdk-otlp-receiver.js'
+import type { ReceivedLogRecord } from '../../../test/support/sdk-otlp-receiver.js'
+import { useReceiverMonitor } from './test-support/receiver-monitor.js'
 
 const MODEL = { id: 'credit-risk', version: '2.3.0' }
 
-let receiver: OtlpJsonReceiver
-let monitor: Monitor
-
-beforeAll(async () => {
-  receiver = await startOtlpJsonReceiver()
-  // exportIntervalMs at its maximum: records leave only on flush(), so each test sees its own.
-  monitor = createMonitor({ endpoint: receiver.url, protocol: 'http/json', model: MODEL, exportIntervalMs: 60_000 })
-})
-afterAll(async () => {
-  await monitor.shutdown()
-  await receiver.close()
-})
-beforeEach(async () => {
-  // What earlier tests queued leaves now, so each test sees only its own records.
-  await monitor.flush()
-  receiver.records.length = 0
-})
+// Records leave only on flush(), and each test sees its own (see useReceiverMonitor).
+const session = useReceiverMonitor({ model: MODEL })
 
 /** Flushes and returns the predictions received since the test began. */
 async function exported(): Promise<ReceivedLogRecord[]> {
-  await monitor.flush()
-  return receiver.byEvent('aims.prediction')
+  await session.monitor.flush()
+  return session.receiver.byEvent('aims.prediction')
 }
 
 interface Applicant {
@@ -52,7 +37,7 @@ describe('the call passes through unchanged', () => {
       seen.push(this, a, factor)
       return this.bias + a.age * factor
     }
-    const service = { bias: 0.5, score: monitor.wrap(scoreApplicant, { ...extractors, output: (score) => ({ score }) }) }
+    const service = { bias: 0.5, score: session.monitor.wrap(scoreApplicant, { ...extractors, output: (score) => ({ score }) }) }
     expect(service.score(applicant, 2)).toBe(82.5)
     expect(seen).toEqual([service, applicant, 2])
     expect(seen[1]).toBe(applicant)
@@ -62,7 +47,7 @@ describe('the call passes through unchanged', () => {
 
   it('rethrows the very error object a sync model throws, when it throws it', () => {
     const failure = new RangeError('age out of range')
-    const wrapped = monitor.wrap((_a: Applicant): number => {
+    const wrapped = session.monitor.wrap((_a: Applicant): number => {
       throw failure
     }, extractors)
     let caught: unknown
@@ -76,12 +61,12 @@ describe('the call passes through unchanged', () => {
 
   it('returns the very Promise an async model returns, and passes its rejection through', async () => {
     const made = Promise.resolve({ label: 'approve' })
-    const wrapped = monitor.wrap((_a: Applicant) => made, extractors)
+    const wrapped = session.monitor.wrap((_a: Applicant) => made, extractors)
     expect(wrapped(applicant)).toBe(made)
 
     const failure = new Error('model server unavailable')
     const rejected = Promise.reject(failure)
-    const failing = monitor.wrap((_a: Applicant) => rejected, extractors)
+    const failing = session.monitor.wrap((_a: Applicant) => rejected, extractors)
     const returned = failing(applicant)
     expect(returned).toBe(rejected)
     await expect(returned).rejects.toBe(failure)
@@ -90,7 +75,7 @@ describe('the call passes through unchanged', () => {
   it('passes through non-Promise thenables without calling then', () => {
     let thenCalls = 0
     const lazy = { then: () => thenCalls++ }
-    const wrapped = monitor.wrap(() => lazy)
+    const wrapped = session.monitor.wrap(() => lazy)
     expect(wrapped()).toBe(lazy)
     expect(thenCalls).toBe(0)
   })
@@ -98,12 +83,12 @@ describe('the call passes through unchanged', () => {
 
 describe('sync and async calls are recorded', () => {
   it('records a sync prediction with features, attributes, output and latency', async () => {
-    const predict = monitor.wrap((a: Applicant) => ({ label: a.age > 30 ? 'approve' : 'reject', score: 0.82 }), {
+    const predict = session.monitor.wrap((a: Applicant) => ({ label: a.age > 30 ? 'approve' : 'reject', score: 0.82 }), {
       ...extractors,
       output: (r) => ({ label: r.label, score: r.score }),
     })
     expect(predict(applicant)).toEqual({ label: 'approve', score: 0.82 })
-    const id = monitor.lastPredictionId()
+    const id = session.monitor.lastPredictionId()
     const [record, ...rest] = await exported()
     expect(rest).toHaveLength(0)
     expect(record!.attributes).toMatchObject({
@@ -123,7 +108,7 @@ describe('sync and async calls are recorded', () => {
   })
 
   it('records an async prediction when its Promise settles, with the latency of the whole call', async () => {
-    const predict = monitor.wrap(
+    const predict = session.monitor.wrap(
       async (a: Applicant) => {
         await sleep(40)
         return a.age / 100
@@ -139,7 +124,7 @@ describe('sync and async calls are recorded', () => {
   })
 
   it('records a thrown sync error as a failed prediction', async () => {
-    const wrapped = monitor.wrap((_a: Applicant): number => {
+    const wrapped = session.monitor.wrap((_a: Applicant): number => {
       throw new TypeError('features missing')
     }, extractors)
     expect(() => wrapped(applicant)).toThrow(TypeError)
@@ -156,7 +141,7 @@ describe('sync and async calls are recorded', () => {
     class ModelTimeout extends Error {
       override name = 'ModelTimeout'
     }
-    const wrapped = monitor.wrap(async (_a: Applicant): Promise<number> => {
+    const wrapped = session.monitor.wrap(async (_a: Applicant): Promise<number> => {
       await sleep(1)
       throw new ModelTimeout('no answer in 2 s')
     }, extractors)
@@ -166,7 +151,7 @@ describe('sync and async calls are recorded', () => {
   })
 
   it('records a thrown non-Error value by its type', async () => {
-    const wrapped = monitor.wrap((): number => {
+    const wrapped = session.monitor.wrap((): number => {
       throw 'plain string' // eslint-disable-line no-throw-literal -- what some libraries do
     })
     expect(() => wrapped()).toThrow('plain string')
@@ -185,7 +170,7 @@ describe('streaming calls (async iterables)', () => {
 
   it('passes items through unchanged and records once when the stream ends, with its latency', async () => {
     const seenByOutput: string[][] = []
-    const stream = monitor.wrap((_a: Applicant, n: number) => tokens(n, 15), {
+    const stream = session.monitor.wrap((_a: Applicant, n: number) => tokens(n, 15), {
       ...extractors,
       output: (items) => {
         seenByOutput.push(items)
@@ -209,7 +194,7 @@ describe('streaming calls (async iterables)', () => {
 
   it('records once, with the items seen so far, when the consumer breaks early', async () => {
     const counts: number[] = []
-    const stream = monitor.wrap(() => tokens(10, 1), { output: (items) => (counts.push(items.length), { value: items.length }) })
+    const stream = session.monitor.wrap(() => tokens(10, 1), { output: (items) => (counts.push(items.length), { value: items.length }) })
     for await (const item of stream()) if (item === 't2') break
     // A second end signal (return() again) must not record again.
     const iterable = stream()
@@ -231,7 +216,7 @@ describe('streaming calls (async iterables)', () => {
       throw failure
     }
     let outputCalls = 0
-    const stream = monitor.wrap(broken, { output: () => (outputCalls++, { value: 1 }) })
+    const stream = session.monitor.wrap(broken, { output: () => (outputCalls++, { value: 1 }) })
     const received: number[] = []
     let caught: unknown
     try {
@@ -258,7 +243,7 @@ describe('streaming calls (async iterables)', () => {
         cleanedUp = true
       }
     }
-    const stream = monitor.wrap(source, { output: (items) => ({ value: items.length }) })
+    const stream = session.monitor.wrap(source, { output: (items) => ({ value: items.length }) })
     const iterator = stream()[Symbol.asyncIterator]()
     expect(await iterator.next()).toEqual({ value: 1, done: false })
     const cancel = new Error('client went away')
@@ -270,12 +255,12 @@ describe('streaming calls (async iterables)', () => {
   })
 
   it('counts every call: exported equals the calls made', async () => {
-    const before = monitor.stats()
-    const wrapped = monitor.wrap((x: number) => x * 2, { features: (x) => ({ x }), output: (y) => ({ value: y }) })
+    const before = session.monitor.stats()
+    const wrapped = session.monitor.wrap((x: number) => x * 2, { features: (x) => ({ x }), output: (y) => ({ value: y }) })
     for (let i = 0; i < 100; i++) wrapped(i)
     const records = await exported()
     expect(records.map((r) => r.attributes['aims.feature.x'])).toEqual(Array.from({ length: 100 }, (_, i) => i))
-    const after = monitor.stats()
+    const after = session.monitor.stats()
     expect(after.recorded - before.recorded).toBe(100)
     expect(after.exported - before.exported).toBe(100)
     expect(after.dropped).toBe(0)
