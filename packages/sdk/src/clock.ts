@@ -22,8 +22,9 @@ export function now(): number {
  * Epoch milliseconds = `offset + now()`. Starts from `performance.timeOrigin + performance.now()`
  * (epoch time to the microsecond) and is checked against `Date.now()` at every export (`resync`),
  * off the call: a monotonic clock drifts from the wall clock over days (NTP slewing, a suspended
- * VM), and a fixed offset alone would carry that drift into every timestamp. Date.now() has a 1 ms resolution, so differences under
- * 2 ms are kept as they are rather than making timestamps jitter by a millisecond per batch.
+ * VM), and a fixed offset alone would carry that drift into every timestamp. Date.now() has a 1 ms
+ * resolution, so differences under 2 ms are kept as they are rather than making timestamps jitter
+ * by a millisecond per batch.
  */
 export class WallClock {
   offset: number = performance.timeOrigin + performance.now() - now()

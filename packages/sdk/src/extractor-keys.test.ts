@@ -80,6 +80,15 @@ describe('fixedKeysOf does not prove', () => {
   })
 })
 
+describe('the proof of a source already read', () => {
+  it('is the one kept: an extractor made afresh (a closure per call of wrap) is not parsed again', () => {
+    const make = () => (a: { age: number }) => ({ age: a.age, kept: true })
+    const first = fixedKeysOf(make())
+    expect(first).toEqual(new Set(['age', 'kept']))
+    expect(fixedKeysOf(make())).toBe(first)
+  })
+})
+
 describe('the proof at the queue', () => {
   it('is taken when the first map has the proven keys, and not otherwise', () => {
     const extractor = (a: { age: number; debt: number }) => ({ age: a.age, debt: a.debt })

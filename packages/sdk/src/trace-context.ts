@@ -24,7 +24,7 @@ interface ApiGlobals {
  * - The manager is read from the API's globals object, kept from the first call, rather than
  *   through `context.active()`: that looks the object up on globalThis by symbol on every call, a
  *   megamorphic load, and the profile of a wrapped call showed it; measured in the wrapped call,
- *   alternating builds, ~28 ns less per call (session 15). The manager itself is read on every
+ *   alternating builds, 11-38 ns less per call (session 15). The manager itself is read on every
  *   call, so `context.disable()` and a new `setGlobalContextManager` are followed at once. What
  *   the API would do differently: it also follows a globals object replaced wholesale (no API
  *   call does that; test suites that reset OpenTelemetry do), which `refresh` (at every export)
