@@ -1,10 +1,11 @@
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { acquireDataDirLock, ApiKeyRepository, API_KEY_SCOPES, AuditLog, openStore, type DataDirLock, type Store } from '@aims-monitor/store'
+import { acquireDataDirLock, ApiKeyRepository, API_KEY_SCOPES, AuditLog, openStore, PredictionTables, type DataDirLock, type Store } from '@aims-monitor/store'
 import { createApp } from './app.js'
 import type { CollectorConfig } from './config.js'
 import { IngestService } from './ingest/ingest-service.js'
 import { createBatchProcessor, type BatchProcessor } from './ingest/batch-processor.js'
+import { KnownColumns } from './ingest/known-columns.js'
 import { createLogger, type Logger } from './logger.js'
 import { createCollectorMetrics } from './metrics.js'
 import { Spool } from './spool/spool.js'
@@ -85,6 +86,9 @@ export async function startCollector(config: CollectorConfig, options: { logger?
       await audit.append({ project: 'default', actor: 'AIMS_INIT_API_KEY (collector start)', action: 'api_key.created', target: created.record.id, details: { name: created.record.name, scopes: created.record.scopes } })
       logger.info({ key: created.record.id, keyPrefix: created.record.keyPrefix }, 'created the AIMS_INIT_API_KEY key on project default')
     }
+    // The column limit counts what the models' tables have already (known-columns.ts).
+    const knownColumns = new KnownColumns()
+    for (const model of await new PredictionTables(store).dynamicColumns()) knownColumns.add(model.project, model.modelId, model.columns)
     const spool = await Spool.open(
       {
         dir: spoolDirectory(config.store.dataDir),
@@ -95,6 +99,7 @@ export async function startCollector(config: CollectorConfig, options: { logger?
         maxColumnsPerModel: config.maxColumnsPerModel,
       },
       metrics,
+      knownColumns,
     )
     const recovered = spool.depth
     if (recovered.rows > 0) logger.info(recovered, 'recovered spooled events from the previous run; inserting them into the store')
@@ -102,7 +107,8 @@ export async function startCollector(config: CollectorConfig, options: { logger?
     if (spool.quarantined.length > 0) logger.error({ quarantined: spool.quarantined }, 'spool segments were quarantined (see spool/quarantine/*.reason.txt): their acknowledged events are not in the store')
     const drainer = new SpoolDrainer(spool, store, metrics, logger)
     drainer.start()
-    const batches = createBatchProcessor({ workers: config.ingestWorkers, maxColumnsPerModel: config.maxColumnsPerModel, logger })
+    const batches = createBatchProcessor({ workers: config.ingestWorkers, maxColumnsPerModel: config.maxColumnsPerModel, knownColumns, logger })
+    spool.setNewColumnsListener((models) => batches.shareColumns(models))
     batchesForCleanup = batches
     const app = createApp({
       store,

@@ -14,6 +14,7 @@ import {
 } from '@aims-monitor/store/encoding'
 import { HttpError } from '../http/http-error.js'
 import { targetKey, type SegmentTarget } from '../spool/segment-files.js'
+import type { ModelColumns } from './known-columns.js'
 
 /** Rows of one target table, encoded as RowBinary in the order of `columns`. */
 export interface EncodedChunk {
@@ -69,6 +70,32 @@ export class BatchEncoder {
   private readonly writer = new RowBinaryWriter(1024 * 1024)
 
   constructor(private readonly maxColumnsPerModel: number) {}
+
+  /**
+   * Makes models' columns part of their layouts, as if their events had been encoded here: the
+   * columns their tables have, or that another encoder added (KnownColumns), count against the
+   * limit here too. A model past its limit already (a table grown before) takes no new column.
+   */
+  learnColumns(models: readonly ModelColumns[]): void {
+    for (const { project, modelId, columns } of models) {
+      const state = this.stateOf(project, modelId)
+      let added = false
+      for (const column of columns) {
+        const parsed = parseColumnName(column.name)
+        if (parsed.role === 'feature') {
+          const known = state.featureKinds.get(parsed.feature) ?? 0
+          if ((known & KIND_BIT[parsed.kind]) !== 0) continue
+          state.featureKinds.set(parsed.feature, known | KIND_BIT[parsed.kind])
+        } else if (parsed.role === 'attribute') {
+          if (state.attributeNames.has(parsed.attribute)) continue
+          state.attributeNames.add(parsed.attribute)
+        } else continue
+        state.dynamic.push(column)
+        added = true
+      }
+      if (added) this.relayout(state)
+    }
+  }
 
   /**
    * Encodes the records, leaving out (and listing in `refused`) the predictions that would take
@@ -142,14 +169,7 @@ export class BatchEncoder {
    * whose new columns do not all fit adds none of them and is returned in `refused`.
    */
   private layoutFor(project: string, modelId: string, records: readonly PredictionRecord[]): { state: EncoderTarget; refused: Map<PredictionRecord, Omit<ColumnRefusal, 'index'>> | undefined } {
-    const target: SegmentTarget = { kind: 'predictions', project, modelId }
-    const key = targetKey(target)
-    let state = this.targets.get(key)
-    if (!state) {
-      state = { target, featureKinds: new Map(), attributeNames: new Set(), dynamic: [], pending: [], columns: [], signature: '', encode: () => undefined }
-      this.targets.set(key, state)
-      this.relayout(state)
-    }
+    const state = this.stateOf(project, modelId)
     // Hot path: one map lookup per feature, no allocation unless a column is new.
     const room = this.maxColumnsPerModel - BASE_PREDICTION_COLUMNS.length - state.dynamic.length
     const added = state.pending
@@ -171,7 +191,9 @@ export class BatchEncoder {
           added.push(attributeColumn(name))
         }
       }
-      if (added.length > room) {
+      // (room < 0 when the model is over its limit already — columns learned from the table or from
+      // another worker in the same instant: a record that brings no new column still fits.)
+      if (added.length > before && added.length > room) {
         // This record's new columns do not all fit: it is refused whole (a record stored without
         // some of its fields would be a silent loss), and none of its columns is kept.
         const mine = added.splice(before)
@@ -180,6 +202,18 @@ export class BatchEncoder {
       }
     }
     return { state, refused }
+  }
+
+  private stateOf(project: string, modelId: string): EncoderTarget {
+    const target: SegmentTarget = { kind: 'predictions', project, modelId }
+    const key = targetKey(target)
+    let state = this.targets.get(key)
+    if (!state) {
+      state = { target, featureKinds: new Map(), attributeNames: new Set(), dynamic: [], pending: [], columns: [], signature: '', encode: () => undefined }
+      this.targets.set(key, state)
+      this.relayout(state)
+    }
+    return state
   }
 
   private refusal(modelId: string, column: ColumnSpec, newColumns: number): Omit<ColumnRefusal, 'index'> {

@@ -4,27 +4,34 @@ import { Worker } from 'node:worker_threads'
 import { HttpError } from '../http/http-error.js'
 import type { Logger } from '../logger.js'
 import { BatchEncoder } from './batch-encoder.js'
-import type { BatchKind, WorkerRequest, WorkerResponse } from './ingest-worker-protocol.js'
+import type { BatchKind, ColumnsMessage, IngestWorkerData, WorkerRequest, WorkerResponse } from './ingest-worker-protocol.js'
+import { KnownColumns, type ModelColumns } from './known-columns.js'
 import { processBatch, type BatchResult } from './process-batch.js'
 
 /** Runs the CPU half of ingest (processBatch) somewhere: in ingest worker threads, or in the calling thread. */
 export interface BatchProcessor {
   process<K extends BatchKind>(batch: K, project: string, body: Buffer): Promise<BatchResult<K>>
+  /** Columns another encoder added (see KnownColumns): counted against the limit from now on. */
+  shareColumns(models: ModelColumns[]): void
   close(): Promise<void>
 }
 
 /**
  * `workers` > 0: that many worker threads, each request to the least busy. Measured on 2 cores
  * (BENCHMARKS.md), parsing and encoding in workers lets the main thread keep HTTP and the disk busy
- * while the engine inserts on its own thread. 0: in the calling thread.
+ * while the engine inserts on its own thread. 0: in the calling thread. `knownColumns`: the models'
+ * columns to count against the column limit from the start (see KnownColumns).
  */
-export function createBatchProcessor(options: { workers: number; maxColumnsPerModel: number; logger: Logger }): BatchProcessor {
+export function createBatchProcessor(options: { workers: number; maxColumnsPerModel: number; knownColumns?: KnownColumns; logger: Logger }): BatchProcessor {
   const script = fileURLToPath(new URL('./ingest-worker.js', import.meta.url))
-  if (options.workers > 0 && existsSync(script)) return new WorkerPoolProcessor(script, options.workers, options.maxColumnsPerModel, options.logger)
+  const knownColumns = options.knownColumns ?? new KnownColumns()
+  if (options.workers > 0 && existsSync(script)) return new WorkerPoolProcessor(script, options.workers, options.maxColumnsPerModel, knownColumns, options.logger)
   if (options.workers > 0) options.logger.debug({ script }, 'no compiled ingest worker (running from sources): parsing in the request thread')
   const encoder = new BatchEncoder(options.maxColumnsPerModel)
+  encoder.learnColumns(knownColumns.entries())
   return {
     process: async (batch, project, body) => processBatch(batch, body, project, encoder, Date.now()),
+    shareColumns: (models) => encoder.learnColumns(models),
     close: async () => undefined,
   }
 }
@@ -43,13 +50,16 @@ class WorkerPoolProcessor implements BatchProcessor {
     private readonly script: string,
     size: number,
     private readonly maxColumnsPerModel: number,
+    private readonly knownColumns: KnownColumns,
     private readonly logger: Logger,
   ) {
     for (let i = 0; i < size; i++) this.pool.push(this.spawn())
   }
 
   private spawn(): PooledWorker {
-    const pooled: PooledWorker = { worker: new Worker(this.script, { workerData: { maxColumnsPerModel: this.maxColumnsPerModel } }), pending: new Map() }
+    // A worker started (or restarted) now counts every column known now; later ones come by shareColumns.
+    const workerData: IngestWorkerData = { maxColumnsPerModel: this.maxColumnsPerModel, knownColumns: this.knownColumns.entries() }
+    const pooled: PooledWorker = { worker: new Worker(this.script, { workerData }), pending: new Map() }
     pooled.worker.unref()
     pooled.worker.on('message', (response: WorkerResponse) => {
       const waiter = pooled.pending.get(response.id)
@@ -88,6 +98,11 @@ class WorkerPoolProcessor implements BatchProcessor {
       target.pending.set(id, { resolve: resolve as (r: BatchResult<BatchKind>) => void, reject })
       target.worker.postMessage(request, [request.body])
     })
+  }
+
+  shareColumns(models: ModelColumns[]): void {
+    const message: ColumnsMessage = { type: 'columns', models }
+    for (const pooled of this.pool) pooled.worker.postMessage(message)
   }
 
   async close(): Promise<void> {

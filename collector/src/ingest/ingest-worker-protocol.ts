@@ -1,3 +1,4 @@
+import type { ModelColumns } from './known-columns.js'
 import type { NativeBatchResult } from './native-batch.js'
 import type { OtlpBatchResult } from './otlp-batch.js'
 import type { OtlpEncoding } from './otlp/otlp-model.js'
@@ -12,6 +13,22 @@ export interface WorkerRequest {
   project: string
   receivedMs: number
   body: ArrayBuffer
+}
+
+/** Main thread → worker: columns other encoders added, to count against the limit (no answer). */
+export interface ColumnsMessage {
+  type: 'columns'
+  models: ModelColumns[]
+}
+
+/** What a worker receives. */
+export type WorkerMessage = WorkerRequest | ColumnsMessage
+
+/** What a worker starts with. */
+export interface IngestWorkerData {
+  maxColumnsPerModel: number
+  /** The columns known when the worker starts (KnownColumns.entries()). */
+  knownColumns: ModelColumns[]
 }
 
 /** Worker → main thread: the result (chunk bytes transferred), or an unexpected failure. */

@@ -7,13 +7,20 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import { BatchEncoder } from './batch-encoder.js'
 import { processBatch } from './process-batch.js'
-import type { WorkerRequest, WorkerResponse } from './ingest-worker-protocol.js'
+import type { IngestWorkerData, WorkerMessage, WorkerResponse } from './ingest-worker-protocol.js'
 
 const port = parentPort
 if (!port) throw new Error('ingest-worker.js runs as a worker thread')
-const encoder = new BatchEncoder((workerData as { maxColumnsPerModel: number }).maxColumnsPerModel)
+const data = workerData as IngestWorkerData
+const encoder = new BatchEncoder(data.maxColumnsPerModel)
+encoder.learnColumns(data.knownColumns)
 
-port.on('message', (request: WorkerRequest) => {
+port.on('message', (request: WorkerMessage) => {
+  if ('type' in request) {
+    // Messages are handled in order: columns shared before a request are counted for it.
+    encoder.learnColumns(request.models)
+    return
+  }
   let response: WorkerResponse
   try {
     response = { id: request.id, result: processBatch(request.batch, new Uint8Array(request.body), request.project, encoder, request.receivedMs) }

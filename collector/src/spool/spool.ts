@@ -1,5 +1,6 @@
 import type { OutcomeRecord, PredictionRecord } from '@aims-monitor/store/encoding'
 import { BatchEncoder, type EncodedChunk } from '../ingest/batch-encoder.js'
+import { KnownColumns, type ModelColumns } from '../ingest/known-columns.js'
 import type { CollectorMetrics } from '../metrics.js'
 import { HttpError } from '../http/http-error.js'
 import { targetKey, type SegmentTarget } from './segment-files.js'
@@ -67,22 +68,38 @@ export class Spool {
   /** Segments moved to `quarantine/` (at recovery, or by the drainer): kept on disk, not inserted. */
   readonly quarantined: QuarantinedSegment[] = []
 
+  private onNewColumns: (models: ModelColumns[]) => void = () => undefined
+
   private constructor(
     private readonly options: SpoolOptions,
     private readonly metrics: CollectorMetrics,
+    private readonly knownColumns: KnownColumns,
   ) {
     this.encoder = new BatchEncoder(options.maxColumnsPerModel)
   }
 
-  static async open(options: SpoolOptions, metrics: CollectorMetrics): Promise<Spool> {
-    const spool = new Spool(options, metrics)
+  /**
+   * `knownColumns`: the models' columns known before (the store's tables); the recovered segments'
+   * are added, and every chunk's new ones as it is spooled (see setNewColumnsListener).
+   */
+  static async open(options: SpoolOptions, metrics: CollectorMetrics, knownColumns = new KnownColumns()): Promise<Spool> {
+    const spool = new Spool(options, metrics, knownColumns)
     const recovered = await recoverSpool(options.dir)
     spool.nextSeq = recovered.nextSeq
     spool.quarantined.push(...recovered.quarantined)
     for (const segment of recovered.segments) spool.pushSealed(segment)
+    for (const { meta } of recovered.segments) {
+      if (meta.target.kind === 'predictions') knownColumns.add(meta.target.project, meta.target.modelId, meta.columns)
+    }
+    spool.encoder.learnColumns(knownColumns.entries())
     spool.sealTimer = setInterval(() => spool.sealDue(), Math.max(20, Math.min(250, options.sealAfterMs / 2)))
     spool.sealTimer.unref()
     return spool
+  }
+
+  /** Told the columns a spooled chunk brought that no encoder had counted yet: the other encoders must. */
+  setNewColumnsListener(listener: (models: ModelColumns[]) => void): void {
+    this.onNewColumns = listener
   }
 
   /** Called whenever a segment is sealed, so the drainer wakes up. */
@@ -113,6 +130,23 @@ export class Spool {
     await this.appendEncoded(this.encoder.encode(project, predictions, outcomes))
   }
 
+  /**
+   * Registers the columns of chunks about to be spooled, and shares those new to every encoder,
+   * before any await: the sooner the other ingest workers count them, the less a model can pass its
+   * limit by events encoded meanwhile in parallel (that overlap is the only way it still can).
+   */
+  private countColumns(chunks: readonly EncodedChunk[]): void {
+    let added: ModelColumns[] | undefined
+    for (const { target, columns } of chunks) {
+      if (target.kind !== 'predictions') continue
+      const fresh = this.knownColumns.add(target.project, target.modelId, columns)
+      if (fresh.length > 0) (added ??= []).push({ project: target.project, modelId: target.modelId, columns: fresh })
+    }
+    if (added === undefined) return
+    this.encoder.learnColumns(added)
+    this.onNewColumns(added)
+  }
+
   /** Refuses up front when closed or full, so callers need not encode what cannot be taken. */
   checkAccepting(events: number): void {
     // A request refused here is counted once: either by the routes' check before any work (events
@@ -132,6 +166,7 @@ export class Spool {
   /** Durably spools chunks encoded anywhere (this thread or an ingest worker). */
   async appendEncoded(chunks: readonly EncodedChunk[]): Promise<void> {
     this.checkAccepting(chunks.reduce((n, c) => n + c.rows, 0))
+    this.countColumns(chunks)
     const slots = chunks.map((chunk) => this.slotFor(chunk))
     // Opening a segment awaits the disk, during which the seal timer may retire another slot's
     // segment: repeat until every slot has an open one, then copy the rows without awaiting, so no

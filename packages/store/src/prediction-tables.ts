@@ -1,5 +1,5 @@
 import { addColumnsSql, createPredictionsTableSql } from './prediction-table-ddl.js'
-import { predictionsTableName, type ColumnSpec } from './prediction-layout.js'
+import { attributeColumn, featureColumn, parseColumnName, predictionsTableName, type ColumnSpec } from './prediction-layout.js'
 import {
   backfillFeatureRollupsSql, backfillRollupSql, createFeatureRollupTablesSql, createFeatureRollupViewsSql, createRollupTableSql,
   createRollupViewSql, featureRollupViewNames, numericFeatureRollupName, rollupTableName, rollupViewName, stringFeatureRollupName,
@@ -66,6 +66,37 @@ export class PredictionTables {
     for (const { predictions_table: table } of rows) {
       if (await this.tableExists(table)) await this.ensureRollup(table)
     }
+  }
+
+  /**
+   * The feature and attribute columns of every registered model's predictions table (the base
+   * columns left out), read in two queries: what the collector's column limit starts counting from.
+   */
+  async dynamicColumns(): Promise<Array<{ project: string; modelId: string; columns: ColumnSpec[] }>> {
+    const models = await (
+      await this.store.client.query({
+        query: `SELECT DISTINCT project, model_id, predictions_table FROM ${this.store.table('models')} FINAL`,
+        format: 'JSONEachRow',
+      })
+    ).json<{ project: string; model_id: string; predictions_table: string }>()
+    if (models.length === 0) return []
+    const columns = await (
+      await this.store.client.query({
+        query: `SELECT table, name FROM system.columns WHERE database = {db:String} AND table IN {tables:Array(String)} AND (startsWith(name, 'f:') OR startsWith(name, 'a:')) ORDER BY table, position`,
+        query_params: { db: this.store.config.database, tables: models.map((m) => m.predictions_table) },
+        format: 'JSONEachRow',
+      })
+    ).json<{ table: string; name: string }>()
+    const byTable = new Map<string, ColumnSpec[]>()
+    for (const { table, name } of columns) {
+      const parsed = parseColumnName(name)
+      const spec = parsed.role === 'feature' ? featureColumn(parsed.feature, parsed.kind) : parsed.role === 'attribute' ? attributeColumn(parsed.attribute) : undefined
+      if (spec === undefined) continue
+      const list = byTable.get(table)
+      if (list) list.push(spec)
+      else byTable.set(table, [spec])
+    }
+    return models.map((m) => ({ project: m.project, modelId: m.model_id, columns: byTable.get(m.predictions_table) ?? [] }))
   }
 
   /**
