@@ -113,7 +113,7 @@ describe('recovery of a damaged spool (real collectors, SIGKILL, files edited be
     // A commit log whose last record went backwards, its own checksum made to match (as if written
     // so): it must not cut acknowledged rows off.
     const log = readFileSync(seg['bad-commit-log']!.commits)
-    const last = log.length - 24
+    const last = log.length - 32
     log.writeBigUInt64LE(0n, last)
     log.writeUInt32LE(crc32(log.subarray(last, last + 20)), last + 20)
     writeFileSync(seg['bad-commit-log']!.commits, log)
@@ -200,7 +200,7 @@ describe('recovery of a damaged spool (real collectors, SIGKILL, files edited be
  */
 async function truncationSweep(segment: { meta: string; rows: string; commits: string }): Promise<void> {
   const originals = { meta: readFileSync(segment.meta), rows: readFileSync(segment.rows), commits: readFileSync(segment.commits) }
-  const records = originals.commits.length / 24
+  const records = originals.commits.length / 32
   expect(records).toBe(1)
   const committed = Number(originals.commits.readBigUInt64LE(0))
   expect(committed).toBe(originals.rows.length)
@@ -216,8 +216,8 @@ async function truncationSweep(segment: { meta: string; rows: string; commits: s
     writeFileSync(path.join(dir, `${base}.commits`), files.commits)
     return { dir, rows: path.join(dir, `${base}.rows`) }
   }
-  // Commit log cut at every byte (mid-record): nothing acknowledged under 24 bytes, so the segment goes.
-  for (let at = 0; at < 24; at += 3) {
+  // Commit log cut at every byte (mid-record): nothing acknowledged under 32 bytes, so the segment goes.
+  for (let at = 0; at < 32; at += 3) {
     const { dir } = copy((f) => (f.commits = f.commits.subarray(0, at)))
     const recovered = await recoverSpool(dir)
     expect(recovered.segments).toEqual([])

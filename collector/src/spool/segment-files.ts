@@ -36,13 +36,15 @@ export function segmentPaths(dir: string, seq: number) {
 }
 
 /**
- * A v2 commit record: committed bytes (u64), committed rows (u64), the CRC-32 of the rows bytes this
- * commit made durable (u32), and the CRC-32 of those 20 bytes (u32). Why checksums: RowBinary has no
- * redundancy, so a bit flipped on disk inside a number or an id while the segment waits (a crash, a
- * store down for hours) would be inserted as read; with them, recovery sees it and quarantines the
- * segment instead. The record's own checksum tells a damaged record from a valid one.
+ * A v2 commit record, 32 bytes: committed bytes (u64), committed rows (u64), the CRC-32 of the rows
+ * bytes this commit made durable (u32), the CRC-32 of those 20 bytes (u32), and 8 zero bytes. Why
+ * checksums: RowBinary has no redundancy, so a bit flipped on disk inside a number or an id while
+ * the segment waits (a crash, a store down for hours) would be inserted as read; with them, recovery
+ * sees it and quarantines the segment instead. The record's own checksum tells a damaged record from
+ * a valid one. Why 32 bytes: a power of two, so no record ever straddles a 512-byte sector and one
+ * record is written whole or not at all (24 bytes would put record 22 across bytes 504..527).
  */
-export const COMMIT_RECORD_BYTES = 24
+export const COMMIT_RECORD_BYTES = 32
 /** A v1 commit record: committed bytes and rows (u64 each), no checksum. */
 export const V1_COMMIT_RECORD_BYTES = 16
 
@@ -56,6 +58,7 @@ export function encodeCommitRecord(bytes: number, rows: number, rowsCrc: number)
   record.writeBigUInt64LE(BigInt(rows), 8)
   record.writeUInt32LE(rowsCrc >>> 0, 16)
   record.writeUInt32LE(crc32(record.subarray(0, 20)), 20)
+  record.fill(0, 24)
   return record
 }
 
@@ -72,10 +75,13 @@ export interface CommitRecord {
 }
 
 /**
- * The whole commit records of a commits file's content (a torn record at the end, shorter than a
- * record, is left out: it was never acknowledged). A record that is not valid — a v2 record whose
- * own checksum fails, totals past 2^53, or totals that do not grow — is damage: `problem` names it,
- * and the records before it are returned.
+ * The whole commit records of a commits file's content. Left out, as never acknowledged: a torn
+ * record at the end (shorter than a record), and a last record of zeros (the file was extended and
+ * a crash came before the record's bytes reached the disk: a commit is acknowledged only after its
+ * record is synced, and each waits for the one before, so only the last can be unwritten; a real
+ * record never is all zeros, its byte count being above 0). Any other record that is not valid — a
+ * v2 record whose own checksum fails, totals past 2^53, totals that do not grow — is damage:
+ * `problem` names it, and the records before it are returned.
  */
 export function readCommitRecords(content: Buffer, format: SpoolFormat): { records: CommitRecord[]; problem?: string } {
   const size = commitRecordBytes(format)
@@ -84,6 +90,7 @@ export function readCommitRecords(content: Buffer, format: SpoolFormat): { recor
   let rows = 0
   for (let at = 0; at + size <= content.length; at += size) {
     const n = at / size + 1
+    if (at + size > content.length - size && isZeros(content, at, at + size)) break // the unwritten last record
     if (format !== SPOOL_FORMAT_V1 && crc32(content.subarray(at, at + 20)) !== content.readUInt32LE(at + 20)) {
       return { records, problem: `commit record ${n} fails its checksum` }
     }
@@ -125,4 +132,9 @@ export function checksumMismatch(rows: Uint8Array, records: readonly CommitRecor
 
 export function targetKey(target: SegmentTarget): string {
   return target.kind === 'predictions' ? `p\0${target.project}\0${target.modelId}` : `o\0${target.project}`
+}
+
+function isZeros(content: Buffer, from: number, to: number): boolean {
+  for (let at = from; at < to; at++) if (content[at] !== 0) return false
+  return true
 }

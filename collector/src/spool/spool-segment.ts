@@ -19,6 +19,8 @@ export class SpoolSegment {
   private commitRecords = 0
   /** Set when the segment takes no more rows. */
   retired = false
+  /** A failed commit may have left rows past `committedBytes` in the rows file (see commit). */
+  private uncommittedTail = false
   readonly openedAt = Date.now()
   private spare = new RowBinaryWriter(256 * 1024)
 
@@ -84,6 +86,13 @@ export class SpoolSegment {
       this.commitRecords++
       this.committedBytes = committedBytes
       this.committedRows = committedRows
+    } catch (error) {
+      // The refused rows may be in the rows file past what is committed, and a later, shorter
+      // commit would overwrite only their start: the sealed file, which the store reads whole,
+      // would then hold rows whose request was refused. Cut them now, or at close.
+      this.uncommittedTail = true
+      await this.cutUncommittedTail().catch(() => undefined)
+      throw error
     } finally {
       // Success or not, `writer` becomes the spare again. Were it left out after a failure, `pending`
       // and `spare` would be one buffer, and the next commit would reset the rows appended while it
@@ -95,7 +104,15 @@ export class SpoolSegment {
   }
 
   async close(): Promise<void> {
+    // A cut that failed after a failed commit (the disk still failing) must happen before the
+    // segment is sealed: the store reads the rows file whole. If it fails again, close fails.
+    if (this.uncommittedTail) await this.cutUncommittedTail()
     await Promise.all([this.rowsFile.close(), this.commitsFile.close()])
+  }
+
+  private async cutUncommittedTail(): Promise<void> {
+    await this.rowsFile.truncate(this.committedBytes)
+    this.uncommittedTail = false
   }
 }
 
