@@ -29,16 +29,25 @@ function refusals(result: NativeBatchResult): Array<[number, string]> {
   return result.rejected.map((r) => [r.index, r.reason])
 }
 
+/**
+ * Two ingest workers and a spool wired as the collector wires them: the spool shares the columns
+ * each spooled chunk brings with the workers.
+ */
+async function workersAndSpool(dir: string) {
+  const known = new KnownColumns()
+  const pool = createBatchProcessor({ workers: 2, maxColumnsPerModel: LIMIT, knownColumns: known, logger: createLogger('silent') })
+  const spool = await Spool.open(
+    { dir: path.join(root, dir), maxBytes: 64 * 1024 * 1024, sealAfterMs: 60_000, maxSegmentRows: 1_000_000, maxSegmentBytes: 64 * 1024 * 1024, maxColumnsPerModel: LIMIT },
+    createCollectorMetrics(),
+    known,
+  )
+  spool.setNewColumnsListener((models) => pool.shareColumns(models))
+  return { known, pool, spool }
+}
+
 describe('the column limit across ingest workers', () => {
   it('counts in each worker the columns another worker added, once they are spooled', async () => {
-    const known = new KnownColumns()
-    const pool = createBatchProcessor({ workers: 2, maxColumnsPerModel: LIMIT, knownColumns: known, logger: createLogger('silent') })
-    const spool = await Spool.open(
-      { dir: path.join(root, 'spool'), maxBytes: 64 * 1024 * 1024, sealAfterMs: 60_000, maxSegmentRows: 1_000_000, maxSegmentBytes: 64 * 1024 * 1024, maxColumnsPerModel: LIMIT },
-      createCollectorMetrics(),
-      known,
-    )
-    spool.setNewColumnsListener((models) => pool.shareColumns(models))
+    const { known, pool, spool } = await workersAndSpool('spool')
     try {
       // Sent together, the two requests go to the two workers (the second finds the first busy).
       // Every event also carries the attribute `segment`: a column too. Six columns in all, the limit.
@@ -60,14 +69,7 @@ describe('the column limit across ingest workers', () => {
 
 describe('a model over its limit', () => {
   it('takes events that use its columns and refuses new ones (two workers adding columns in the same instant can pass the limit)', async () => {
-    const known = new KnownColumns()
-    const pool = createBatchProcessor({ workers: 2, maxColumnsPerModel: LIMIT, knownColumns: known, logger: createLogger('silent') })
-    const spool = await Spool.open(
-      { dir: path.join(root, 'spool-race'), maxBytes: 64 * 1024 * 1024, sealAfterMs: 60_000, maxSegmentRows: 1_000_000, maxSegmentBytes: 64 * 1024 * 1024, maxColumnsPerModel: LIMIT },
-      createCollectorMetrics(),
-      known,
-    )
-    spool.setNewColumnsListener((models) => pool.shareColumns(models))
+    const { known, pool, spool } = await workersAndSpool('spool-race')
     try {
       // Each worker sees four new columns (within six); together they bring seven: the one overlap left.
       const [a, b] = await Promise.all([pool.process(NATIVE, 'default', batch({ a1: 1, a2: 2, a3: 3 })), pool.process(NATIVE, 'default', batch({ b1: 1, b2: 2, b3: 3 }))])
