@@ -85,6 +85,16 @@ class StreamObservation<T> {
   }
 }
 
+/** Calls `fn` as the application asked; a throw finishes the observation as failed and is rethrown as it is. */
+function callObserved<T>(fn: Function, self: unknown, args: unknown[], observation: StreamObservation<T>): unknown {
+  try {
+    return Reflect.apply(fn, self, args)
+  } catch (error) {
+    observation.finish(error)
+    throw error
+  }
+}
+
 /** Own `next` / `return` / `throw` on `iterator`, calling the ones it had. False when it takes no property. */
 function instrumentIterator<T>(iterator: object, observation: StreamObservation<T>): boolean {
   const it = iterator as { next?: unknown; return?: unknown; throw?: unknown }
@@ -94,13 +104,7 @@ function instrumentIterator<T>(iterator: object, observation: StreamObservation<
   const fail = it.throw
   if (typeof next !== 'function') return false
   const observed = own(iterator, 'next', function (this: unknown, ...args: unknown[]) {
-    let pending: unknown
-    try {
-      pending = Reflect.apply(next, this, args)
-    } catch (error) {
-      observation.finish(error)
-      throw error
-    }
+    const pending = callObserved(next, this, args, observation)
     if (pending instanceof Promise) {
       pending.then(
         (step: unknown) => observation.step(step),
@@ -137,14 +141,9 @@ function instrumentIterable<T>(iterable: object, method: (...args: unknown[]) =>
       if (original) Reflect.defineProperty(iterable, Symbol.asyncIterator, original)
       else Reflect.deleteProperty(iterable, Symbol.asyncIterator)
     }
-    let iterator: unknown
-    try {
-      iterator = Reflect.apply(method, this, args)
-    } catch (error) {
-      // The stream cannot be read (a locked ReadableStream): the consumer gets the same error, the call is recorded as failed.
-      observation.finish(error)
-      throw error
-    }
+    // A stream that cannot be read (a locked ReadableStream) throws here: the consumer gets the same
+    // error, and the call is recorded as failed.
+    const iterator = callObserved(method, this, args, observation)
     if (typeof iterator === 'object' && iterator !== null) instrumentIterator(iterator, observation)
     return iterator
   }
