@@ -81,15 +81,7 @@ export class BatchEncoder {
       const state = this.stateOf(project, modelId)
       let added = false
       for (const column of columns) {
-        const parsed = parseColumnName(column.name)
-        if (parsed.role === 'feature') {
-          const known = state.featureKinds.get(parsed.feature) ?? 0
-          if ((known & KIND_BIT[parsed.kind]) !== 0) continue
-          state.featureKinds.set(parsed.feature, known | KIND_BIT[parsed.kind])
-        } else if (parsed.role === 'attribute') {
-          if (state.attributeNames.has(parsed.attribute)) continue
-          state.attributeNames.add(parsed.attribute)
-        } else continue
+        if (!this.know(state, column)) continue
         state.dynamic.push(column)
         added = true
       }
@@ -254,15 +246,32 @@ export class BatchEncoder {
     state.encode = compilePredictionEncoder(state.columns)
   }
 
+  /** Records a feature or attribute column as known; false when it was already, or is a base column. */
+  private know(state: EncoderTarget, column: ColumnSpec): boolean {
+    const parsed = parseColumnName(column.name)
+    if (parsed.role === 'attribute') {
+      if (state.attributeNames.has(parsed.attribute)) return false
+      state.attributeNames.add(parsed.attribute)
+      return true
+    }
+    if (parsed.role !== 'feature') return false
+    const known = state.featureKinds.get(parsed.feature) ?? 0
+    if ((known & KIND_BIT[parsed.kind]) !== 0) return false
+    state.featureKinds.set(parsed.feature, known | KIND_BIT[parsed.kind])
+    return true
+  }
+
+  /** The reverse of know: the column is no longer counted. */
   private forget(state: EncoderTarget, column: ColumnSpec): void {
-    if (column.name.startsWith('a:')) {
-      state.attributeNames.delete(column.name.slice(2))
+    const parsed = parseColumnName(column.name)
+    if (parsed.role === 'attribute') {
+      state.attributeNames.delete(parsed.attribute)
       return
     }
-    const match = /^f:(.+):(num|str|bool)$/.exec(column.name)!
-    const left = (state.featureKinds.get(match[1]!) ?? 0) & ~KIND_BIT[match[2] as keyof typeof KIND_BIT]
-    if (left === 0) state.featureKinds.delete(match[1]!)
-    else state.featureKinds.set(match[1]!, left)
+    if (parsed.role !== 'feature') return
+    const left = (state.featureKinds.get(parsed.feature) ?? 0) & ~KIND_BIT[parsed.kind]
+    if (left === 0) state.featureKinds.delete(parsed.feature)
+    else state.featureKinds.set(parsed.feature, left)
   }
 }
 
