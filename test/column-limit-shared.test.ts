@@ -10,6 +10,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { KnownColumns, Spool, createBatchProcessor, createCollectorMetrics, createLogger, type NativeBatchResult } from '@aims-monitor/collector'
+import { testSpoolOptions } from '../collector/src/test-support/spool-fixture.js'
 import { getModels, killAllChildren, postEvents, predictionEvent, spawnCollector } from './support/spawn-collector.js'
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'aims-column-limit-'))
@@ -37,7 +38,7 @@ async function workersAndSpool(dir: string) {
   const known = new KnownColumns()
   const pool = createBatchProcessor({ workers: 2, maxColumnsPerModel: LIMIT, knownColumns: known, logger: createLogger('silent') })
   const spool = await Spool.open(
-    { dir: path.join(root, dir), maxBytes: 64 * 1024 * 1024, sealAfterMs: 60_000, maxSegmentRows: 1_000_000, maxSegmentBytes: 64 * 1024 * 1024, maxColumnsPerModel: LIMIT },
+    testSpoolOptions(path.join(root, dir), { maxColumnsPerModel: LIMIT }),
     createCollectorMetrics(),
     known,
   )

@@ -14,6 +14,7 @@ import { parse } from 'csv-parse/sync'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { collectorConfigFromEnv, createLogger, startCollector, type RunningCollector } from '@aims-monitor/collector'
+import { signIn } from './support/dashboard-sign-in.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const DASHBOARD_DIST = path.join(ROOT, 'dashboards', 'web', 'dist')
@@ -189,9 +190,7 @@ describe('the web dashboard in headless Chromium', () => {
   })
 
   it('signs in and shows the breached control with its ISO/IEC 42001 references on the overview', async () => {
-    await page.getByLabel('API key').fill(KEY)
-    await page.getByRole('button', { name: 'Sign in' }).click()
-    await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor()
+    await signIn(page, KEY)
     // The shared link's range survived the sign-in.
     expect(new URL(page.url()).search).toContain('from=2026-11-22')
     const card = page.locator('[data-control="FAIR-FPR-RACE"]')

@@ -12,6 +12,7 @@ import { chromium, type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startCollectorFixture, type CollectorFixture } from './support/collector-fixture.js'
 import { localExamplePolicy } from './support/local-example-policy.js'
+import { signIn } from './support/dashboard-sign-in.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const ARTIFACTS = path.join(ROOT, 'test-artifacts', 'dashboard')
@@ -46,9 +47,7 @@ beforeAll(async () => {
   page.on('console', (message) => { if (message.type() === 'error') consoleErrors.push(message.text()) })
   page.on('pageerror', (error) => consoleErrors.push(`page error: ${error.message}`))
   await page.goto(`${c.url}/`)
-  await page.getByLabel('API key').fill(c.initKey)
-  await page.getByRole('button', { name: 'Sign in' }).click()
-  await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor()
+  await signIn(page, c.initKey)
 }, 180_000)
 
 afterAll(async () => {

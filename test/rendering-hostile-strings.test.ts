@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { renderMarkdown, renderPdf, type ReportData } from '@aims-monitor/evaluator'
 import { emailHtml, slackPayload } from '@aims-monitor/notify'
 import { startCollectorFixture, type CollectorFixture } from './support/collector-fixture.js'
+import { signIn } from './support/dashboard-sign-in.js'
 
 // The page functions below run in Chromium. This compile has no DOM types (adding lib "dom" would change
 // the types of Node's fetch for every test), so the few browser globals they use are declared here.
@@ -152,9 +153,7 @@ describe('the web dashboard shows hostile policy and data strings as text', () =
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
     watch(page)
     await page.goto(`${c.url}/`)
-    await page.getByLabel('API key').fill(c.initKey)
-    await page.getByRole('button', { name: 'Sign in' }).click()
-    await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor()
+    await signIn(page, c.initKey)
   }, 60_000)
 
   const pages: Array<[string, () => string, string]> = [

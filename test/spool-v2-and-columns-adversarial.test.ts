@@ -1,5 +1,5 @@
 /**
- * Adversarial review of spool format v2 (checksummed 24-byte commit records) and of the store-wide
+ * Adversarial review of spool format v2 (checksummed 32-byte commit records) and of the store-wide
  * column limit (KnownColumns shared by the spool with every ingest worker).
  *
  * The tests that were titled 'FAULT (fails now)' found four faults, fixed since: an all-zero last
@@ -12,9 +12,8 @@ import os from 'node:os'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, describe, expect, it } from 'vitest'
-import type { PredictionRecord } from '@aims-monitor/store'
-import { KnownColumns, Spool, createBatchProcessor, createCollectorMetrics, createLogger, recoverSpool, type NativeBatchResult, type SpoolOptions } from '@aims-monitor/collector'
-import { predictionRecord } from '../collector/src/test-support/records.js'
+import { KnownColumns, Spool, createBatchProcessor, createCollectorMetrics, createLogger, recoverSpool, type NativeBatchResult } from '@aims-monitor/collector'
+import { crashedSpool, spooledPrediction, testSpoolOptions } from '../collector/src/test-support/spool-fixture.js'
 import { COMMIT_RECORD_BYTES, SPOOL_FORMAT_V1, readCommitRecords, segmentPaths } from '../collector/src/spool/segment-files.js'
 import { predictionEvent } from './support/spawn-collector.js'
 
@@ -22,22 +21,6 @@ const root = mkdtempSync(path.join(os.tmpdir(), 'aims-spool-v2-cols-'))
 afterAll(() => rmSync(root, { recursive: true, force: true }))
 let dirs = 0
 const freshDir = () => path.join(root, `spool-${++dirs}`)
-
-function options(dir: string, maxColumnsPerModel = 1000): SpoolOptions {
-  return { dir, maxBytes: 64 * 1024 * 1024, sealAfterMs: 60_000, maxSegmentRows: 1_000_000, maxSegmentBytes: 64 * 1024 * 1024, maxColumnsPerModel }
-}
-
-let ids = 0
-function prediction(features: PredictionRecord['features'] = { x: 1, kind: 'k' }, modelId = 'm'): PredictionRecord {
-  const n = ++ids
-  return predictionRecord(n, { modelId, timestampMs: Date.now(), receivedMs: Date.now(), features })
-}
-
-/** A spool that appended one request per entry of `requests` (one commit each), then was abandoned as kill -9 leaves it. */
-async function crashedSpool(dir: string, requests: number[]): Promise<void> {
-  const spool = await Spool.open(options(dir), createCollectorMetrics())
-  for (const count of requests) await spool.append('default', Array.from({ length: count }, () => prediction()), [])
-}
 
 const V2 = 'aims-spool-segment/v2' as const
 
@@ -98,7 +81,7 @@ describe('spool v2 recovery: what is sound', () => {
     const paths = segmentPaths(dir, 1)
     const rows = readFileSync(paths.rows)
     appendFileSync(paths.rows, Buffer.from('\xff\xff garbage of a request never acknowledged', 'latin1'))
-    // And a v2 commit log holding 16..23 bytes past its whole records: torn, dropped.
+    // And a v2 commit log holding 20 bytes past its whole records (shorter than a record): torn, dropped.
     appendFileSync(paths.commits, Buffer.alloc(20, 0x5a))
     const recovered = await recoverSpool(dir)
     expect(recovered.quarantined).toEqual([])
@@ -129,9 +112,9 @@ describe('spool v2 writing: a failed commit', () => {
   // file fails checkSegmentRows ("holds N bytes, its commit log M") and a sound segment is quarantined.
   it('after a failed commit, the sealed rows file holds exactly the committed bytes', async () => {
     const dir = freshDir()
-    const spool = await Spool.open(options(dir), createCollectorMetrics())
+    const spool = await Spool.open(testSpoolOptions(dir), createCollectorMetrics())
     try {
-      await spool.append('default', [prediction(), prediction(), prediction()], [])
+      await spool.append('default', [spooledPrediction(), spooledPrediction(), spooledPrediction()], [])
       const slot = [...(spool as unknown as { slots: Map<string, { active?: { commitsFile: { write: (...a: unknown[]) => Promise<unknown> } } }> }).slots.values()][0]!
       const commitsFile = slot.active!.commitsFile
       const write = commitsFile.write.bind(commitsFile)
@@ -143,8 +126,8 @@ describe('spool v2 writing: a failed commit', () => {
         }
         return write(...args)
       }
-      await expect(spool.append('default', [prediction(), prediction()], [])).rejects.toMatchObject({ status: 503 })
-      await spool.append('default', [prediction()], [])
+      await expect(spool.append('default', [spooledPrediction(), spooledPrediction()], [])).rejects.toMatchObject({ status: 503 })
+      await spool.append('default', [spooledPrediction()], [])
       await spool.sealAll()
       const sealed = spool.peekSealed()!
       expect(sealed.rows).toBe(4)
@@ -182,14 +165,14 @@ describe('the store-wide column limit: sound cases', () => {
     writeFileSync(paths.commits, v1)
 
     const known = new KnownColumns()
-    const spool = await Spool.open(options(dir, LIMIT), createCollectorMetrics(), known)
+    const spool = await Spool.open(testSpoolOptions(dir, { maxColumnsPerModel: LIMIT }), createCollectorMetrics(), known)
     const pool = createBatchProcessor({ workers: 2, maxColumnsPerModel: LIMIT, knownColumns: known, logger: createLogger('silent') })
     spool.setNewColumnsListener((models) => pool.shareColumns(models))
     try {
       expect(spool.depth.rows).toBe(3)
       expect(known.entries().map((m) => [m.modelId, m.columns.map((c) => c.name).sort()])).toEqual([['m', ['a:segment', 'f:kind:str', 'f:x:num']]])
       // Through the spool's own append: x as a string (a second column), and 'x:num' as a string.
-      await spool.append('default', [prediction({ x: 'as-text', 'x:num': 'v' })], [])
+      await spool.append('default', [spooledPrediction('m', { x: 'as-text', 'x:num': 'v' })], [])
       expect(known.entries()[0]!.columns.map((c) => c.name).sort()).toEqual(['a:segment', 'f:kind:str', 'f:x:num', 'f:x:num:str', 'f:x:str'])
       // 5 of 6: in both workers, one more column fits, two do not; existing ones (either kind) are taken.
       const [a, b] = await Promise.all([
@@ -199,10 +182,10 @@ describe('the store-wide column limit: sound cases', () => {
       expect(refusals(a)).toEqual([[1, 'too_many_columns']])
       expect(refusals(b)).toEqual([[1, 'too_many_columns']])
       // All-or-nothing append: two new columns past the limit are a 422 and nothing is counted.
-      await expect(spool.append('default', [prediction({ p: 1, q: 2 })], [])).rejects.toMatchObject({ status: 422, code: 'too_many_columns' })
+      await expect(spool.append('default', [spooledPrediction('m', { p: 1, q: 2 })], [])).rejects.toMatchObject({ status: 422, code: 'too_many_columns' })
       expect(known.entries()[0]!.columns).toHaveLength(5)
       // Another model, and outcomes-only data, are not affected.
-      await spool.append('default', [prediction({ a1: 1, a2: 2, a3: 3, a4: 4, a5: 5 }, 'other:model/v.1')], [])
+      await spool.append('default', [spooledPrediction('other:model/v.1', { a1: 1, a2: 2, a3: 3, a4: 4, a5: 5 })], [])
       expect(known.entries().map((m) => [m.modelId, m.columns.length])).toEqual([['m', 5], ['other:model/v.1', 6]])
     } finally {
       await spool.close()
@@ -213,7 +196,7 @@ describe('the store-wide column limit: sound cases', () => {
   it('a worker that stops and is started again counts the columns known by then', async () => {
     const known = new KnownColumns()
     const pool = createBatchProcessor({ workers: 2, maxColumnsPerModel: LIMIT, knownColumns: known, logger: createLogger('silent') })
-    const spool = await Spool.open(options(freshDir(), LIMIT), createCollectorMetrics(), known)
+    const spool = await Spool.open(testSpoolOptions(freshDir(), { maxColumnsPerModel: LIMIT }), createCollectorMetrics(), known)
     spool.setNewColumnsListener((models) => pool.shareColumns(models))
     try {
       const first = await pool.process(NATIVE, 'default', batch('m', { a1: 1, a2: 2, a3: 3, a4: 4, a5: 5 }))

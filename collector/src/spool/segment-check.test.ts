@@ -7,20 +7,18 @@ import { outcomeRecord, predictionRecord } from '../test-support/records.js'
 import { createLogger } from '../logger.js'
 import { createCollectorMetrics } from '../metrics.js'
 import { checkSegmentRows } from './segment-check.js'
-import { Spool, type SpoolOptions } from './spool.js'
+import { Spool } from './spool.js'
+import { testSpoolOptions } from '../test-support/spool-fixture.js'
 import { SpoolDrainer } from './spool-drainer.js'
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'aims-segment-check-'))
 afterAll(() => rmSync(root, { recursive: true, force: true }))
 let dirs = 0
 
-function options(): SpoolOptions {
-  return { dir: path.join(root, `spool-${++dirs}`), maxBytes: 64 * 1024 * 1024, sealAfterMs: 60_000, maxSegmentRows: 1_000_000, maxSegmentBytes: 64 * 1024 * 1024, maxColumnsPerModel: 1000 }
-}
 
 /** A spool with one sealed outcomes segment of `count` rows (strings of several lengths). */
 async function sealedOutcomes(count: number): Promise<Spool> {
-  const spool = await Spool.open(options(), createCollectorMetrics())
+  const spool = await Spool.open(testSpoolOptions(path.join(root, `spool-${++dirs}`)), createCollectorMetrics())
   const outcomes = Array.from({ length: count }, (_, i) =>
     outcomeRecord(predictionRecord(i + 1, { modelId: 'm'.repeat(1 + (i % 200)), timestampMs: Date.now(), receivedMs: Date.now(), features: { x: i } }), { receivedMs: Date.now() }),
   )

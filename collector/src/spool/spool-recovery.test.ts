@@ -2,12 +2,12 @@ import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSyn
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { outcomeRecord, predictionRecord } from '../test-support/records.js'
-import { openStore, predictionsTableName, storeConfigFromEnv, type OutcomeRecord, type PredictionRecord, type Store } from '@aims-monitor/store'
+import { crashedSpool, spooledPrediction, testSpoolOptions } from '../test-support/spool-fixture.js'
+import { openStore, predictionsTableName, storeConfigFromEnv, type Store } from '@aims-monitor/store'
 import { createLogger } from '../logger.js'
 import { createCollectorMetrics } from '../metrics.js'
 import { COMMIT_RECORD_BYTES, SPOOL_FORMAT_V1, encodeCommitRecord, lastCommit, readCommitRecords, segmentPaths } from './segment-files.js'
-import { Spool, type SpoolOptions } from './spool.js'
+import { Spool } from './spool.js'
 import { SpoolDrainer } from './spool-drainer.js'
 import { recoverSpool } from './spool-recovery.js'
 
@@ -15,35 +15,6 @@ const root = mkdtempSync(path.join(os.tmpdir(), 'aims-spool-recovery-'))
 afterAll(() => rmSync(root, { recursive: true, force: true }))
 let dirs = 0
 const freshDir = () => path.join(root, `spool-${++dirs}`)
-
-function options(dir: string): SpoolOptions {
-  return { dir, maxBytes: 64 * 1024 * 1024, sealAfterMs: 60_000, maxSegmentRows: 1_000_000, maxSegmentBytes: 64 * 1024 * 1024, maxColumnsPerModel: 1000 }
-}
-
-let ids = 0
-function prediction(modelId: string): PredictionRecord {
-  const n = ++ids
-  return predictionRecord(n, { modelId, timestampMs: Date.now(), receivedMs: Date.now(), features: { x: n, kind: 'k' } })
-}
-
-function outcome(p: PredictionRecord): OutcomeRecord {
-  return outcomeRecord(p, { receivedMs: Date.now() })
-}
-
-/**
- * A spool that wrote rows and then "crashed": it is simply abandoned, files open, as kill -9 would
- * leave them (its seal timer is unref'd and segments never seal within a test).
- */
-async function crashedSpool(dir: string, requests: number[], outcomes = 0): Promise<PredictionRecord[]> {
-  const spool = await Spool.open(options(dir), createCollectorMetrics())
-  const written: PredictionRecord[] = []
-  for (const count of requests) {
-    const batch = Array.from({ length: count }, () => prediction('m'))
-    written.push(...batch)
-    await spool.append('default', batch, batch.slice(0, outcomes).map(outcome))
-  }
-  return written
-}
 
 describe('recoverSpool', () => {
   it('cuts a torn tail back to the last commit record and keeps every committed row', async () => {
@@ -63,10 +34,10 @@ describe('recoverSpool', () => {
     expect(nextSeq).toBe(2)
 
     // A spool opened on the directory hands the segment to the drainer and writes new rows elsewhere.
-    const spool = await Spool.open(options(dir), createCollectorMetrics())
+    const spool = await Spool.open(testSpoolOptions(dir), createCollectorMetrics())
     expect(spool.peekSealed()).toMatchObject({ rows: 5, bytes: committed.length })
     expect(spool.depth).toMatchObject({ rows: 5, segments: 1 })
-    await spool.append('default', [prediction('m')], [])
+    await spool.append('default', [spooledPrediction('m')], [])
     expect(existsSync(segmentPaths(dir, 2).rows)).toBe(true)
     expect(readFileSync(paths.rows).equals(committed)).toBe(true)
   })
@@ -181,7 +152,7 @@ describe('SpoolDrainer after a crash (embedded store)', () => {
   /** Opens a spool on `dir` as a restarted collector would, drains it, and stops. */
   async function restartAndDrain(dir: string): Promise<void> {
     const metrics = createCollectorMetrics()
-    const spool = await Spool.open(options(dir), metrics)
+    const spool = await Spool.open(testSpoolOptions(dir), metrics)
     const drainer = new SpoolDrainer(spool, store, metrics, createLogger('silent'))
     drainer.start()
     expect(await drainer.waitForSeq(spool.lastSealedSeq, 30_000)).toBe(true)

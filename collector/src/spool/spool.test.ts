@@ -8,6 +8,7 @@ import type { OutcomeRecord, PredictionRecord } from '@aims-monitor/store'
 import { createCollectorMetrics } from '../metrics.js'
 import { HttpError } from '../http/http-error.js'
 import { COMMIT_RECORD_BYTES, lastCommit, segmentPaths, type SegmentMeta } from './segment-files.js'
+import { testSpoolOptions } from '../test-support/spool-fixture.js'
 import { Spool, SpoolFullError, type SpoolOptions } from './spool.js'
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'aims-spool-'))
@@ -16,18 +17,7 @@ let dirs = 0
 
 /** A spool in a fresh directory; segments only seal when a test says so, unless it overrides that. */
 function openSpool(options: Partial<SpoolOptions> = {}): Promise<Spool> {
-  return Spool.open(
-    {
-      dir: path.join(root, `spool-${++dirs}`),
-      maxBytes: 64 * 1024 * 1024,
-      sealAfterMs: 60_000,
-      maxSegmentRows: 1_000_000,
-      maxSegmentBytes: 64 * 1024 * 1024,
-      maxColumnsPerModel: 1000,
-      ...options,
-    },
-    createCollectorMetrics(),
-  )
+  return Spool.open(testSpoolOptions(path.join(root, `spool-${++dirs}`), options), createCollectorMetrics())
 }
 
 let ids = 0
