@@ -35,6 +35,14 @@ describe('collectorConfigFromEnv', () => {
     ])
   })
 
+  it('reads AIMS_MAX_COLUMNS_PER_MODEL as a whole number from 20 to 5000, 1000 when unset', () => {
+    for (const value of ['19', '5001', 'many', '1e3', ' ']) {
+      expect(refusal({ AIMS_MAX_COLUMNS_PER_MODEL: value })).toBe(`invalid collector settings: AIMS_MAX_COLUMNS_PER_MODEL: expected a whole number from 20 to 5000 in decimal digits, got "${value}"`)
+    }
+    expect(collectorConfigFromEnv({}, { store: { dataDir: '/tmp/x' } }).maxColumnsPerModel).toBe(1000)
+    expect(collectorConfigFromEnv({ AIMS_MAX_COLUMNS_PER_MODEL: '20' }, { store: { dataDir: '/tmp/x' } }).maxColumnsPerModel).toBe(20)
+  })
+
   it('takes switches in any case, and booleans from code', () => {
     const config = collectorConfigFromEnv({ AIMS_EVALUATOR_SCHEDULE: 'OFF', AIMS_TRUST_PROXY: '1' }, { store: { dataDir: '/tmp/x' } })
     expect(config).toMatchObject({ evaluatorSchedule: false, trustProxy: true })

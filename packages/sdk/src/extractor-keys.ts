@@ -11,9 +11,9 @@ const functionSource = Function.prototype.toString
 const MAX_SOURCE_LENGTH = 20_000
 
 /**
- * Proofs by source text (a proof depends on nothing else). Parsing takes ~70 µs, and an application
- * that calls `wrap` per request (with a fresh closure each time) would pay it on every request; a
- * lookup costs ~1 µs. Bounded: emptied when full.
+ * Proofs by source text (a proof depends on nothing else). A full parse is the dearest part of
+ * `wrap`, and an application that calls `wrap` per request (with a fresh closure each time) would
+ * pay it on every request; a map lookup by the text does not parse. Bounded: emptied when full.
  */
 const proofs = new Map<string, ReadonlySet<string> | undefined>()
 const MAX_CACHED_PROOFS = 256
