@@ -19,6 +19,8 @@ afterAll(() => rmSync(root, { recursive: true, force: true }))
 
 const LIMIT = 20
 const NATIVE = { kind: 'native' } as const
+/** Bodies given to the processors as they would arrive uncompressed. */
+const AS_SENT = { contentEncoding: 'identity', maxBytes: 64 * 1024 * 1024 } as const
 
 /** A native batch of one prediction per features map, for model `m`. */
 function batch(...features: Array<Record<string, number>>): Buffer {
@@ -52,12 +54,12 @@ describe('the column limit across ingest workers', () => {
     try {
       // Sent together, the two requests go to the two workers (the second finds the first busy).
       // Every event also carries the attribute `segment`: a column too. Six columns in all, the limit.
-      const [a, b] = await Promise.all([pool.process(NATIVE, 'default', batch({ a1: 1, a2: 2, a3: 3 })), pool.process(NATIVE, 'default', batch({ b1: 1, b2: 2 }))])
+      const [a, b] = await Promise.all([pool.process(NATIVE, 'default', batch({ a1: 1, a2: 2, a3: 3 }), AS_SENT), pool.process(NATIVE, 'default', batch({ b1: 1, b2: 2 }), AS_SENT)])
       expect(refusals(a)).toEqual([])
       expect(refusals(b)).toEqual([])
       for (const result of [a, b]) if (result.ok) await spool.appendEncoded(result.chunks)
       // Each worker now counts all six: a seventh column is refused in either, existing ones are taken.
-      const [c, d] = await Promise.all([pool.process(NATIVE, 'default', batch({ c1: 1 }, { a1: 4 })), pool.process(NATIVE, 'default', batch({ b1: 5 }, { d1: 1 }))])
+      const [c, d] = await Promise.all([pool.process(NATIVE, 'default', batch({ c1: 1 }, { a1: 4 }), AS_SENT), pool.process(NATIVE, 'default', batch({ b1: 5 }, { d1: 1 }), AS_SENT)])
       expect(refusals(c)).toEqual([[0, 'too_many_columns']])
       expect(refusals(d)).toEqual([[1, 'too_many_columns']])
       expect(known.entries().map((m) => m.columns.map((col) => col.name).sort())).toEqual([['a:segment', 'f:a1:num', 'f:a2:num', 'f:a3:num', 'f:b1:num', 'f:b2:num']])
@@ -73,11 +75,11 @@ describe('a model over its limit', () => {
     const { known, pool, spool } = await workersAndSpool('spool-race')
     try {
       // Each worker sees four new columns (within six); together they bring seven: the one overlap left.
-      const [a, b] = await Promise.all([pool.process(NATIVE, 'default', batch({ a1: 1, a2: 2, a3: 3 })), pool.process(NATIVE, 'default', batch({ b1: 1, b2: 2, b3: 3 }))])
+      const [a, b] = await Promise.all([pool.process(NATIVE, 'default', batch({ a1: 1, a2: 2, a3: 3 }), AS_SENT), pool.process(NATIVE, 'default', batch({ b1: 1, b2: 2, b3: 3 }), AS_SENT)])
       expect([refusals(a), refusals(b)]).toEqual([[], []])
       for (const result of [a, b]) if (result.ok) await spool.appendEncoded(result.chunks)
       expect(known.entries()[0]!.columns).toHaveLength(7)
-      const [c, d] = await Promise.all([pool.process(NATIVE, 'default', batch({ a1: 4 }, { c1: 1 }, { b3: 2 })), pool.process(NATIVE, 'default', batch({ b1: 5 }))])
+      const [c, d] = await Promise.all([pool.process(NATIVE, 'default', batch({ a1: 4 }, { c1: 1 }, { b3: 2 }), AS_SENT), pool.process(NATIVE, 'default', batch({ b1: 5 }), AS_SENT)])
       expect(refusals(c)).toEqual([[1, 'too_many_columns']])
       expect(refusals(d)).toEqual([])
     } finally {

@@ -10,6 +10,8 @@ const requireFromCollector = createRequire(new URL('../collector/package.json', 
 type Serializer = { serializeRequest(records: ReadableLogRecord[]): Uint8Array | undefined }
 const { ProtobufLogsSerializer, JsonLogsSerializer } = requireFromCollector('@opentelemetry/otlp-transformer') as { ProtobufLogsSerializer: Serializer; JsonLogsSerializer: Serializer }
 const NATIVE = { kind: 'native' } as const
+/** Bodies given to the processors as they would arrive uncompressed. */
+const AS_SENT = { contentEncoding: 'identity', maxBytes: 64 * 1024 * 1024 } as const
 const requestType = otlpProtoTypes().exportLogsServiceRequest
 
 // The worker threads must give exactly what the request thread gives: same acceptance, same
@@ -48,7 +50,7 @@ describe('ingest worker threads', () => {
     for (const events of batches) {
       // Each side stamps its own receive time into the rows, so the bytes may differ there:
       // compare acceptance, rejections, layouts, row counts and encoded sizes.
-      const [a, b] = await Promise.all([inThread.process(NATIVE, 'p', body(events)), pool.process(NATIVE, 'p', body(events))])
+      const [a, b] = await Promise.all([inThread.process(NATIVE, 'p', body(events), AS_SENT), pool.process(NATIVE, 'p', body(events), AS_SENT)])
       expect(a.ok && b.ok).toBe(true)
       if (!a.ok || !b.ok) return
       expect(b.events).toBe(a.events)
@@ -66,14 +68,14 @@ describe('ingest worker threads', () => {
       body([{ type: 'prediction', id: 'x' }, { type: 'outcome', predictionId: 'b0-e1', timestamp: now, model: { id: 'churn' }, label: 'y' }]),
     ]
     for (const c of cases) {
-      const [a, b] = await Promise.all([inThread.process(NATIVE, 'p', Buffer.from(c)), pool.process(NATIVE, 'p', Buffer.from(c))])
+      const [a, b] = await Promise.all([inThread.process(NATIVE, 'p', Buffer.from(c), AS_SENT), pool.process(NATIVE, 'p', Buffer.from(c), AS_SENT)])
       const strip = (r: NativeBatchResult) => (r.ok ? { ...comparable(r), chunks: r.chunks.map((x) => [x.target, x.rows]) } : r)
       expect(strip(b)).toEqual(strip(a))
     }
   })
 
   it('take many requests at once and answer each one', async () => {
-    const results = await Promise.all(Array.from({ length: 40 }, (_, i) => pool.process(NATIVE, 'p', body(batches[i % batches.length]!))))
+    const results = await Promise.all(Array.from({ length: 40 }, (_, i) => pool.process(NATIVE, 'p', body(batches[i % batches.length]!), AS_SENT)))
     expect(results.every((r) => r.ok && r.predictions === 50)).toBe(true)
   })
 })
@@ -113,7 +115,7 @@ describe('ingest worker threads with OTLP logs requests', () => {
   ] as const)('produce the same results as the request thread for OTLP/%s', async (encoding, serializer) => {
     const requestBody = Buffer.from(serializer.serializeRequest(await sdkRecords())!)
     const batch = { kind: 'otlp', encoding } as const
-    const [a, b] = await Promise.all([inThread.process(batch, 'p', Buffer.from(requestBody)), pool.process(batch, 'p', Buffer.from(requestBody))])
+    const [a, b] = await Promise.all([inThread.process(batch, 'p', Buffer.from(requestBody), AS_SENT), pool.process(batch, 'p', Buffer.from(requestBody), AS_SENT)])
     expect(a.ok && b.ok).toBe(true)
     if (!a.ok || !b.ok) return
     expect(a).toMatchObject({ total: 53, predictions: 50, outcomes: 1 })
@@ -135,7 +137,7 @@ describe('ingest worker threads with OTLP logs requests', () => {
       [{ kind: 'otlp', encoding: 'protobuf' }, Buffer.from(requestType.encode(requestType.fromObject({ resourceLogs: [{ resource: { attributes: [{ key: 'aims.model.id', value: { stringValue: 'm' } }] }, scopeLogs: [{ logRecords: Array.from({ length: 10_001 }, (_, i) => ({ timeUnixNano: String(BigInt(now) * 1_000_000n), eventName: 'aims.prediction', attributes: [{ key: 'aims.prediction.id', value: { stringValue: `big-${i}` } }] })) }] }] })).finish())],
     ]
     for (const [batch, c] of cases) {
-      const [a, b] = await Promise.all([inThread.process(batch, 'p', Buffer.from(c)), pool.process(batch, 'p', Buffer.from(c))])
+      const [a, b] = await Promise.all([inThread.process(batch, 'p', Buffer.from(c), AS_SENT), pool.process(batch, 'p', Buffer.from(c), AS_SENT)])
       expect(a.ok).toBe(false)
       expect(b).toEqual(a)
       if (c.length > 1000) expect(a).toMatchObject({ status: 400, code: 'too_many_records' })

@@ -140,6 +140,8 @@ describe('spool v2 writing: a failed commit', () => {
 
 const LIMIT = 20 // 14 fixed columns, 6 for features and attributes
 const NATIVE = { kind: 'native' } as const
+/** Bodies given to the processors as they would arrive uncompressed. */
+const AS_SENT = { contentEncoding: 'identity', maxBytes: 64 * 1024 * 1024 } as const
 
 function batch(model: string, ...features: Array<Record<string, number | string | boolean>>): Buffer {
   return Buffer.from(JSON.stringify({ events: features.map((f) => predictionEvent(randomUUID(), model, f)) }))
@@ -176,8 +178,8 @@ describe('the store-wide column limit: sound cases', () => {
       expect(known.entries()[0]!.columns.map((c) => c.name).sort()).toEqual(['a:segment', 'f:kind:str', 'f:x:num', 'f:x:num:str', 'f:x:str'])
       // 5 of 6: in both workers, one more column fits, two do not; existing ones (either kind) are taken.
       const [a, b] = await Promise.all([
-        pool.process(NATIVE, 'default', batch('m', { 'x:num': 'w', x: 2 }, { y1: 1, y2: 2 })),
-        pool.process(NATIVE, 'default', batch('m', { x: 'text' }, { z1: true, z2: 1 })),
+        pool.process(NATIVE, 'default', batch('m', { 'x:num': 'w', x: 2 }, { y1: 1, y2: 2 }), AS_SENT),
+        pool.process(NATIVE, 'default', batch('m', { x: 'text' }, { z1: true, z2: 1 }), AS_SENT),
       ])
       expect(refusals(a)).toEqual([[1, 'too_many_columns']])
       expect(refusals(b)).toEqual([[1, 'too_many_columns']])
@@ -199,7 +201,7 @@ describe('the store-wide column limit: sound cases', () => {
     const spool = await Spool.open(testSpoolOptions(freshDir(), { maxColumnsPerModel: LIMIT }), createCollectorMetrics(), known)
     spool.setNewColumnsListener((models) => pool.shareColumns(models))
     try {
-      const first = await pool.process(NATIVE, 'default', batch('m', { a1: 1, a2: 2, a3: 3, a4: 4, a5: 5 }))
+      const first = await pool.process(NATIVE, 'default', batch('m', { a1: 1, a2: 2, a3: 3, a4: 4, a5: 5 }), AS_SENT)
       expect(refusals(first)).toEqual([])
       if (first.ok) await spool.appendEncoded(first.chunks)
       // No request body makes a worker exit (processBatch answers every failure), so stop them from outside.
@@ -208,7 +210,7 @@ describe('the store-wide column limit: sound cases', () => {
       await Promise.all(before.map((w) => w.terminate()))
       for (let i = 0; i < 100 && workers.some((w, j) => w.worker === before[j]); i++) await sleep(20)
       expect(workers.every((w, j) => w.worker !== before[j])).toBe(true)
-      const [c, d] = await Promise.all([pool.process(NATIVE, 'default', batch('m', { a1: 1 }, { n1: 1 })), pool.process(NATIVE, 'default', batch('m', { n2: 'x' }, { a5: 5 }))])
+      const [c, d] = await Promise.all([pool.process(NATIVE, 'default', batch('m', { a1: 1 }, { n1: 1 }), AS_SENT), pool.process(NATIVE, 'default', batch('m', { n2: 'x' }, { a5: 5 }), AS_SENT)])
       expect(refusals(c)).toEqual([[1, 'too_many_columns']])
       expect(refusals(d)).toEqual([[0, 'too_many_columns']])
     } finally {

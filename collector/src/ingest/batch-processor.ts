@@ -4,13 +4,15 @@ import { Worker } from 'node:worker_threads'
 import { HttpError } from '../http/http-error.js'
 import type { Logger } from '../logger.js'
 import { BatchEncoder } from './batch-encoder.js'
+import type { BodyEncoding } from './decompress-body.js'
 import type { BatchKind, ColumnsMessage, IngestWorkerData, WorkerRequest, WorkerResponse } from './ingest-worker-protocol.js'
 import { KnownColumns, type ModelColumns } from './known-columns.js'
 import { processBatch, type BatchResult } from './process-batch.js'
 
 /** Runs the CPU half of ingest (processBatch) somewhere: in ingest worker threads, or in the calling thread. */
 export interface BatchProcessor {
-  process<K extends BatchKind>(batch: K, project: string, body: Buffer): Promise<BatchResult<K>>
+  /** `body` as sent, with its Content-Encoding; rejects with the HttpError of a body that does not decompress. */
+  process<K extends BatchKind>(batch: K, project: string, body: Buffer, encoding: BodyEncoding): Promise<BatchResult<K>>
   /** Columns another encoder added (see KnownColumns): counted against the limit from now on. */
   shareColumns(models: ModelColumns[]): void
   close(): Promise<void>
@@ -30,7 +32,7 @@ export function createBatchProcessor(options: { workers: number; maxColumnsPerMo
   const encoder = new BatchEncoder(options.maxColumnsPerModel)
   encoder.learnColumns(knownColumns.entries())
   return {
-    process: async (batch, project, body) => processBatch(batch, body, project, encoder, Date.now()),
+    process: async (batch, project, body, encoding) => processBatch(batch, body, encoding, project, encoder, Date.now()),
     shareColumns: (models) => encoder.learnColumns(models),
     close: async () => undefined,
   }
@@ -66,6 +68,7 @@ class WorkerPoolProcessor implements BatchProcessor {
       if (!waiter) return
       pooled.pending.delete(response.id)
       if ('result' in response) waiter.resolve(response.result)
+      else if ('refusal' in response) waiter.reject(new HttpError(response.refusal.status, response.refusal.code, response.refusal.message))
       else waiter.reject(new HttpError(500, 'ingest_failed', 'internal error while processing the batch; see the collector log', { cause: new Error(response.failure) }))
     })
     const fail = (error: unknown) => {
@@ -86,14 +89,14 @@ class WorkerPoolProcessor implements BatchProcessor {
     return pooled
   }
 
-  process<K extends BatchKind>(batch: K, project: string, body: Buffer): Promise<BatchResult<K>> {
+  process<K extends BatchKind>(batch: K, project: string, body: Buffer, encoding: BodyEncoding): Promise<BatchResult<K>> {
     if (this.closing) return Promise.reject(new HttpError(503, 'shutting_down', 'the collector is shutting down', { headers: { 'Retry-After': '2' } }))
     let target = this.pool[0]!
     for (const candidate of this.pool) if (candidate.pending.size < target.pending.size) target = candidate
     const id = this.nextId++
     // The body is transferred, not copied, when it owns its memory (a large body read in one piece).
     const owned = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? body.buffer : new Uint8Array(body).buffer
-    const request: WorkerRequest = { id, batch, project, receivedMs: Date.now(), body: owned as ArrayBuffer }
+    const request: WorkerRequest = { id, batch, project, receivedMs: Date.now(), body: owned as ArrayBuffer, encoding }
     return new Promise((resolve, reject) => {
       target.pending.set(id, { resolve: resolve as (r: BatchResult<BatchKind>) => void, reject })
       target.worker.postMessage(request, [request.body])

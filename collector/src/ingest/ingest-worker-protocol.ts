@@ -1,3 +1,4 @@
+import type { BodyEncoding } from './decompress-body.js'
 import type { ModelColumns } from './known-columns.js'
 import type { NativeBatchResult } from './native-batch.js'
 import type { OtlpBatchResult } from './otlp-batch.js'
@@ -12,7 +13,9 @@ export interface WorkerRequest {
   batch: BatchKind
   project: string
   receivedMs: number
+  /** The body as sent (compressed or not): the worker decompresses it. */
   body: ArrayBuffer
+  encoding: BodyEncoding
 }
 
 /** Main thread → worker: columns other encoders added, to count against the limit (no answer). */
@@ -31,5 +34,11 @@ export interface IngestWorkerData {
   knownColumns: ModelColumns[]
 }
 
-/** Worker → main thread: the result (chunk bytes transferred), or an unexpected failure. */
-export type WorkerResponse = { id: number; result: NativeBatchResult | OtlpBatchResult } | { id: number; failure: string }
+/**
+ * Worker → main thread: the result (chunk bytes transferred); the client's error the request is
+ * refused with (a body that does not decompress, say); or an unexpected failure.
+ */
+export type WorkerResponse =
+  | { id: number; result: NativeBatchResult | OtlpBatchResult }
+  | { id: number; refusal: { status: number; code: string; message: string } }
+  | { id: number; failure: string }

@@ -5,6 +5,7 @@
  * addon crashes in worker threads): it imports the schema and the store's encoding half only.
  */
 import { parentPort, workerData } from 'node:worker_threads'
+import { HttpError } from '../http/http-error.js'
 import { BatchEncoder } from './batch-encoder.js'
 import { processBatch } from './process-batch.js'
 import type { IngestWorkerData, WorkerMessage, WorkerResponse } from './ingest-worker-protocol.js'
@@ -23,9 +24,12 @@ port.on('message', (request: WorkerMessage) => {
   }
   let response: WorkerResponse
   try {
-    response = { id: request.id, result: processBatch(request.batch, new Uint8Array(request.body), request.project, encoder, request.receivedMs) }
+    response = { id: request.id, result: processBatch(request.batch, new Uint8Array(request.body), request.encoding, request.project, encoder, request.receivedMs) }
   } catch (error) {
-    response = { id: request.id, failure: (error as Error).stack ?? String(error) }
+    response =
+      error instanceof HttpError && error.status < 500
+        ? { id: request.id, refusal: { status: error.status, code: error.code, message: error.message } }
+        : { id: request.id, failure: (error as Error).stack ?? String(error) }
   }
   const transfer = 'result' in response && response.result.ok ? response.result.chunks.map((c) => c.bytes.buffer as ArrayBuffer) : []
   port.postMessage(response, transfer)

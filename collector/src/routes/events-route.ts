@@ -24,7 +24,7 @@ export function eventsRoute(deps: {
   const router = Router()
   router.post('/v1/events', requireScope(deps.keys, 'ingest'), rawBody(['application/json'], deps.maxBodyBytes), async (req, res) => {
     deps.ingest.checkAccepting()
-    const result = await deps.batches.process({ kind: 'native' }, req.project!, req.body as Buffer)
+    const result = await deps.batches.process({ kind: 'native' }, req.project!, req.body as Buffer, { contentEncoding: req.bodyEncoding ?? 'identity', maxBytes: deps.maxBodyBytes })
     if (!result.ok) {
       deps.metrics.eventsRejected.inc({ reason: result.code === 'invalid_batch' ? 'not_a_batch' : result.code, interface: 'native' })
       throw new HttpError(result.status, result.code, result.message)

@@ -31,7 +31,7 @@ export function otlpLogsRoute(deps: { keys: ApiKeyRepository; ingest: IngestServ
     async (req: Request, res: Response) => {
       deps.ingest.checkAccepting()
       const encoding = otlpEncodingOf(req.headers['content-type'])
-      const result = await deps.batches.process({ kind: 'otlp', encoding }, req.project!, req.body as Buffer)
+      const result = await deps.batches.process({ kind: 'otlp', encoding }, req.project!, req.body as Buffer, { contentEncoding: req.bodyEncoding ?? 'identity', maxBytes: deps.maxBodyBytes })
       if (!result.ok) {
         deps.metrics.eventsRejected.inc({ reason: result.rejectionReason, interface: 'otlp' })
         throw new HttpError(result.status, result.code, result.message)
