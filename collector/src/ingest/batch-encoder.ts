@@ -26,6 +26,13 @@ export interface EncodedChunk {
   bytes: Uint8Array
 }
 
+/** A model's row layout: the chunks of rows in it go to its table's segments. */
+export interface PredictionLayout {
+  readonly target: SegmentTarget
+  readonly columns: readonly ColumnSpec[]
+  readonly signature: string
+}
+
 interface EncoderTarget {
   target: SegmentTarget
   /** Per feature name, the kinds it has columns for (1 number, 2 string, 4 boolean). */
@@ -87,6 +94,17 @@ export class BatchEncoder {
       }
       if (added) this.relayout(state)
     }
+  }
+
+  /**
+   * The model's layout as it stands, for rows encoded elsewhere (protobuf-row-transcoder.ts) that
+   * use only columns it has; undefined when this encoder has not seen the model yet. `columns` is
+   * a new array whenever the layout changes, so it identifies the layout.
+   */
+  layoutOf(project: string, modelId: string): PredictionLayout | undefined {
+    const state = this.targets.get(targetKey({ kind: 'predictions', project, modelId }))
+    if (state === undefined || state.pending.length > 0) return undefined
+    return state
   }
 
   /**

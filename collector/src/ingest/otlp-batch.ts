@@ -13,6 +13,7 @@ import {
   type RecordRejection,
 } from './otlp/process-logs-request.js'
 import { fastProtobufEvents } from './otlp/protobuf-fast-events.js'
+import { transcodePredictionRows } from './otlp/protobuf-row-transcoder.js'
 import { wirePathToAttribute } from './otlp/wire-path-to-attribute.js'
 import { predictionPositions, toRecords } from './to-records.js'
 
@@ -34,16 +35,29 @@ export type OtlpBatchResult =
       rejected: RecordRejection[]
       /** The ExportLogsPartialSuccess message when some were rejected. */
       partialSuccessMessage?: string
-      /** Which reader took the request: the protobuf fast path, or the general decoder and mapping. */
-      path: 'fast' | 'general'
+      /**
+       * Which reader took the request: rows written straight from the protobuf bytes (`direct`), the
+       * protobuf fast path to events (`fast`), or the general decoder and mapping.
+       */
+      path: 'direct' | 'fast' | 'general'
       chunks: EncodedChunk[]
     }
   | { ok: false; status: number; code: string; message: string; rejectionReason: string }
 
 export function processOtlpBatch(body: Uint8Array, encoding: OtlpEncoding, project: string, encoder: BatchEncoder, receivedMs: number): OtlpBatchResult {
   const buffer = Buffer.from(body.buffer, body.byteOffset, body.byteLength)
-  // Protobuf requests whose records are all well-formed AIMS events take the fast path; anything
-  // else (and JSON) takes the general one, which is also the one that explains what is wrong.
+  // Protobuf requests of valid predictions in columns their model has are written as rows directly;
+  // other protobuf requests whose records are all well-formed AIMS events take the fast path to
+  // events; anything else (and JSON) takes the general one, which also explains what is wrong.
+  if (encoding === 'protobuf') {
+    const direct = transcodePredictionRows(buffer, project, encoder, receivedMs)
+    if (direct !== null) return { ok: true, total: direct.records, predictions: direct.records, outcomes: 0, rejected: [], chunks: [direct.chunk], path: 'direct' }
+  }
+  return processOtlpEvents(buffer, encoding, project, encoder, receivedMs)
+}
+
+/** processOtlpBatch by way of wire events: the paths that take every request, and the authority on what is valid. */
+export function processOtlpEvents(buffer: Buffer, encoding: OtlpEncoding, project: string, encoder: BatchEncoder, receivedMs: number): OtlpBatchResult {
   const fast = encoding === 'protobuf' ? fastProtobufEvents(buffer) : null
   let processed: ProcessedWithOrigins
   if (fast !== null) {

@@ -1,6 +1,7 @@
 export { LIMITS } from './limits.js'
 export { toEventUuid, isUuid } from './ids.js'
 export {
+  checkFieldName,
   fieldNameSchema,
   featureValueSchema,
   featuresSchema,

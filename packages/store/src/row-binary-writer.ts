@@ -100,6 +100,66 @@ export class RowBinaryWriter {
   }
 
   /**
+   * String from bytes that are already its UTF-8 (a protobuf string field copied as it came):
+   * the same bytes `string()` writes for the decoded text, without decoding it.
+   */
+  stringFromBytes(source: Uint8Array, start: number, length: number): void {
+    this.ensure(length + 5)
+    const b = this.buffer
+    let o = this.offset
+    let n = length
+    while (n >= 0x80) {
+      b[o++] = (n & 0x7f) | 0x80
+      n >>>= 7
+    }
+    b[o++] = n
+    if (length < 64) for (let i = 0; i < length; i++) b[o + i] = source[start + i]!
+    else b.set(source.subarray(start, start + length), o)
+    this.offset = o + length
+  }
+
+  /** Float64 from its 8 little-endian IEEE 754 bytes (a protobuf `double`, which has the same layout). */
+  float64FromBytes(source: Uint8Array, start: number): void {
+    this.ensure(8)
+    const b = this.buffer
+    const o = this.offset
+    for (let i = 0; i < 8; i++) b[o + i] = source[start + i]!
+    this.offset = o + 8
+  }
+
+  /** String of the lower-case hex of `length` bytes (a trace or span id), as `string(bytes.toString('hex'))` writes it. */
+  hexString(source: Uint8Array, start: number, length: number): void {
+    // Ids are 8 or 16 bytes: the hex's length always fits the one-byte length prefix.
+    if (length > 63) throw new RangeError(`hexString takes at most 63 bytes, got ${length}`)
+    this.ensure(1 + 2 * length)
+    const b = this.buffer
+    let o = this.offset
+    b[o++] = 2 * length
+    for (let i = 0; i < length; i++) {
+      const byte = source[start + i]!
+      b[o++] = HEX_DIGITS[byte >>> 4]!
+      b[o++] = HEX_DIGITS[byte & 15]!
+    }
+    this.offset = o
+  }
+
+  /** UUID from the 36 ASCII bytes of its canonical text (either case), as `uuid()` writes it. */
+  uuidFromAscii(source: Uint8Array, start: number): void {
+    this.ensure(16)
+    const b = this.buffer
+    const o = this.offset
+    let byteIndex = 0
+    for (let i = 0; i < 36; i++) {
+      if (i === 8 || i === 13 || i === 18 || i === 23) continue
+      const value = (HEX[source[start + i]!]! << 4) | HEX[source[start + i + 1]!]!
+      i++
+      b[o + (byteIndex < 8 ? 7 - byteIndex : 23 - byteIndex)] = value
+      byteIndex++
+    }
+    this.offset = o + 16
+  }
+
+  /**
    * UUID from its canonical text: ClickHouse writes the two 64-bit halves each little-endian,
    * so each half's bytes are reversed.
    */
@@ -120,6 +180,7 @@ export class RowBinaryWriter {
   }
 }
 
+const HEX_DIGITS = new Uint8Array([...'0123456789abcdef'].map((c) => c.charCodeAt(0)))
 const HEX = new Uint8Array(128)
 for (let i = 0; i < 10; i++) HEX[48 + i] = i
 for (let i = 0; i < 6; i++) {

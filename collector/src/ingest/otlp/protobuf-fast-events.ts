@@ -10,8 +10,8 @@ import {
   type WireEventInput,
 } from '@aims-monitor/schema'
 import { decodeResourceAttributes } from './decode-protobuf.js'
-import type { OtlpAnyValue } from './otlp-model.js'
-import { predictionKeyRole } from './map-log-record.js'
+import { NO_FALLBACK, resourceFallback, type ResourceFallback } from './resource-fallback.js'
+import { cachedWithBytes, KNOWN_KEY_SLOTS, nextRecordSerial, OUTCOME_ONLY_SLOTS, PREDICTION_ONLY_SLOTS, roleGeneration, roleOf, RoleKind, SLOT, type KeyRole, type KnownKey } from './attribute-key-roles.js'
 import { setField } from './set-field.js'
 import { buildOutcome, buildPrediction } from './wire-event-builders.js'
 import type { EventOrigin } from './process-logs-request.js'
@@ -87,19 +87,6 @@ class FastState {
   fallback: ResourceFallback = NO_FALLBACK
 }
 
-/**
- * Increases per record, across requests (key roles are shared by all requests, so a per-request
- * count would meet stamps left by an earlier request): a key role stamped with the current record's
- * serial was already seen in that record.
- */
-let recordSerial = 0
-
-interface ResourceFallback {
-  /** Each fallback attribute the resource has, by key; a value that is not a string makes the record fall back to the general path when it needs it. */
-  readonly values: ReadonlyMap<string, OtlpAnyValue>
-}
-const NO_FALLBACK: ResourceFallback = { values: new Map() }
-
 function readResourceLogs(reader: protobuf.Reader, end: number, state: FastState): boolean {
   state.fallback = NO_FALLBACK
   let scope = 0
@@ -121,16 +108,6 @@ function readResourceLogs(reader: protobuf.Reader, end: number, state: FastState
   return reader.pos === end
 }
 
-/** The resource's fallback attributes (model id, version, environment), empty values left out as the mapping does. */
-function resourceFallback(attributes: readonly { key: string; value: OtlpAnyValue }[]): ResourceFallback {
-  const values = new Map<string, OtlpAnyValue>()
-  for (const { key, value } of attributes) {
-    if (value.kind === 'empty') continue
-    if (key === A.modelId || key === A.modelVersion || key === ENVIRONMENT_ATTRIBUTES[0] || key === ENVIRONMENT_ATTRIBUTES[1]) values.set(key, value)
-  }
-  return values.size === 0 ? NO_FALLBACK : { values }
-}
-
 function readScopeLogs(reader: protobuf.Reader, end: number, state: FastState): boolean {
   while (reader.pos < end) {
     const tag = reader.uint32()
@@ -145,64 +122,6 @@ function readScopeLogs(reader: protobuf.Reader, end: number, state: FastState): 
 }
 
 /**
- * What an attribute key is, once per distinct key (keys are interned, so the Map finds them by
- * identity-fast hash). `stamp` marks the record that last had the key: a second sighting in the
- * same record is a repeated key, which the general path resolves (last value wins).
- */
-interface KeyRole {
-  readonly kind: RoleKind
-  /** Feature or attribute name, else ''. */
-  readonly name: string
-  /** Slot of a known key in the record's values, else -1. */
-  readonly slot: number
-  stamp: number
-}
-const enum RoleKind {
-  Feature,
-  Attribute,
-  Known,
-  /** `aims.*` not in the conventions: an error for the general path to report. */
-  Unknown,
-  /** Outside the namespace and not read: its value is skipped unread. */
-  Ignored,
-  /** A feature or attribute named `__proto__`, which an assignment would not add (set-field.ts). */
-  OwnFeature,
-  OwnAttribute,
-}
-
-// Slots of the keys read by name.
-const SLOTS = [A.predictionId, A.modelId, A.modelVersion, A.outputLabel, A.outputScore, A.outputValue, A.latencyMs, A.streamItems, A.errorType, A.errorMessage, A.outcomeLabel, A.outcomeValue, EVENT_NAME_ATTRIBUTE, ENVIRONMENT_ATTRIBUTES[0], ENVIRONMENT_ATTRIBUTES[1]] as const
-const SLOT = Object.fromEntries(SLOTS.map((key, i) => [key, i])) as Record<(typeof SLOTS)[number], number>
-const PREDICTION_ONLY_SLOTS = [SLOT[A.outputLabel], SLOT[A.outputScore], SLOT[A.outputValue], SLOT[A.latencyMs], SLOT[A.streamItems], SLOT[A.errorType], SLOT[A.errorMessage]]
-const OUTCOME_ONLY_SLOTS = [SLOT[A.outcomeLabel], SLOT[A.outcomeValue]]
-
-const ROLES = new Map<string, KeyRole>()
-const MAX_ROLES = 4096
-
-function roleOf(key: string): KeyRole {
-  const known = ROLES.get(key)
-  if (known !== undefined) return known
-  // Past the bound, start over rather than stop remembering: one sender of ever-new keys would
-  // otherwise send every later request of every project down the general path. The position cache
-  // holds roles too and is emptied with it, so that a key has one role object (its stamp finds repeats).
-  if (ROLES.size >= MAX_ROLES) {
-    ROLES.clear()
-    keysAtPosition.length = 0
-  }
-  // Keys read by name have a slot; the rest are classified as the general mapping classifies them.
-  const slot = (SLOT as Record<string, number>)[key]
-  const general = slot === undefined ? predictionKeyRole(key) : null
-  const role: KeyRole = general === null ? { kind: RoleKind.Known, name: '', slot: slot!, stamp: -1 }
-    : general.role === 'feature' ? { kind: general.name === '__proto__' ? RoleKind.OwnFeature : RoleKind.Feature, name: general.name, slot: -1, stamp: -1 }
-      : general.role === 'attribute' ? { kind: general.name === '__proto__' ? RoleKind.OwnAttribute : RoleKind.Attribute, name: general.name, slot: -1, stamp: -1 }
-        : general.role === 'foreign' ? { kind: RoleKind.Ignored, name: '', slot: -1, stamp: -1 }
-          // 'unknown', and 'known' (every key a prediction reads by name has a slot, so never here).
-          : { kind: RoleKind.Unknown, name: '', slot: -1, stamp: -1 }
-  ROLES.set(key, role)
-  return role
-}
-
-/**
  * The keys last read at each position of a record, with their roles. Records of one batch carry
  * the same keys in nearly the same order, so a key is first compared with those seen at its
  * position (a byte compare, no hashing nor lookup); only a key new there is decoded and looked up.
@@ -211,23 +130,13 @@ function roleOf(key: string): KeyRole {
  * after it, and with one key per position the UCI Adult records (bench/otlp-decode) missed often
  * enough to spend a quarter of the fast path decoding and copying keys again.
  */
-/** The entry of a position cache holding exactly `buf[start, start + length)`, compared byte by byte. */
-function cachedWithBytes<T extends { bytes: Uint8Array }>(cached: readonly T[], buf: Uint8Array, start: number, length: number): T | undefined {
-  for (let c = 0; c < cached.length; c++) {
-    const bytes = cached[c]!.bytes
-    if (bytes.length !== length) continue
-    let i = 0
-    while (i < length && bytes[i] === buf[start + i]) i++
-    if (i === length) return cached[c]
-  }
-  return undefined
-}
-
 interface KeyAtPosition {
   bytes: Uint8Array
   role: KeyRole
 }
 const keysAtPosition: KeyAtPosition[][] = []
+/** The role table's generation the cache was filled in (attribute-key-roles.ts). */
+let keysGeneration = roleGeneration()
 const MAX_POSITIONS = 256
 const KEYS_PER_POSITION = 4
 /** Which entry a position replaces next once full (round robin, shared by the positions). */
@@ -245,6 +154,12 @@ function readKeyRole(reader: protobuf.Reader, position: number): KeyRole | null 
     if (hit !== undefined) return hit.role
   }
   const role = roleOf((buf as Buffer).toString('utf8', start, start + length))
+  if (keysGeneration !== roleGeneration()) {
+    // The role table started over: roles cached here are no longer the keys' only role objects.
+    keysAtPosition.length = 0
+    keysGeneration = roleGeneration()
+    return role
+  }
   if (cached !== undefined) {
     // A copy (TypedArray slice), not a view: a view would keep the request's whole body alive.
     const entry = { bytes: Uint8Array.prototype.slice.call(buf, start, start + length), role }
@@ -255,14 +170,14 @@ function readKeyRole(reader: protobuf.Reader, position: number): KeyRole | null 
 }
 
 /** Values of the known keys in the record being read (reset per record). `undefined`: absent. */
-const slots: (string | number | boolean | undefined)[] = new Array(SLOTS.length).fill(undefined)
+const slots: (string | number | boolean | undefined)[] = new Array(KNOWN_KEY_SLOTS.length).fill(undefined)
 /** A value the fast path does not read: the record goes to the general path. */
 const NOT_READ = Symbol('not read')
 /** LogRecord fields the fast path reads: one of them with an unexpected wire type is malformed, for the general path to report. */
 const READ_FIELDS = (1 << 1) | (1 << 6) | (1 << 9) | (1 << 10) | (1 << 11) | (1 << 12)
 
 function readLogRecord(reader: protobuf.Reader, end: number, state: FastState): WireEventInput | null {
-  const serial = ++recordSerial
+  const serial = nextRecordSerial()
   slots.fill(undefined)
   let features: Record<string, FeatureValue> | undefined
   let attributes: Record<string, FeatureValue> | undefined
@@ -453,7 +368,7 @@ function timestampMs(timeHigh: number, timeLow: number, observedHigh: number, ob
 }
 
 /** A known key's value read as a string, or from the resource for the keys that fall back; NOT_READ when it is of another kind. */
-function stringSlot(state: FastState, key: (typeof SLOTS)[number], fallsBack: boolean): string | undefined | typeof NOT_READ {
+function stringSlot(state: FastState, key: KnownKey, fallsBack: boolean): string | undefined | typeof NOT_READ {
   const value = slots[SLOT[key]]
   if (value !== undefined) return typeof value === 'string' ? value : NOT_READ
   if (!fallsBack) return undefined
@@ -462,7 +377,7 @@ function stringSlot(state: FastState, key: (typeof SLOTS)[number], fallsBack: bo
   return resourceValue.kind === 'string' ? resourceValue.value : NOT_READ
 }
 
-function numberSlot(key: (typeof SLOTS)[number]): number | undefined | typeof NOT_READ {
+function numberSlot(key: KnownKey): number | undefined | typeof NOT_READ {
   const value = slots[SLOT[key]]
   return value === undefined || typeof value === 'number' ? value : NOT_READ
 }
