@@ -53,7 +53,7 @@ interface AdultRow {
 
 function readAdult(limit: number): AdultRow[] {
   const rows: AdultRow[] = []
-  for (const line of readFileSync('/work/shared/data/adult/adult.data', 'utf8').split('\n')) {
+  for (const line of readFileSync(new URL('../data/adult/adult.data', import.meta.url), 'utf8').split('\n')) {
     if (rows.length >= limit) break
     const f = line.split(',').map((s) => s.trim())
     if (f.length !== 15) continue

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { gzipSync } from 'node:zlib'
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { diag, DiagLogLevel, ROOT_CONTEXT, trace, TraceFlags, type Context } from '@opentelemetry/api'
 import type { AnyValueMap } from '@opentelemetry/api-logs'
@@ -255,6 +255,22 @@ describe('raw OTLP/HTTP requests', () => {
     expect(response.status).toBe(200)
     expect(await response.json()).toEqual({})
     expect(await model('raw-gzip')).toMatchObject({ predictionCount: 1 })
+  })
+
+  it('deflate and br bodies are accepted; one that is not what its Content-Encoding says is 400 as a google.rpc.Status; an unknown encoding is 415', async () => {
+    const record = (id: string) => jsonRecord('aims.prediction', { 'aims.prediction.id': str(id), 'aims.model.id': str('raw-encodings'), 'aims.model.version': str('1'), 'aims.output.value': { doubleValue: 1 } })
+    for (const [encoding, compress] of [['deflate', deflateSync], ['br', brotliCompressSync]] as const) {
+      const response = await postLogs(compress(JSON.stringify(jsonRequest([record(`enc-${encoding}`)]))), 'application/json', { ...AUTH, 'content-encoding': encoding })
+      expect(response.status, encoding).toBe(200)
+    }
+    expect(await model('raw-encodings')).toMatchObject({ predictionCount: 2 })
+    // Decompressed in an ingest worker: its refusal is still the route's google.rpc.Status, in the request's encoding.
+    const notGzip = await postLogs(Buffer.from('not gzip at all'), 'application/x-protobuf', { ...AUTH, 'content-encoding': 'gzip' })
+    expect(notGzip.status).toBe(400)
+    expect(StatusType.toObject(StatusType.decode(new Uint8Array(await notGzip.arrayBuffer())))).toEqual({ code: 3, message: expect.stringMatching(/could not be read \(is it really gzip\?\)/) })
+    const zstd = await postLogs(Buffer.from('{}'), 'application/json', { ...AUTH, 'content-encoding': 'zstd' })
+    expect(zstd.status).toBe(415)
+    expect(await zstd.json()).toEqual({ code: 3, message: expect.stringMatching(/Content-Encoding "zstd" is not accepted; send identity, gzip, deflate, br/) })
   })
 
   it('an undecodable body is 400 with a google.rpc.Status in the request encoding, and nothing stored before is lost', async () => {
