@@ -8,7 +8,10 @@
 //   (decodeProtobufLogsRequest + processLogsRequest), the path of any request;
 // - fast: the fast path, bytes to wire events, then validation (fastProtobufEvents +
 //   validateMappedEvents), the path of requests whose records are all readable AIMS events;
-// - batch: processOtlpBatch as a worker runs it (fast path, records, RowBinary rows).
+// - events: the whole batch by way of wire events (processOtlpEvents: fast path, records, RowBinary
+//   rows), what a worker ran for every SDK request before the direct path;
+// - direct: processOtlpBatch as a worker runs it now, rows written straight from the bytes
+//   (protobuf-row-transcoder.ts), which must write the same bytes as the events path.
 // The fast and general paths must accept the same events. Medians of CPU time over rounds.
 // Options: --rounds N (default 15).
 import { createServer } from 'node:http'
@@ -25,7 +28,7 @@ import { decodeProtobufLogsRequest } from '../../collector/dist/ingest/otlp/deco
 import { otlpProtoTypes } from '../../collector/dist/ingest/otlp/otlp-proto-root.js'
 import { processLogsRequest, validateMappedEvents } from '../../collector/dist/ingest/otlp/process-logs-request.js'
 import { fastProtobufEvents } from '../../collector/dist/ingest/otlp/protobuf-fast-events.js'
-import { processOtlpBatch } from '../../collector/dist/ingest/otlp-batch.js'
+import { processOtlpBatch, processOtlpEvents } from '../../collector/dist/ingest/otlp-batch.js'
 import { BatchEncoder } from '../../collector/dist/ingest/batch-encoder.js'
 import { loadAdultRows, predictionFor } from '../ingest/workload.mjs'
 
@@ -87,21 +90,34 @@ function microsPerRecord(run) {
   samples.sort((a, b) => a - b)
   return Number(samples[samples.length >> 1].toFixed(2))
 }
+// The direct path needs the model's layout, which its first request (by the events path) makes.
 const encoder = new BatchEncoder(1000)
+const eventsResult = processOtlpEvents(body, 'protobuf', 'default', encoder, 0)
+const directResult = processOtlpBatch(body, 'protobuf', 'default', encoder, 0)
+if (directResult.path !== 'direct') throw new Error(`processOtlpBatch took the ${directResult.path} path, not the direct one`)
+if (Buffer.compare(Buffer.from(directResult.chunks[0].bytes), Buffer.from(eventsResult.chunks[0].bytes)) !== 0) throw new Error('the direct path wrote other rows than the events path')
 const figures = {
   protobufjsDecodeMicros: microsPerRecord(() => type.decode(body)),
   generalMicros: microsPerRecord(general),
   fastMicros: microsPerRecord(fast),
-  batchMicros: microsPerRecord(() => {
+  eventsBatchMicros: microsPerRecord(() => {
+    const result = processOtlpEvents(body, 'protobuf', 'default', encoder, Date.now())
+    if (!result.ok || result.path !== 'fast') throw new Error('processOtlpEvents did not take the fast path')
+  }),
+  directBatchMicros: microsPerRecord(() => {
     const result = processOtlpBatch(body, 'protobuf', 'default', encoder, Date.now())
-    if (!result.ok || result.path !== 'fast') throw new Error('processOtlpBatch did not take the fast path')
+    if (!result.ok || result.path !== 'direct') throw new Error('processOtlpBatch did not take the direct path')
   }),
 }
-log(`request: ${RECORDS} records, ${body.length} bytes; µs of CPU per record: protobufjs decode ${figures.protobufjsDecodeMicros}, general ${figures.generalMicros}, fast ${figures.fastMicros}, whole batch ${figures.batchMicros}`)
+log(
+  `request: ${RECORDS} records, ${body.length} bytes; µs of CPU per record: protobufjs decode ${figures.protobufjsDecodeMicros}, general ${figures.generalMicros}, ` +
+    `fast ${figures.fastMicros}; whole batch by events ${figures.eventsBatchMicros}, direct ${figures.directBatchMicros}`,
+)
 process.stdout.write(JSON.stringify({
   name: 'otlp-decode', records: RECORDS, bytes: body.length, ...figures,
   speedupOverProtobufjs: Number((figures.protobufjsDecodeMicros / figures.fastMicros).toFixed(2)),
   speedupOverGeneral: Number((figures.generalMicros / figures.fastMicros).toFixed(2)),
+  directSpeedupOverEvents: Number((figures.eventsBatchMicros / figures.directBatchMicros).toFixed(2)),
   loadAverage: os.loadavg().map((x) => Number(x.toFixed(2))),
   machine: `${os.cpus().length}x ${os.cpus()[0]?.model.split(' ').slice(0, 2).join(' ')}, node ${process.version}`,
 }) + '\n')

@@ -1,10 +1,11 @@
 // bench/sdk: what wrapping a model call costs the caller, against what OpenTelemetry's own
 // logger.emit costs with the same attributes through a BatchLogRecordProcessor, in one run; then
-// 100,000 calls per second for a few seconds, first against a receiver that answers at once (what
-// the SDK's export path sustains by itself), then against a running collector (what the whole
-// pipeline sustains), counting drops and the collector's CPU per record.
+// 100,000 calls per second for ten seconds (long enough that the SDK's queue, 65,536 records, cannot
+// hide a pipeline slower than the calls), first against a receiver that answers at once (what the
+// SDK's export path sustains by itself), then against a running collector on the same machine (what
+// the whole pipeline sustains), counting drops and the CPU per record of each process.
 // Last line: {"name":"sdk","wrappedOverheadNs","otelEmitNs","ratio",…}
-// Options: --batches N (default 60), --batch-size N (default 20000), --paced-seconds N (default 3).
+// Options: --batches N (default 60), --batch-size N (default 20000), --paced-seconds N (default 10).
 import { startCollector } from '../support/start-collector.mjs'
 import { readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
@@ -24,7 +25,7 @@ const { values: opts } = parseArgs({
   options: {
     batches: { type: 'string', default: '60' },
     'batch-size': { type: 'string', default: '20000' },
-    'paced-seconds': { type: 'string', default: '3' },
+    'paced-seconds': { type: 'string', default: '10' },
   },
 })
 const BATCHES = Number(opts.batches)
@@ -156,14 +157,18 @@ log(`paced, immediate receiver: ${bySdk.calls} calls in ${PACED_SECONDS} s; drop
 
 // The whole pipeline, with the collector's CPU per record while it takes them.
 const collectorCpuBefore = cpuSecondsOf(collector.pid)
+const sdkCpuBefore = process.cpuUsage()
 const byCollector = await paced(url, 'bench-sdk-paced')
 const models = await (await fetch(`${url}/v1/models?wait=60000`, { headers: { authorization: `Bearer ${KEY}` } })).json()
 const stored = models.models.find((m) => m.id === 'bench-sdk-paced')?.predictionCount ?? 0
 const collectorCpuUsPerRecord = ((cpuSecondsOf(collector.pid) - collectorCpuBefore) * 1e6) / Math.max(stored, 1)
+// This process: the paced calls, the SDK's encoding and HTTP, and gzip on libuv's threads.
+const sdkCpu = process.cpuUsage(sdkCpuBefore)
+const sdkCpuUsPerRecord = (sdkCpu.user + sdkCpu.system) / Math.max(byCollector.calls, 1)
 log(
   `paced, collector: ${byCollector.calls} calls in ${PACED_SECONDS} s; recorded ${byCollector.stats.recorded}, dropped ${byCollector.stats.dropped}, ` +
     `exported ${byCollector.stats.exported}, failed ${byCollector.stats.failed}; stored ${stored}; shutdown ${byCollector.shutdownMs.toFixed(0)} ms; ` +
-    `collector CPU ${collectorCpuUsPerRecord.toFixed(1)} µs per stored record`,
+    `collector CPU ${collectorCpuUsPerRecord.toFixed(1)} µs per stored record, SDK process ${sdkCpuUsPerRecord.toFixed(1)} µs per call`,
 )
 collector.kill('SIGTERM')
 await new Promise((r) => collector.once('exit', r))
@@ -185,6 +190,7 @@ process.stdout.write(JSON.stringify({
   pacedStored: stored,
   pacedCalls: byCollector.calls,
   collectorCpuUsPerRecord: Number(collectorCpuUsPerRecord.toFixed(1)),
+  sdkCpuUsPerRecord: Number(sdkCpuUsPerRecord.toFixed(1)),
   sinkPacedCalls: bySdk.calls,
   sinkPacedDropped: bySdk.stats.dropped,
   loadAverage: { start: loadAtStart, end: loadAverage() },
