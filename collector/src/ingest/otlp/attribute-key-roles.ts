@@ -60,7 +60,8 @@ export function roleOf(key: string): KeyRole {
     ROLES.clear()
     generation++
   }
-  const slot = (SLOT as Record<string, number>)[key]
+  // Own keys only: `constructor` or `toString` must not read Object.prototype's members as slots.
+  const slot = Object.hasOwn(SLOT, key) ? (SLOT as Record<string, number>)[key] : undefined
   const general = slot === undefined ? predictionKeyRole(key) : null
   const role: KeyRole = general === null ? { kind: RoleKind.Known, name: '', slot: slot!, stamp: -1 }
     : general.role === 'feature' ? { kind: general.name === '__proto__' ? RoleKind.OwnFeature : RoleKind.Feature, name: general.name, slot: -1, stamp: -1 }

@@ -93,6 +93,33 @@ function generate(seed: number, mutations: number): Buffer {
   return Buffer.from(type.encode(type.fromObject({ resourceLogs: [{ resource: { attributes: resource }, scopeLogs: [{ scope: { name: 'aims' }, logRecords: records }] }] })).finish())
 }
 
+/** A request with one more log record, `record` (its encoded bytes), in its first scope: the lengths of the enclosing messages grow with it. */
+function spliceRecord(requestWithoutRecords: Buffer, record: Buffer): Buffer {
+  const request = type.decode(requestWithoutRecords) as unknown as { resourceLogs: { resource: unknown; scopeLogs: { scope: unknown }[] }[] }
+  const root = type.root
+  const scopeLogs = Buffer.concat([
+    Buffer.from(root.lookupType('opentelemetry.proto.logs.v1.ScopeLogs').encode({ scope: request.resourceLogs[0]!.scopeLogs[0]!.scope } as never).finish()),
+    Buffer.from([0x12, ...varint(record.length)]),
+    record,
+  ])
+  const resourceLogs = Buffer.concat([
+    Buffer.from(root.lookupType('opentelemetry.proto.logs.v1.ResourceLogs').encode({ resource: request.resourceLogs[0]!.resource } as never).finish()),
+    Buffer.from([0x12, ...varint(scopeLogs.length)]),
+    scopeLogs,
+  ])
+  return Buffer.concat([Buffer.from([0x0a, ...varint(resourceLogs.length)]), resourceLogs])
+}
+
+function varint(n: number): number[] {
+  const bytes: number[] = []
+  while (n > 0x7f) {
+    bytes.push((n & 0x7f) | 0x80)
+    n >>>= 7
+  }
+  bytes.push(n)
+  return bytes
+}
+
 describe('fastProtobufEvents', () => {
   it('reads clean SDK-shaped requests without handing over, exactly as the general path', () => {
     for (let seed = 1; seed <= 200; seed++) {
@@ -177,6 +204,30 @@ describe('fastProtobufEvents', () => {
       ])
     }
     expect(result).toEqual(general(body))
+  })
+
+  it('hands over a record with field number 0, which the general path refuses as invalid', () => {
+    const clean = generate(3, 0)
+    expect(fast(clean)).not.toBeNull()
+    // Field 0 (varint) appended to the first LogRecord: tag 0x00, value 0x00, with every enclosing length grown by 2.
+    const request = type.decode(clean) as unknown as { resourceLogs: { scopeLogs: { logRecords: unknown[] }[] }[] }
+    const recordType = type.root.lookupType('opentelemetry.proto.logs.v1.LogRecord')
+    const record = Buffer.concat([Buffer.from(recordType.encode(request.resourceLogs[0]!.scopeLogs[0]!.logRecords[0] as never).finish()), Buffer.from([0x00, 0x00])])
+    request.resourceLogs[0]!.scopeLogs[0]!.logRecords = []
+    const rest = Buffer.from(type.encode(request as never).finish())
+    const withFieldZero = spliceRecord(rest, record)
+    expect(() => general(withFieldZero)).toThrow(/field number 0 is not valid/)
+    expect(fast(withFieldZero)).toBeNull()
+  })
+
+  it('reads foreign keys named like Object.prototype members (constructor, toString) as ignored keys, not as known ones', () => {
+    const body = generate(4, 0)
+    const request = type.toObject(type.decode(body), { longs: String, bytes: Buffer }) as { resourceLogs: { scopeLogs: { logRecords: { attributes: Kv[] }[] }[] }[] }
+    for (const record of request.resourceLogs[0]!.scopeLogs[0]!.logRecords) record.attributes.push({ key: 'constructor', value: { arrayValue: { values: [str('a')] } } }, { key: 'toString', value: str('x') })
+    const withNames = Buffer.from(type.encode(type.fromObject(request)).finish())
+    const result = fast(withNames)
+    expect(result).not.toBeNull()
+    expect(result).toEqual(general(withNames))
   })
 
   it('hands over bodies that are not protobuf, so the general path can say what is wrong', () => {

@@ -102,7 +102,7 @@ function readResourceLogs(reader: protobuf.Reader, end: number, state: FastState
       state.scopes.push({ resource: state.resource, scope, firstEvent: state.events.length })
       if (!readScopeLogs(reader, messageEnd(reader, tag, 'ResourceLogs.scope_logs'), state)) return false
       scope++
-    } else if ((tag >>> 3) === 1 || (tag >>> 3) === 2) return false
+    } else if ((tag >>> 3) <= 2) return false // field 0 is invalid, 1 and 2 misplaced: the general path says so
     else reader.skipType(tag & 7)
   }
   return reader.pos === end
@@ -115,7 +115,7 @@ function readScopeLogs(reader: protobuf.Reader, end: number, state: FastState): 
       const event = readLogRecord(reader, messageEnd(reader, tag, 'ScopeLogs.log_records'), state)
       if (event === null) return false
       state.events.push(event)
-    } else if ((tag >>> 3) === 2) return false
+    } else if ((tag >>> 3) === 2 || (tag >>> 3) === 0) return false
     else reader.skipType(tag & 7)
   }
   return reader.pos === end
@@ -234,6 +234,7 @@ function readLogRecord(reader: protobuf.Reader, end: number, state: FastState): 
       default:
         // A known field with another wire type is malformed: the general path says so.
         if (tag >>> 3 < 32 && (READ_FIELDS >>> (tag >>> 3)) & 1) return null
+        if (tag >>> 3 === 0) return null // not a valid field number: the general path says so
         reader.skipType(tag & 7)
     }
   }

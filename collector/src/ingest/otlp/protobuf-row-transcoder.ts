@@ -34,6 +34,7 @@ export function transcodePredictionRows(body: Buffer, project: string, encoder: 
   buf = body
   bodyView = new DataView(body.buffer, body.byteOffset, body.byteLength)
   pos = 0
+  forgetStaleKeys()
   writer.reset()
   const request: RequestState = { project, encoder, receivedMs, maxTimestampMs: Date.now() + LIMITS.maxFutureSkewMs, plan: null, modelId: '', modelIdBytes: NO_BYTES, rows: 0 }
   seenIds.clear()
@@ -117,6 +118,7 @@ function lengthEnd(limit: number): number {
 
 /** Skips a field of an unread field number; false for group wire types and anything malformed. */
 function skipField(tag: number, limit: number): boolean {
+  if (tag >>> 3 === 0) return false // not a valid field number: the event paths say so
   switch (tag & 7) {
     case WIRE_VARINT:
       for (let i = 0; i < 10; i++) {
@@ -433,7 +435,25 @@ const KEYS_PER_POSITION = 4
 let nextKeySlot = 0
 
 /** The key at [start, start + length): from the position's cache when one of its keys has these bytes. */
-function keyAt(start: number, length: number, position: number, plan: LayoutPlan): KeyAtPosition {
+/**
+ * Empties the position caches when the role table has started over since they were filled: their
+ * roles are then no longer the keys' only role objects, and a key repeated in a record (one read
+ * from the cache, one looked up again) would carry two stamps and go unseen.
+ */
+function forgetStaleKeys(): boolean {
+  if (keysGeneration === roleGeneration()) return false
+  keysAtPosition.length = 0
+  lastKeyAt.length = 0
+  keysGeneration = roleGeneration()
+  return true
+}
+
+/**
+ * The key at [start, start + length): from the position's cache when one of its keys has these
+ * bytes. Undefined when the role table started over while the request was being read: the roles
+ * of its records read so far may be stale, so the request is handed over.
+ */
+function keyAt(start: number, length: number, position: number, plan: LayoutPlan): KeyAtPosition | undefined {
   // The key this position had last time, first: records of a batch mostly repeat the same order.
   let entry: KeyAtPosition | undefined = position < MAX_POSITIONS ? lastKeyAt[position] : undefined
   if (entry === undefined || !bytesEqual(start, length, entry.expected)) {
@@ -443,11 +463,7 @@ function keyAt(start: number, length: number, position: number, plan: LayoutPlan
   if (entry === undefined) {
     const role = roleOf(buf.toString('utf8', start, start + length))
     // The role table started over: roles cached here are no longer the keys' only role objects.
-    if (keysGeneration !== roleGeneration()) {
-      keysAtPosition.length = 0
-      lastKeyAt.length = 0
-      keysGeneration = roleGeneration()
-    }
+    if (forgetStaleKeys()) return undefined
     const validName = (role.kind === RoleKind.Feature || role.kind === RoleKind.Attribute) && checkFieldName(role.name) === undefined
     // A copy (TypedArray slice), not a view: a view would keep the request's whole body alive.
     const expected = expectedBytes(Uint8Array.prototype.slice.call(buf, start, start + length))
@@ -541,6 +557,7 @@ function transcodeLogRecord(end: number, fallback: ResourceFallback, request: Re
         const keyEnd = lengthEnd(kvEnd)
         if (keyEnd < 0) return false
         const key = keyAt(pos, keyEnd - pos, position++, plan)
+        if (key === undefined) return false
         pos = keyEnd
         const role = key.role
         if (role.stamp === serial) return false // a repeated key: the event paths take the last
