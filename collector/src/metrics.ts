@@ -29,7 +29,7 @@ export function createCollectorMetrics() {
     }),
     otlpRequests: new Counter({
       name: 'aims_otlp_requests_total',
-      help: 'OTLP protobuf requests by decode path: fast (every record a readable AIMS event) or general (the rest, and what the fast path handed over).',
+      help: 'OTLP protobuf requests by decode path: direct (rows written from the bytes: valid predictions in known columns), fast (every record a readable AIMS event) or general (the rest, and what the fast path handed over).',
       labelNames: ['path'] as const,
       registers: [registry],
     }),
