@@ -148,14 +148,7 @@ export class RowBinaryWriter {
     this.ensure(16)
     const b = this.buffer
     const o = this.offset
-    let byteIndex = 0
-    for (let i = 0; i < 36; i++) {
-      if (i === 8 || i === 13 || i === 18 || i === 23) continue
-      const value = (HEX[source[start + i]!]! << 4) | HEX[source[start + i + 1]!]!
-      i++
-      b[o + (byteIndex < 8 ? 7 - byteIndex : 23 - byteIndex)] = value
-      byteIndex++
-    }
+    for (let k = 0; k < 16; k++) b[o + UUID_BYTE_TARGETS[k]!] = (HEX[source[start + UUID_DIGIT_AT[k]!]!]! << 4) | HEX[source[start + UUID_DIGIT_AT[k]! + 1]!]!
     this.offset = o + 16
   }
 
@@ -167,18 +160,15 @@ export class RowBinaryWriter {
     this.ensure(16)
     const b = this.buffer
     const o = this.offset
-    let byteIndex = 0
-    for (let i = 0; i < 36; i++) {
-      if (i === 8 || i === 13 || i === 18 || i === 23) continue
-      const value = (HEX[text.charCodeAt(i)]! << 4) | HEX[text.charCodeAt(i + 1)]!
-      i++
-      const target = byteIndex < 8 ? 7 - byteIndex : 23 - byteIndex
-      b[o + target] = value
-      byteIndex++
-    }
-    this.offset += 16
+    for (let k = 0; k < 16; k++) b[o + UUID_BYTE_TARGETS[k]!] = (HEX[text.charCodeAt(UUID_DIGIT_AT[k]!)]! << 4) | HEX[text.charCodeAt(UUID_DIGIT_AT[k]! + 1)]!
+    this.offset = o + 16
   }
 }
+
+/** Where the two hex digits of each of a UUID's 16 bytes are in its canonical text (dashes at 8, 13, 18, 23). */
+const UUID_DIGIT_AT = Uint8Array.from({ length: 16 }, (_, k) => 2 * k + (k >= 4 ? 1 : 0) + (k >= 6 ? 1 : 0) + (k >= 8 ? 1 : 0) + (k >= 10 ? 1 : 0))
+/** Where each byte goes in RowBinary: ClickHouse writes the UUID's two 64-bit halves each little-endian, so each half's bytes are reversed. */
+const UUID_BYTE_TARGETS = Uint8Array.from({ length: 16 }, (_, k) => (k < 8 ? 7 - k : 23 - k))
 
 const HEX_DIGITS = new Uint8Array([...'0123456789abcdef'].map((c) => c.charCodeAt(0)))
 const HEX = new Uint8Array(128)

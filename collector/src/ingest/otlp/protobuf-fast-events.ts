@@ -15,8 +15,8 @@ import { cachedWithBytes, KNOWN_KEY_SLOTS, nextRecordSerial, OUTCOME_ONLY_SLOTS,
 import { setField } from './set-field.js'
 import { buildOutcome, buildPrediction } from './wire-event-builders.js'
 import type { EventOrigin } from './process-logs-request.js'
-import { messageEnd, readHex, readInterned, WIRE_FIXED64, WIRE_LENGTH_DELIMITED, WIRE_VARINT } from './protobuf-wire.js'
-import { optionalHexId } from './time-and-ids.js'
+import { messageEnd, OTLP_TAGS, readHex, readInterned, safeInt64At, varintLength, WIRE_FIXED64, WIRE_LENGTH_DELIMITED, WIRE_VARINT } from './protobuf-wire.js'
+import { optionalHexId, timestampMsOfHalves } from './time-and-ids.js'
 
 /**
  * The fast path of `POST /v1/logs` for protobuf: reads the wire events straight off the bytes of a
@@ -71,13 +71,7 @@ export function fastProtobufEvents(body: Buffer): FastEvents | null {
   }
 }
 
-// Tags (field number << 3 | wire type) as encoders write them.
-const RESOURCE_LOGS_TAG = (1 << 3) | WIRE_LENGTH_DELIMITED
-const RESOURCE_TAG = (1 << 3) | WIRE_LENGTH_DELIMITED
-const SCOPE_LOGS_TAG = (2 << 3) | WIRE_LENGTH_DELIMITED
-const LOG_RECORDS_TAG = (2 << 3) | WIRE_LENGTH_DELIMITED
-const KEY_TAG = (1 << 3) | WIRE_LENGTH_DELIMITED
-const VALUE_TAG = (2 << 3) | WIRE_LENGTH_DELIMITED
+const { resourceLogs: RESOURCE_LOGS_TAG, resource: RESOURCE_TAG, scopeLogs: SCOPE_LOGS_TAG, logRecord: LOG_RECORDS_TAG, key: KEY_TAG, value: VALUE_TAG } = OTLP_TAGS
 
 class FastState {
   readonly events: WireEventInput[] = []
@@ -244,7 +238,7 @@ function readLogRecord(reader: protobuf.Reader, end: number, state: FastState): 
     if (typeof fromAttribute !== 'string') return null
     eventName = fromAttribute
   }
-  const timestamp = timestampMs(timeHigh, timeLow, observedHigh, observedLow)
+  const timestamp = timestampMsOfHalves(timeHigh, timeLow, observedHigh, observedLow)
   if (timestamp === undefined) return null
   if (eventName === AIMS_EVENT_NAMES.prediction) return prediction(state, timestamp, features, attributes, traceId, spanId)
   if (eventName === AIMS_EVENT_NAMES.outcome) return features === undefined && attributes === undefined ? outcome(state, timestamp) : null
@@ -278,38 +272,13 @@ function readScalarValue(reader: protobuf.Reader, end: number, position: number)
   return reader.pos === end ? value : NOT_READ
 }
 
-/**
- * An int64 varint as a number when it is within ±(2^53 − 1) (what readSafeInt accepts), else
- * NOT_READ. Read here rather than with reader.int64(), which makes a Long per value: the two 32-bit
- * halves are assembled as protobuf's varint encoding lays them out (7 bits per byte, little end
- * first; negative values are 10 bytes, two's complement).
- */
+/** An int64 varint as a number when it is within ±(2^53 − 1) (what readSafeInt accepts), else NOT_READ. */
 function readSafeInt64(reader: protobuf.Reader): number | typeof NOT_READ {
-  const buf = reader.buf
-  let pos = reader.pos
-  let low = 0
-  let high = 0
-  let shift = 0
-  let byte: number
-  // Bytes 1-4: bits 0-27 of the low half.
-  do {
-    if (pos >= reader.len) return NOT_READ
-    byte = buf[pos++]!
-    if (shift < 28) low |= (byte & 0x7f) << shift
-    else if (shift === 28) {
-      // Byte 5: bits 28-31 of the low half, bits 0-2 of the high half.
-      low |= (byte & 0x0f) << 28
-      high |= (byte & 0x7f) >> 4
-    } else high |= (byte & 0x7f) << (shift - 32)
-    shift += 7
-  } while (byte & 0x80 && shift < 70)
-  if (byte & 0x80) return NOT_READ
-  reader.pos = pos
-  high |= 0
-  // |value| <= 2^53 - 1 means high in [-2^21, 2^21), the edges checked exactly by isSafeInteger.
-  if (high >= 0x200000 || high < -0x200000) return NOT_READ
-  const value = high * 4294967296 + (low >>> 0)
-  return Number.isSafeInteger(value) ? value : NOT_READ
+  const length = varintLength(reader.buf, reader.pos, reader.len)
+  if (length < 0) return NOT_READ
+  const value = safeInt64At(reader.buf, reader.pos, length)
+  reader.pos += length
+  return Number.isNaN(value) ? NOT_READ : value
 }
 
 /**
@@ -348,24 +317,6 @@ function readShortString(reader: protobuf.Reader, position: number): string | ty
   cached[slot] = { bytes: copy, text }
   nextValueSlot[position] = (slot + 1) % VALUES_PER_POSITION
   return text
-}
-
-/**
- * recordTimestampMs without bigint: nanoseconds = high·2^32 + low, and the time in ms is
- * ⌊nanos / 1000⌋ / 1000. high·2^32 = 1000·(high·4,294,967) + high·296, so
- * ⌊nanos / 1000⌋ = high·4,294,967 + ⌊(high·296 + low) / 1000⌋, every term an exact double while
- * high < 2^31 (until the year 2262). Later times, or none, go to the general path.
- */
-function timestampMs(timeHigh: number, timeLow: number, observedHigh: number, observedLow: number): number | undefined {
-  let high = timeHigh
-  let low = timeLow
-  if (high === 0 && low === 0) {
-    high = observedHigh
-    low = observedLow
-  }
-  if ((high === 0 && low === 0) || high >= 0x80000000) return undefined
-  const micros = high * 4294967 + Math.floor((high * 296 + low) / 1000)
-  return micros / 1000
 }
 
 /** A known key's value read as a string, or from the resource for the keys that fall back; NOT_READ when it is of another kind. */

@@ -4,6 +4,8 @@ import protobuf from 'protobufjs'
 import type { BatchEncoder, EncodedChunk, PredictionLayout } from '../batch-encoder.js'
 import { cachedWithBytes, KNOWN_KEY_SLOTS, nextRecordSerial, OUTCOME_ONLY_SLOTS, roleGeneration, roleOf, RoleKind, SLOT, type KeyRole } from './attribute-key-roles.js'
 import { decodeResourceAttributes } from './decode-protobuf.js'
+import { OTLP_TAGS, safeInt64At, varintLength, WIRE_FIXED32, WIRE_FIXED64, WIRE_LENGTH_DELIMITED, WIRE_VARINT } from './protobuf-wire.js'
+import { timestampMsOfHalves } from './time-and-ids.js'
 import { fallbackString, NO_FALLBACK, resourceFallback, type ResourceFallback } from './resource-fallback.js'
 
 /**
@@ -84,16 +86,7 @@ const NO_BYTES: ExpectedBytes = { bytes: EMPTY_BODY, view: EMPTY_VIEW }
 let bodyView: DataView = EMPTY_VIEW
 let pos = 0
 
-const WIRE_VARINT = 0
-const WIRE_FIXED64 = 1
-const WIRE_LENGTH_DELIMITED = 2
-const WIRE_FIXED32 = 5
-const RESOURCE_LOGS_TAG = (1 << 3) | WIRE_LENGTH_DELIMITED
-const RESOURCE_TAG = (1 << 3) | WIRE_LENGTH_DELIMITED
-const SCOPE_LOGS_TAG = (2 << 3) | WIRE_LENGTH_DELIMITED
-const LOG_RECORD_TAG = (2 << 3) | WIRE_LENGTH_DELIMITED
-const KEY_TAG = (1 << 3) | WIRE_LENGTH_DELIMITED
-const VALUE_TAG = (2 << 3) | WIRE_LENGTH_DELIMITED
+const { resourceLogs: RESOURCE_LOGS_TAG, resource: RESOURCE_TAG, scopeLogs: SCOPE_LOGS_TAG, logRecord: LOG_RECORD_TAG, key: KEY_TAG, value: VALUE_TAG } = OTLP_TAGS
 
 /** A varint of at most 31 bits (tags, lengths), or -1: longer ones, and any past `limit`, are left to the event paths. */
 function varint32(limit: number): number {
@@ -306,8 +299,11 @@ function readValue(end: number, slot: number, serial: number): boolean {
       break
     }
     case (3 << 3) | WIRE_VARINT: {
-      const value = readSafeInt64(end)
-      if (value === null) return false
+      const length = varintLength(buf, pos, end)
+      if (length < 0) return false
+      const value = safeInt64At(buf, pos, length)
+      if (Number.isNaN(value)) return false
+      pos += length
       valueKind[slot] = ValueKind.Integer
       valueNumber[slot] = value
       break
@@ -326,32 +322,6 @@ function readValue(end: number, slot: number, serial: number): boolean {
   }
   valueStamp[slot] = serial
   return pos === end
-}
-
-/**
- * An int64 varint as a number when within ±(2^53 − 1), else null: the two 32-bit halves assembled
- * as the varint lays them out (7 bits per byte, low end first; negatives are 10 bytes, two's complement).
- */
-function readSafeInt64(end: number): number | null {
-  let low = 0
-  let high = 0
-  let shift = 0
-  let byte: number
-  do {
-    if (pos >= end) return null
-    byte = buf[pos++]!
-    if (shift < 28) low |= (byte & 0x7f) << shift
-    else if (shift === 28) {
-      low |= (byte & 0x0f) << 28
-      high |= (byte & 0x7f) >> 4
-    } else high |= (byte & 0x7f) << (shift - 32)
-    shift += 7
-  } while (byte & 0x80 && shift < 70)
-  if (byte & 0x80) return null
-  high |= 0
-  if (high >= 0x200000 || high < -0x200000) return null
-  const value = high * 4294967296 + (low >>> 0)
-  return Number.isSafeInteger(value) ? value : null
 }
 
 function has(slot: number, serial: number): boolean {
@@ -489,6 +459,14 @@ function keyAt(start: number, length: number, position: number, plan: LayoutPlan
 // ---- one record ------------------------------------------------------------------------------------
 /** LogRecord fields read here: one of them with another wire type is malformed, for the event paths to report. */
 const READ_FIELDS = (1 << 1) | (1 << 6) | (1 << 9) | (1 << 10) | (1 << 11) | (1 << 12)
+/** The record's time_unix_nano and observed_time_unix_nano, each as its low and high 32-bit halves (0 when unset). */
+const timeHalves = new Uint32Array(4)
+/** LogRecord's bytes fields read by where they are: trace_id, span_id, event_name (by field number). */
+const TRACE_ID = 9
+const SPAN_ID = 10
+const EVENT_NAME = 12
+const byteFieldStart = new Int32Array(13)
+const byteFieldLength = new Int32Array(13)
 const PREDICTION_EVENT_NAME = expectedBytes(Buffer.from(AIMS_EVENT_NAMES.prediction))
 
 const S_ID = SLOT[A.predictionId]
@@ -512,16 +490,9 @@ const writer = new RowBinaryWriter(1024 * 1024)
  */
 function transcodeLogRecord(end: number, fallback: ResourceFallback, request: RequestState): boolean {
   const serial = nextRecordSerial()
-  let timeLow = 0
-  let timeHigh = 0
-  let observedLow = 0
-  let observedHigh = 0
-  let eventNameStart = -1
-  let eventNameLength = 0
-  let traceStart = -1
-  let traceLength = 0
-  let spanStart = -1
-  let spanLength = 0
+  timeHalves.fill(0)
+  byteFieldStart[TRACE_ID] = byteFieldStart[SPAN_ID] = byteFieldStart[EVENT_NAME] = -1
+  byteFieldLength[TRACE_ID] = byteFieldLength[SPAN_ID] = byteFieldLength[EVENT_NAME] = 0
   let features = 0
   let attributes = 0
   let position = 0
@@ -540,15 +511,11 @@ function transcodeLogRecord(end: number, fallback: ResourceFallback, request: Re
     const tag = varint32(end)
     switch (tag) {
       case (1 << 3) | WIRE_FIXED64:
-        if (pos + 8 > end) return false
-        timeLow = buf.readUInt32LE(pos)
-        timeHigh = buf.readUInt32LE(pos + 4)
-        pos += 8
-        break
       case (11 << 3) | WIRE_FIXED64:
+        // time_unix_nano, observed_time_unix_nano: their two 32-bit halves (a repeat replaces).
         if (pos + 8 > end) return false
-        observedLow = buf.readUInt32LE(pos)
-        observedHigh = buf.readUInt32LE(pos + 4)
+        timeHalves[tag >>> 3 === 1 ? 0 : 2] = buf.readUInt32LE(pos)
+        timeHalves[tag >>> 3 === 1 ? 1 : 3] = buf.readUInt32LE(pos + 4)
         pos += 8
         break
       case (6 << 3) | WIRE_LENGTH_DELIMITED: {
@@ -591,28 +558,15 @@ function transcodeLogRecord(end: number, fallback: ResourceFallback, request: Re
         if (!readValue(valueEnd, slot, serial) || !isFieldValue(slot)) return false
         break
       }
-      case (9 << 3) | WIRE_LENGTH_DELIMITED: {
-        const idEnd = lengthEnd(end)
-        if (idEnd < 0) return false
-        traceStart = pos
-        traceLength = idEnd - pos
-        pos = idEnd
-        break
-      }
-      case (10 << 3) | WIRE_LENGTH_DELIMITED: {
-        const idEnd = lengthEnd(end)
-        if (idEnd < 0) return false
-        spanStart = pos
-        spanLength = idEnd - pos
-        pos = idEnd
-        break
-      }
+      case (9 << 3) | WIRE_LENGTH_DELIMITED:
+      case (10 << 3) | WIRE_LENGTH_DELIMITED:
       case (12 << 3) | WIRE_LENGTH_DELIMITED: {
-        const nameEnd = lengthEnd(end)
-        if (nameEnd < 0) return false
-        eventNameStart = pos
-        eventNameLength = nameEnd - pos
-        pos = nameEnd
+        // trace_id, span_id, event_name: where their bytes are (a repeat replaces, as in the event paths).
+        const fieldEnd = lengthEnd(end)
+        if (fieldEnd < 0) return false
+        byteFieldStart[tag >>> 3] = pos
+        byteFieldLength[tag >>> 3] = fieldEnd - pos
+        pos = fieldEnd
         break
       }
       default:
@@ -623,12 +577,12 @@ function transcodeLogRecord(end: number, fallback: ResourceFallback, request: Re
   }
   if (pos !== end) return false
   // The event: event_name, else the event.name attribute; predictions only.
-  if (eventNameLength > 0) {
-    if (!bytesEqual(eventNameStart, eventNameLength, PREDICTION_EVENT_NAME)) return false
+  if (byteFieldLength[EVENT_NAME]! > 0) {
+    if (!bytesEqual(byteFieldStart[EVENT_NAME]!, byteFieldLength[EVENT_NAME]!, PREDICTION_EVENT_NAME)) return false
   } else if (!has(S_EVENT_NAME, serial) || valueKind[S_EVENT_NAME] !== ValueKind.Ascii || !bytesEqual(valueStart[S_EVENT_NAME]!, valueLength[S_EVENT_NAME]!, PREDICTION_EVENT_NAME)) return false
   for (const slot of OUTCOME_ONLY_SLOTS) if (has(slot, serial)) return false
   if (!hasRequestModel(serial, fallback, request)) return false
-  const timestampMs = acceptedTimestamp(timeHigh, timeLow, observedHigh, observedLow, request.maxTimestampMs)
+  const timestampMs = acceptedTimestamp(timeHalves[1]!, timeHalves[0]!, timeHalves[3]!, timeHalves[2]!, request.maxTimestampMs)
   if (timestampMs === undefined) return false
   // The id: a printable-ASCII string of 1-128 bytes, once in the request.
   if (!has(S_ID, serial) || !asciiMatches(S_ID, ID_BYTES, ID_BYTES, LIMITS.maxIdLength)) return false
@@ -641,8 +595,8 @@ function transcodeLogRecord(end: number, fallback: ResourceFallback, request: Re
   const environment = environmentOf(serial, fallback)
   if (environment === null) return false
   if (!hasValidMeasures(serial)) return false
-  const traceOk = idState(traceStart, traceLength, 16)
-  const spanOk = idState(spanStart, spanLength, 8)
+  const traceOk = idState(byteFieldStart[TRACE_ID]!, byteFieldLength[TRACE_ID]!, 16)
+  const spanOk = idState(byteFieldStart[SPAN_ID]!, byteFieldLength[SPAN_ID]!, 8)
   if (traceOk === null || spanOk === null) return false
 
   // Valid: the row, in the layout's column order (BASE_PREDICTION_COLUMNS, then the plan's).
@@ -665,9 +619,9 @@ function transcodeLogRecord(end: number, fallback: ResourceFallback, request: Re
   writeOptionalNumber(S_VALUE, serial)
   writeOptionalNumber(S_LATENCY, serial)
   writeOptionalNumber(S_ITEMS, serial)
-  if (traceOk) writer.hexString(buf, traceStart, traceLength)
+  if (traceOk) writer.hexString(buf, byteFieldStart[TRACE_ID]!, byteFieldLength[TRACE_ID]!)
   else writer.string('')
-  if (spanOk) writer.hexString(buf, spanStart, spanLength)
+  if (spanOk) writer.hexString(buf, byteFieldStart[SPAN_ID]!, byteFieldLength[SPAN_ID]!)
   else writer.string('')
   const kinds = plan.kinds
   for (let c = 0; c < kinds.length; c++) {
@@ -832,22 +786,10 @@ function isLabel(slot: number): boolean {
   return valueKind[slot] === ValueKind.Boolean || Number.isFinite(valueNumber[slot])
 }
 
-/**
- * The time in ms as the wire format keeps it: time_unix_nano, else observed_time_unix_nano, within
- * the accepted range, rounded; undefined otherwise. Without bigint: nanoseconds = high·2^32 + low,
- * and ⌊nanos / 1000⌋ = high·4,294,967 + ⌊(high·296 + low) / 1000⌋, every term an exact double while
- * high < 2^31 (until the year 2262), as protobuf-fast-events.ts computes it.
- */
+/** The time in ms as the wire format keeps it (timestampMsOfHalves), within the accepted range and rounded; undefined otherwise. */
 function acceptedTimestamp(timeHigh: number, timeLow: number, observedHigh: number, observedLow: number, maxMs: number): number | undefined {
-  let high = timeHigh
-  let low = timeLow
-  if (high === 0 && low === 0) {
-    high = observedHigh
-    low = observedLow
-  }
-  if ((high === 0 && low === 0) || high >= 0x80000000) return undefined
-  const ms = (high * 4294967 + Math.floor((high * 296 + low) / 1000)) / 1000
-  if (!(ms >= LIMITS.minTimestampMs && ms <= maxMs)) return undefined
+  const ms = timestampMsOfHalves(timeHigh, timeLow, observedHigh, observedLow)
+  if (ms === undefined || !(ms >= LIMITS.minTimestampMs && ms <= maxMs)) return undefined
   return Math.round(ms)
 }
 

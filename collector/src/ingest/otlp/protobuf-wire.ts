@@ -2,15 +2,33 @@ import protobuf from 'protobufjs'
 import { OtlpDecodeError } from './otlp-decode-error.js'
 
 /**
- * Protobuf wire helpers shared by the OTLP decoders (decode-protobuf.ts, the general one, and
- * protobuf-fast-events.ts): reading length-delimited fields within bounds, checking wire types,
- * interning repeated keys. Varints, UTF-8 and skipping are protobufjs's `Reader`. Every failure is
- * an OtlpDecodeError that says which field and where.
+ * Protobuf wire helpers shared by the OTLP readers (decode-protobuf.ts, the general one;
+ * protobuf-fast-events.ts; protobuf-row-transcoder.ts): the OTLP tags they walk, reading
+ * length-delimited fields within bounds, checking wire types, interning repeated keys, int64
+ * varints as numbers. Other varints, UTF-8 and skipping are protobufjs's `Reader`. Every failure of
+ * the Reader-based helpers is an OtlpDecodeError that says which field and where.
  */
 
 export const WIRE_VARINT = 0
 export const WIRE_FIXED64 = 1
 export const WIRE_LENGTH_DELIMITED = 2
+export const WIRE_FIXED32 = 5
+
+/** Tags (field number << 3 | wire type) of the OTLP logs messages the readers walk, as encoders write them. */
+export const OTLP_TAGS = {
+  /** ExportLogsServiceRequest.resource_logs = 1 */
+  resourceLogs: (1 << 3) | WIRE_LENGTH_DELIMITED,
+  /** ResourceLogs.resource = 1 */
+  resource: (1 << 3) | WIRE_LENGTH_DELIMITED,
+  /** ResourceLogs.scope_logs = 2 */
+  scopeLogs: (2 << 3) | WIRE_LENGTH_DELIMITED,
+  /** ScopeLogs.log_records = 2 */
+  logRecord: (2 << 3) | WIRE_LENGTH_DELIMITED,
+  /** KeyValue.key = 1 */
+  key: (1 << 3) | WIRE_LENGTH_DELIMITED,
+  /** KeyValue.value = 2 */
+  value: (2 << 3) | WIRE_LENGTH_DELIMITED,
+} as const
 
 /** Reads a length-delimited field's length and returns where the embedded message ends. */
 export function messageEnd(reader: protobuf.Reader, tag: number, field: string): number {
@@ -109,4 +127,35 @@ export function readBytesView(reader: protobuf.Reader): Uint8Array {
 export function int64ToBigInt(value: protobuf.Long | number): bigint {
   if (typeof value === 'number') return BigInt(Math.trunc(value))
   return BigInt.asIntN(64, (BigInt(value.high >>> 0) << 32n) | BigInt(value.low >>> 0))
+}
+
+/** Bytes of the varint at buf[start…] (at most 10), or -1 when it runs past `end` or is longer. */
+export function varintLength(buf: Uint8Array, start: number, end: number): number {
+  for (let i = start; i < end && i < start + 10; i++) if (buf[i]! < 0x80) return i + 1 - start
+  return -1
+}
+
+/**
+ * The int64 varint of `length` bytes at buf[start…] (see varintLength) as a number when it is
+ * within ±(2^53 − 1), else NaN. Read here rather than with protobufjs's reader.int64(), which makes
+ * a Long per value: the two 32-bit halves are assembled as the varint lays them out (7 bits per
+ * byte, low end first; negative values are 10 bytes, two's complement).
+ */
+export function safeInt64At(buf: Uint8Array, start: number, length: number): number {
+  let low = 0
+  let high = 0
+  for (let i = 0, shift = 0; i < length; i++, shift += 7) {
+    const byte = buf[start + i]! & 0x7f
+    if (shift < 28) low |= byte << shift
+    else if (shift === 28) {
+      // Byte 5: bits 28-31 of the low half, bits 0-2 of the high half.
+      low |= (byte & 0x0f) << 28
+      high |= byte >> 4
+    } else high |= byte << (shift - 32)
+  }
+  high |= 0
+  // |value| <= 2^53 - 1 means high in [-2^21, 2^21), the edges checked exactly by isSafeInteger.
+  if (high >= 0x200000 || high < -0x200000) return NaN
+  const value = high * 4294967296 + (low >>> 0)
+  return Number.isSafeInteger(value) ? value : NaN
 }
