@@ -22,9 +22,10 @@ import { fallbackString, NO_FALLBACK, resourceFallback, type ResourceFallback } 
  * because no protobuf library writes one format's bytes into another's without objects between.
  *
  * Exactness: a row written here is byte for byte the row the event paths write for the same
- * record; where a check is simpler here it is stricter (a varint longer than needed, a field
- * repeated where the paths would take the last), never looser. A differential test
- * (protobuf-row-transcoder.test.ts) holds it to that on generated and mutated requests.
+ * record; where a check is simpler here it is stricter, never looser (a tag or length varint past
+ * 31 bits, a key repeated in a record, an outcome or a second model are handed over). A
+ * differential test (protobuf-row-transcoder.test.ts) holds it to that on generated and mutated
+ * requests and on what the AIMS SDK and the official serializer send.
  */
 export interface TranscodedRows {
   /** Log records in the request, every one a prediction stored by `chunk`. */
@@ -190,6 +191,11 @@ interface LayoutPlan {
 }
 
 const BASE = BASE_PREDICTION_COLUMNS.length
+/** The base columns in the order transcodeLogRecord writes them: a change to the layout must change both. */
+const WRITTEN_BASE_COLUMNS = ['id', 'ts', 'received', 'model_version', 'environment', 'status', 'error_type', 'output_label', 'output_score', 'output_value', 'latency_ms', 'stream_items', 'trace_id', 'span_id']
+if (BASE_PREDICTION_COLUMNS.map((c) => c.name).join() !== WRITTEN_BASE_COLUMNS.join()) {
+  throw new Error(`protobuf-row-transcoder.ts writes the base columns ${WRITTEN_BASE_COLUMNS.join(', ')}; the layout has ${BASE_PREDICTION_COLUMNS.map((c) => c.name).join(', ')}`)
+}
 const plans = new WeakMap<readonly ColumnSpec[], LayoutPlan>()
 let planSerial = 0
 
@@ -496,13 +502,12 @@ function transcodeLogRecord(end: number, fallback: ResourceFallback, request: Re
   let features = 0
   let attributes = 0
   let position = 0
-  // Attributes come before the model is known (it may be on the record): their keys are found by
-  // bytes first and put in their slots once the plan is known. SDKs write the model on the
-  // resource, so the plan is nearly always known from the first record on.
+  // Attributes go straight to their columns, so the model's layout must be known before they are
+  // read: the request's first record is read ahead for its model id (planForFirstRecord); every
+  // later record must be of that model (hasRequestModel, once it is read).
   let plan = request.plan
   const attributesStart = pos
   if (plan === null) {
-    // The first record: find its model (and so the plan) before reading its attributes.
     plan = planForFirstRecord(end, fallback, request)
     if (plan === null) return false
     pos = attributesStart
