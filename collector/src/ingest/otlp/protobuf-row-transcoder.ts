@@ -236,7 +236,7 @@ const enum ValueKind {
   Ascii,
   /** Any other string, decoded into `valueText`. */
   Text,
-  /** A double at `start` (its 8 bytes), its value in `valueNumber`. */
+  /** A double: its 8 bytes at `start` (decoded only when a check needs its value: numberIn). */
   Double,
   /** An integer value (an int64 within ±(2^53 − 1)), in `valueNumber`. */
   Integer,
@@ -264,8 +264,6 @@ ensureValueSlots(DYNAMIC_SLOTS)
 
 const STRING_VALUE_TAG = (1 << 3) | WIRE_LENGTH_DELIMITED
 const BOOL_VALUE_TAG = (2 << 3) | WIRE_VARINT
-const DOUBLE = new Float64Array(1)
-const DOUBLE_BYTES = new Uint8Array(DOUBLE.buffer)
 
 /**
  * Reads an AnyValue in [pos, end) into value slot `slot` when it is a string, bool, double or safe
@@ -315,11 +313,10 @@ function readValue(end: number, slot: number, serial: number): boolean {
       break
     }
     case (4 << 3) | WIRE_FIXED64: {
+      // Not decoded: a feature's double is checked for finiteness by its exponent and copied as its bytes.
       if (pos + 8 > end) return false
-      for (let i = 0; i < 8; i++) DOUBLE_BYTES[i] = buf[pos + i]!
       valueKind[slot] = ValueKind.Double
       valueStart[slot] = pos
-      valueNumber[slot] = DOUBLE[0]!
       pos += 8
       break
     }
@@ -337,12 +334,16 @@ function has(slot: number, serial: number): boolean {
 /** The value in a slot as a number, for the checks (NaN when it is not a number). */
 function numberIn(slot: number): number {
   const kind = valueKind[slot]
-  return kind === ValueKind.Double || kind === ValueKind.Integer ? valueNumber[slot]! : NaN
+  return kind === ValueKind.Double ? bodyView.getFloat64(valueStart[slot]!, true) : kind === ValueKind.Integer ? valueNumber[slot]! : NaN
 }
 
-function isNumber(slot: number): boolean {
+/** A number slot's value is finite: a double's exponent bits are not all ones (the bits of ±Infinity and NaN). */
+function isFiniteNumber(slot: number): boolean {
   const kind = valueKind[slot]
-  return kind === ValueKind.Double || kind === ValueKind.Integer
+  if (kind === ValueKind.Integer) return true
+  if (kind !== ValueKind.Double) return false
+  const start = valueStart[slot]!
+  return (buf[start + 7]! & 0x7f) !== 0x7f || (buf[start + 6]! & 0xf0) !== 0xf0
 }
 
 function isString(slot: number): boolean {
@@ -363,7 +364,7 @@ function isFieldValue(slot: number): boolean {
     const length = stringLength(slot)
     return length >= 1 && length <= LIMITS.maxStringValueLength
   }
-  return Number.isFinite(valueNumber[slot])
+  return isFiniteNumber(slot)
 }
 
 /** The slot's ASCII bytes match a pattern given as a table of allowed bytes, the first byte's own table, and a length range. */
@@ -769,8 +770,8 @@ function environmentOf(serial: number, fallback: ResourceFallback): number | str
 /** The output, latency, stream items and error as the wire format takes them (fast-accept.ts's checks). */
 function hasValidMeasures(serial: number): boolean {
   if (has(S_LABEL, serial) && !isLabel(S_LABEL)) return false
-  if (has(S_SCORE, serial) && !(isNumber(S_SCORE) && Number.isFinite(valueNumber[S_SCORE]))) return false
-  if (has(S_VALUE, serial) && !(isNumber(S_VALUE) && Number.isFinite(valueNumber[S_VALUE]))) return false
+  if (has(S_SCORE, serial) && !isFiniteNumber(S_SCORE)) return false
+  if (has(S_VALUE, serial) && !isFiniteNumber(S_VALUE)) return false
   if (has(S_LATENCY, serial)) {
     const latency = numberIn(S_LATENCY)
     if (!(latency >= 0 && latency <= LIMITS.maxLatencyMs)) return false
@@ -788,7 +789,7 @@ function hasValidMeasures(serial: number): boolean {
 /** A label: a string of 1-256 characters, a finite number or a boolean. */
 function isLabel(slot: number): boolean {
   if (isString(slot)) return stringLength(slot) >= 1 && stringLength(slot) <= LIMITS.maxStringValueLength
-  return valueKind[slot] === ValueKind.Boolean || Number.isFinite(valueNumber[slot])
+  return valueKind[slot] === ValueKind.Boolean || isFiniteNumber(slot)
 }
 
 /** The time in ms as the wire format keeps it (timestampMsOfHalves), within the accepted range and rounded; undefined otherwise. */
@@ -868,7 +869,7 @@ function writeLabel(slot: number): void {
   const kind = valueKind[slot]
   if (kind === ValueKind.Ascii || kind === ValueKind.Text) writeString(slot)
   else if (kind === ValueKind.Boolean) writer.string(valueNumber[slot] === 1 ? 'true' : 'false')
-  else writer.string(String(valueNumber[slot]))
+  else writer.string(String(numberIn(slot)))
 }
 
 function writeOptionalNumber(slot: number, serial: number): void {
