@@ -38,7 +38,7 @@ export function rawBody(acceptedTypes: readonly string[], limitBytes: number) {
     }
     const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase()
     if (!(CONTENT_ENCODINGS as readonly string[]).includes(encoding)) {
-      return next(new HttpError(415, 'unsupported_encoding', `Content-Encoding "${encoding}" is not accepted; send ${CONTENT_ENCODINGS.join(', ')} (none)`))
+      return next(new HttpError(415, 'unsupported_encoding', `Content-Encoding "${encoding}" is not accepted; send gzip, deflate, br or identity (or no Content-Encoding)`))
     }
     getRawBody(req, { length: req.headers['content-length'], limit: limitBytes }, (error, body) => {
       if (error) return next(translateBodyError(error, limitBytes))
