@@ -1,8 +1,9 @@
 import { createRequire } from 'node:module'
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib'
 import { afterAll, describe, expect, it } from 'vitest'
 import { resourceFromAttributes } from '@opentelemetry/resources'
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor, type ReadableLogRecord } from '@opentelemetry/sdk-logs'
-import { createLogger, createBatchProcessor, type NativeBatchResult, type OtlpBatchResult } from '@aims-monitor/collector'
+import { createLogger, createBatchProcessor, HttpError, type NativeBatchResult, type OtlpBatchResult } from '@aims-monitor/collector'
 import { otlpProtoTypes } from '../collector/src/ingest/otlp/otlp-proto-root.js'
 
 // The collector depends on the serializers; the workspace root does not, so resolve them from the collector.
@@ -107,6 +108,47 @@ async function sdkRecords(): Promise<ReadableLogRecord[]> {
   await provider.shutdown()
   return records
 }
+
+describe('ingest worker threads with compressed bodies', () => {
+  it('decompress gzip, deflate and br in the worker, with the results of the request thread', async () => {
+    const requestBody = Buffer.from(ProtobufLogsSerializer.serializeRequest(await sdkRecords())!)
+    const batch = { kind: 'otlp', encoding: 'protobuf' } as const
+    const plain = await inThread.process(batch, 'p', Buffer.from(requestBody), AS_SENT)
+    for (const [contentEncoding, compress] of [['gzip', gzipSync], ['deflate', deflateSync], ['br', brotliCompressSync]] as const) {
+      const sent = { contentEncoding, maxBytes: requestBody.length }
+      const [a, b] = await Promise.all([inThread.process(batch, 'p', compress(requestBody), sent), pool.process(batch, 'p', compress(requestBody), sent)])
+      for (const result of [a, b]) {
+        expect(result.ok, contentEncoding).toBe(true)
+        if (!result.ok || !plain.ok) return
+        expect(result.total).toBe(plain.total)
+        expect(result.rejected).toEqual(plain.rejected)
+      }
+    }
+  })
+
+  it('refuse a body over the limit once decompressed, or not what its encoding says, with the same HttpError in both places', async () => {
+    const requestBody = Buffer.from(ProtobufLogsSerializer.serializeRequest(await sdkRecords())!)
+    const batch = { kind: 'otlp', encoding: 'protobuf' } as const
+    const cases = [
+      { body: gzipSync(requestBody), sent: { contentEncoding: 'gzip', maxBytes: requestBody.length - 1 } as const, status: 413, code: 'payload_too_large' },
+      { body: Buffer.from('not gzip'), sent: { contentEncoding: 'gzip', maxBytes: 1 << 20 } as const, status: 400, code: 'bad_body' },
+      { body: Buffer.from('not brotli'), sent: { contentEncoding: 'br', maxBytes: 1 << 20 } as const, status: 400, code: 'bad_body' },
+    ]
+    for (const { body, sent, status, code } of cases) {
+      const [a, b] = await Promise.allSettled([inThread.process(batch, 'p', Buffer.from(body), sent), pool.process(batch, 'p', Buffer.from(body), sent)])
+      for (const settled of [a, b]) {
+        expect(settled.status, `${sent.contentEncoding} → ${code}`).toBe('rejected')
+        const error = (settled as PromiseRejectedResult).reason
+        expect(error).toBeInstanceOf(HttpError)
+        expect(error).toMatchObject({ status, code })
+      }
+      expect((b as PromiseRejectedResult).reason.message).toBe((a as PromiseRejectedResult).reason.message)
+    }
+    // The pool is still whole: a refusal is an answer, not a worker failure.
+    const after = await pool.process(batch, 'p', Buffer.from(requestBody), AS_SENT)
+    expect(after.ok).toBe(true)
+  })
+})
 
 describe('ingest worker threads with OTLP logs requests', () => {
   it.each([
