@@ -1,4 +1,5 @@
 export { startCollector } from './collector.js'
+export { tuneGarbageCollectionForIngest, INGEST_HEAP_GROWING_PERCENT } from './gc-tuning.js'
 export type { RunningCollector } from './collector.js'
 export { collectorConfigFromEnv, collectorSettingsSchema } from './config.js'
 export type { CollectorConfig, CollectorSettings } from './config.js'

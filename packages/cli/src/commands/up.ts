@@ -17,7 +17,9 @@ export function registerUpCommand(program: Command): void {
     .option('--no-schedule', 'load the policy but evaluate only on demand (POST /v1/controls/evaluate, aims evaluate)')
     .action(async (options: { port?: string; host?: string; data: string; policy?: string; schedule: boolean }) => {
       // Loaded here, not at the top: every other command starts without the collector and the engine.
-      const { collectorConfigFromEnv, startCollector } = await import('@aims-monitor/collector')
+      const { collectorConfigFromEnv, startCollector, tuneGarbageCollectionForIngest } = await import('@aims-monitor/collector')
+      // Before the ingest workers start: V8's flags are process-wide (gc-tuning.ts says why).
+      tuneGarbageCollectionForIngest()
       const { API_KEY_SCOPES, DataDirLockedError } = await import('@aims-monitor/store')
       const config = collectorConfigFromEnv(process.env, {
         ...(options.port !== undefined ? { port: options.port } : {}),
