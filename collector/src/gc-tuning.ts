@@ -13,7 +13,8 @@ export const INGEST_HEAP_GROWING_PERCENT = 300
  * MB/s at 100k records per second. With V8's own factor, that set off a mark-compact of the main
  * thread's ~37 MB heap, or of a worker's, every few hundred milliseconds. Measured in `pnpm bench
  * sdk`'s paced run (BENCHMARKS.md): mark-compacts 21–27 → 6–10 per 6 s; in alternating 10 s runs,
- * collector CPU per record 13.7–14.4 → 11.8–11.9 µs; peak RSS unchanged (~600 MB, mostly the engine's).
+ * collector CPU per record 13.7–14.4 → 11.8–11.9 µs. Peak RSS stays 600–720 MB, mostly the engine's
+ * (at most ~50 MB more in the native-ingest bench).
  *
  * Left alone when the process was started with its own `--heap-growing-percent` (`node
  * --heap-growing-percent=… packages/cli/dist/main.js up`; Node does not take it in NODE_OPTIONS):
