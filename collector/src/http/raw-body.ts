@@ -36,7 +36,8 @@ export function rawBody(acceptedTypes: readonly string[], limitBytes: number) {
         new HttpError(415, 'unsupported_media_type', `Content-Type ${type ? `"${type}"` : '(none)'} is not accepted here; send ${acceptedTypes.map((t) => `"${t}"`).join(' or ')}`),
       )
     }
-    const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase()
+    // An empty (or blank) header is an empty list of codings: the body as is (RFC 9110 §8.4, and what body-parser did).
+    const encoding = (req.headers['content-encoding'] ?? '').trim().toLowerCase() || 'identity'
     if (!(CONTENT_ENCODINGS as readonly string[]).includes(encoding)) {
       return next(new HttpError(415, 'unsupported_encoding', `Content-Encoding "${encoding}" is not accepted; send gzip, deflate, br or identity (or no Content-Encoding)`))
     }
