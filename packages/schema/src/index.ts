@@ -1,4 +1,5 @@
 export { LIMITS } from './limits.js'
+export { ID_PATTERN, MODEL_ID_PATTERN, VERSION_PATTERN } from './patterns.js'
 export { toEventUuid, isUuid } from './ids.js'
 export {
   checkFieldName,

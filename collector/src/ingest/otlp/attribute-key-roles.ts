@@ -93,3 +93,49 @@ export function cachedWithBytes<T extends { bytes: Uint8Array }>(cached: readonl
   }
   return undefined
 }
+
+/**
+ * The keys last read at each position of a record, with what a reader keeps for each. Records of one
+ * batch carry the same keys in nearly the same order, so a key is first compared with those seen at
+ * its position (a byte compare, no hashing nor lookup); only a key new there is decoded and looked up
+ * (roleOf). Measured: the interning table's hashing and lookup was a quarter of the fast path. A few
+ * keys per position, not one: a record that leaves out an optional key (a missing value) shifts the
+ * keys after it, and with one key per position the UCI Adult records (bench/otlp-decode) missed
+ * often enough to spend a quarter of the fast path decoding and copying keys again.
+ */
+export class KeysByPosition<T extends { bytes: Uint8Array }> {
+  /** Positions past this are not kept (a record of hundreds of foreign keys must not grow the cache). */
+  static readonly MAX_POSITIONS = 256
+  private static readonly KEYS_PER_POSITION = 4
+  private readonly positions: T[][] = []
+  /** The role table's generation the cache was filled in. */
+  private generation = roleGeneration()
+  /** Which entry a full position replaces next (round robin, shared by the positions). */
+  private nextSlot = 0
+
+  /** The entry at `position` whose bytes are exactly `buf[start, start + length)`. */
+  find(buf: Uint8Array, start: number, length: number, position: number): T | undefined {
+    const cached = this.positions[position]
+    return cached === undefined ? undefined : cachedWithBytes(cached, buf, start, length)
+  }
+
+  /** Keeps `entry` at `position` (its `bytes` a copy, not a view of the body: a view would keep the whole body alive). */
+  remember(position: number, entry: T): void {
+    if (position >= KeysByPosition.MAX_POSITIONS) return
+    const cached = (this.positions[position] ??= [])
+    if (cached.length < KeysByPosition.KEYS_PER_POSITION) cached.push(entry)
+    else cached[(this.nextSlot = (this.nextSlot + 1) % KeysByPosition.KEYS_PER_POSITION)] = entry
+  }
+
+  /**
+   * Empties the cache when the role table has started over since it was filled (true then): its
+   * roles are no longer the keys' only role objects, and a key repeated in a record (one copy found
+   * here, one looked up again) would carry two stamps and go unseen.
+   */
+  forgetIfStale(): boolean {
+    if (this.generation === roleGeneration()) return false
+    this.positions.length = 0
+    this.generation = roleGeneration()
+    return true
+  }
+}

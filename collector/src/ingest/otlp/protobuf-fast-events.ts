@@ -11,7 +11,7 @@ import {
 } from '@aims-monitor/schema'
 import { decodeResourceAttributes } from './decode-protobuf.js'
 import { NO_FALLBACK, resourceFallback, type ResourceFallback } from './resource-fallback.js'
-import { cachedWithBytes, KNOWN_KEY_SLOTS, nextRecordSerial, OUTCOME_ONLY_SLOTS, PREDICTION_ONLY_SLOTS, roleGeneration, roleOf, RoleKind, SLOT, type KeyRole, type KnownKey } from './attribute-key-roles.js'
+import { cachedWithBytes, KeysByPosition, KNOWN_KEY_SLOTS, nextRecordSerial, OUTCOME_ONLY_SLOTS, PREDICTION_ONLY_SLOTS, roleOf, RoleKind, SLOT, type KeyRole, type KnownKey } from './attribute-key-roles.js'
 import { setField } from './set-field.js'
 import { buildOutcome, buildPrediction } from './wire-event-builders.js'
 import type { EventOrigin } from './process-logs-request.js'
@@ -115,26 +115,11 @@ function readScopeLogs(reader: protobuf.Reader, end: number, state: FastState): 
   return reader.pos === end
 }
 
-/**
- * The keys last read at each position of a record, with their roles. Records of one batch carry
- * the same keys in nearly the same order, so a key is first compared with those seen at its
- * position (a byte compare, no hashing nor lookup); only a key new there is decoded and looked up.
- * Measured: the interning table's hashing and lookup was a quarter of the fast path. A few keys per
- * position, not one: a record that leaves out an optional key (a missing value) shifts the keys
- * after it, and with one key per position the UCI Adult records (bench/otlp-decode) missed often
- * enough to spend a quarter of the fast path decoding and copying keys again.
- */
 interface KeyAtPosition {
   bytes: Uint8Array
   role: KeyRole
 }
-const keysAtPosition: KeyAtPosition[][] = []
-/** The role table's generation the cache was filled in (attribute-key-roles.ts). */
-let keysGeneration = roleGeneration()
-const MAX_POSITIONS = 256
-const KEYS_PER_POSITION = 4
-/** Which entry a position replaces next once full (round robin, shared by the positions). */
-let nextKeySlot = 0
+const keysAtPosition = new KeysByPosition<KeyAtPosition>()
 
 function readKeyRole(reader: protobuf.Reader, position: number): KeyRole | null {
   const length = reader.uint32()
@@ -142,24 +127,11 @@ function readKeyRole(reader: protobuf.Reader, position: number): KeyRole | null 
   if (start + length > reader.len) return null
   const buf = reader.buf
   reader.pos = start + length
-  const cached = position < MAX_POSITIONS ? (keysAtPosition[position] ??= []) : undefined
-  if (cached !== undefined) {
-    const hit = cachedWithBytes(cached, buf, start, length)
-    if (hit !== undefined) return hit.role
-  }
+  const hit = keysAtPosition.find(buf, start, length, position)
+  if (hit !== undefined) return hit.role
   const role = roleOf((buf as Buffer).toString('utf8', start, start + length))
-  if (keysGeneration !== roleGeneration()) {
-    // The role table started over: roles cached here are no longer the keys' only role objects.
-    keysAtPosition.length = 0
-    keysGeneration = roleGeneration()
-    return role
-  }
-  if (cached !== undefined) {
-    // A copy (TypedArray slice), not a view: a view would keep the request's whole body alive.
-    const entry = { bytes: Uint8Array.prototype.slice.call(buf, start, start + length), role }
-    if (cached.length < KEYS_PER_POSITION) cached.push(entry)
-    else cached[(nextKeySlot = (nextKeySlot + 1) % KEYS_PER_POSITION)] = entry
-  }
+  if (keysAtPosition.forgetIfStale()) return role
+  keysAtPosition.remember(position, { bytes: Uint8Array.prototype.slice.call(buf, start, start + length), role })
   return role
 }
 
@@ -301,7 +273,7 @@ function readShortString(reader: protobuf.Reader, position: number): string | ty
   if (end > reader.len) return NOT_READ
   reader.pos = end
   const buf = reader.buf
-  if (length > MAX_CACHED_VALUE_BYTES || position >= MAX_POSITIONS) return (buf as Buffer).toString('utf8', start, end)
+  if (length > MAX_CACHED_VALUE_BYTES || position >= KeysByPosition.MAX_POSITIONS) return (buf as Buffer).toString('utf8', start, end)
   let cached = valuesAtPosition[position]
   if (cached === undefined) {
     cached = []

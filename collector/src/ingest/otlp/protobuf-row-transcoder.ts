@@ -1,8 +1,8 @@
-import { AIMS_ATTRIBUTES as A, AIMS_EVENT_NAMES, ENVIRONMENT_ATTRIBUTES, EVENT_NAME_ATTRIBUTE, LIMITS, checkFieldName, toEventUuid } from '@aims-monitor/schema'
+import { AIMS_ATTRIBUTES as A, AIMS_EVENT_NAMES, ENVIRONMENT_ATTRIBUTES, EVENT_NAME_ATTRIBUTE, ID_PATTERN, LIMITS, MODEL_ID_PATTERN, VERSION_PATTERN, checkFieldName, toEventUuid } from '@aims-monitor/schema'
 import { BASE_PREDICTION_COLUMNS, RowBinaryWriter, parseColumnName, type ColumnSpec } from '@aims-monitor/store/encoding'
 import protobuf from 'protobufjs'
 import type { BatchEncoder, EncodedChunk, PredictionLayout } from '../batch-encoder.js'
-import { cachedWithBytes, KNOWN_KEY_SLOTS, nextRecordSerial, OUTCOME_ONLY_SLOTS, roleGeneration, roleOf, RoleKind, SLOT, type KeyRole } from './attribute-key-roles.js'
+import { KeysByPosition, KNOWN_KEY_SLOTS, nextRecordSerial, OUTCOME_ONLY_SLOTS, roleOf, RoleKind, SLOT, type KeyRole } from './attribute-key-roles.js'
 import { decodeResourceAttributes } from './decode-protobuf.js'
 import { OTLP_TAGS, safeInt64At, varintLength, WIRE_FIXED32, WIRE_FIXED64, WIRE_LENGTH_DELIMITED, WIRE_VARINT } from './protobuf-wire.js'
 import { timestampMsOfHalves } from './time-and-ids.js'
@@ -358,9 +358,8 @@ function stringLength(slot: number): number {
 
 /** A feature or attribute value the wire format takes: a finite number, a string of 1-256 characters, a boolean. */
 function isFieldValue(slot: number): boolean {
-  const kind = valueKind[slot]
-  if (kind === ValueKind.Boolean) return true
-  if (kind === ValueKind.Ascii || kind === ValueKind.Text) {
+  if (valueKind[slot] === ValueKind.Boolean) return true
+  if (isString(slot)) {
     const length = stringLength(slot)
     return length >= 1 && length <= LIMITS.maxStringValueLength
   }
@@ -377,17 +376,23 @@ function asciiMatches(slot: number, first: Uint8Array, rest: Uint8Array, maxLeng
   return true
 }
 
-/** Byte tables of the wire format's patterns (patterns.ts): 1 where a byte is allowed. */
-function byteTable(pattern: RegExp): Uint8Array {
-  const table = new Uint8Array(256)
-  for (let byte = 0; byte < 128; byte++) if (pattern.test(String.fromCharCode(byte))) table[byte] = 1
-  return table
+/**
+ * Which ASCII bytes a pattern of the wire format (schema's patterns.ts) takes first and after the
+ * first, read from the pattern itself (1 where allowed), so the two cannot disagree. Right for the
+ * patterns used here, a class then a class repeated (`^[…][…]*$`, `^[…]+$`); the differential test
+ * would show a pattern of another shape.
+ */
+function byteTables(pattern: RegExp): { first: Uint8Array; rest: Uint8Array } {
+  const first = new Uint8Array(256)
+  const rest = new Uint8Array(256)
+  for (let byte = 0; byte < 128; byte++) if (pattern.test(String.fromCharCode(byte))) first[byte] = 1
+  const lead = String.fromCharCode(first.indexOf(1))
+  for (let byte = 0; byte < 128; byte++) if (pattern.test(lead + String.fromCharCode(byte))) rest[byte] = 1
+  return { first, rest }
 }
-const ID_BYTES = byteTable(/^[\x21-\x7e]$/)
-const MODEL_ID_FIRST = byteTable(/^[A-Za-z0-9]$/)
-const MODEL_ID_REST = byteTable(/^[A-Za-z0-9_.:/-]$/)
-const VERSION_FIRST = MODEL_ID_FIRST
-const VERSION_REST = byteTable(/^[A-Za-z0-9_.+:-]$/)
+const ID = byteTables(ID_PATTERN)
+const MODEL_ID = byteTables(MODEL_ID_PATTERN)
+const VERSION = byteTables(VERSION_PATTERN)
 
 // ---- keys, found by their bytes at their position in the record ------------------------------------
 /** A key's role, and the column of its layout it fills (resolved again when the layout changes). */
@@ -404,52 +409,34 @@ interface KeyAtPosition {
   validName: boolean
 }
 const NO_COLUMNS = [-1, -1, -1] as const
-const keysAtPosition: KeyAtPosition[][] = []
+const keysAtPosition = new KeysByPosition<KeyAtPosition>()
+/** The entry each position had in the last record: tried first, by a four-bytes-at-a-time compare. */
 const lastKeyAt: (KeyAtPosition | undefined)[] = []
-let keysGeneration = roleGeneration()
-const MAX_POSITIONS = 256
-const KEYS_PER_POSITION = 4
-let nextKeySlot = 0
 
-/** The key at [start, start + length): from the position's cache when one of its keys has these bytes. */
-/**
- * Empties the position caches when the role table has started over since they were filled: their
- * roles are then no longer the keys' only role objects, and a key repeated in a record (one read
- * from the cache, one looked up again) would carry two stamps and go unseen.
- */
+/** Empties the key caches when the role table has started over (KeysByPosition.forgetIfStale); true then. */
 function forgetStaleKeys(): boolean {
-  if (keysGeneration === roleGeneration()) return false
-  keysAtPosition.length = 0
+  if (!keysAtPosition.forgetIfStale()) return false
   lastKeyAt.length = 0
-  keysGeneration = roleGeneration()
   return true
 }
 
 /**
- * The key at [start, start + length): from the position's cache when one of its keys has these
- * bytes. Undefined when the role table started over while the request was being read: the roles
- * of its records read so far may be stale, so the request is handed over.
+ * The key at [start, start + length): the one this position had in the last record, else one of
+ * its cached keys with these bytes, else looked up. Undefined when the role table started over
+ * while the request was being read: the roles of its records read so far may be stale, so the
+ * request is handed over.
  */
 function keyAt(start: number, length: number, position: number, plan: LayoutPlan): KeyAtPosition | undefined {
-  // The key this position had last time, first: records of a batch mostly repeat the same order.
-  let entry: KeyAtPosition | undefined = position < MAX_POSITIONS ? lastKeyAt[position] : undefined
-  if (entry === undefined || !bytesEqual(start, length, entry.expected)) {
-    const cached = position < MAX_POSITIONS ? (keysAtPosition[position] ??= []) : undefined
-    entry = cached === undefined ? undefined : cachedWithBytes(cached, buf, start, length)
-  }
+  const keep = position < KeysByPosition.MAX_POSITIONS
+  let entry: KeyAtPosition | undefined = keep ? lastKeyAt[position] : undefined
+  if (entry === undefined || !bytesEqual(start, length, entry.expected)) entry = keysAtPosition.find(buf, start, length, position)
   if (entry === undefined) {
     const role = roleOf(buf.toString('utf8', start, start + length))
-    // The role table started over: roles cached here are no longer the keys' only role objects.
     if (forgetStaleKeys()) return undefined
     const validName = (role.kind === RoleKind.Feature || role.kind === RoleKind.Attribute) && checkFieldName(role.name) === undefined
-    // A copy (TypedArray slice), not a view: a view would keep the request's whole body alive.
     const expected = expectedBytes(Uint8Array.prototype.slice.call(buf, start, start + length))
     entry = { bytes: expected.bytes, expected, role, planSerial: -1, columns: NO_COLUMNS, validName }
-    const list = position < MAX_POSITIONS ? (keysAtPosition[position] ??= []) : undefined
-    if (list !== undefined) {
-      if (list.length < KEYS_PER_POSITION) list.push(entry)
-      else list[(nextKeySlot = (nextKeySlot + 1) % KEYS_PER_POSITION)] = entry
-    }
+    keysAtPosition.remember(position, entry)
   }
   if (entry.planSerial !== plan.serial) {
     const { role } = entry
@@ -459,7 +446,7 @@ function keyAt(start: number, length: number, position: number, plan: LayoutPlan
           : NO_COLUMNS
     entry.planSerial = plan.serial
   }
-  if (position < MAX_POSITIONS) lastKeyAt[position] = entry
+  if (keep) lastKeyAt[position] = entry
   return entry
 }
 
@@ -591,7 +578,7 @@ function transcodeLogRecord(end: number, fallback: ResourceFallback, request: Re
   const timestampMs = acceptedTimestamp(timeHalves[1]!, timeHalves[0]!, timeHalves[3]!, timeHalves[2]!, request.maxTimestampMs)
   if (timestampMs === undefined) return false
   // The id: a printable-ASCII string of 1-128 bytes, once in the request.
-  if (!has(S_ID, serial) || !asciiMatches(S_ID, ID_BYTES, ID_BYTES, LIMITS.maxIdLength)) return false
+  if (!has(S_ID, serial) || !asciiMatches(S_ID, ID.first, ID.rest, LIMITS.maxIdLength)) return false
   const idStart = valueStart[S_ID]!
   const idLength = valueLength[S_ID]!
   if (!seenIds.add(idStart, idLength)) return false // a repeat: the event paths say of which record
@@ -725,7 +712,7 @@ function planForFirstRecord(end: number, fallback: ResourceFallback, request: Re
     pos = kvEnd
   }
   if (modelId === undefined) modelId = fallbackString(fallback, A.modelId)
-  if (modelId === null || modelId === undefined || !matchesText(modelId, MODEL_ID_FIRST, MODEL_ID_REST, LIMITS.maxModelIdLength)) return null
+  if (modelId === null || modelId === undefined || !matchesText(modelId, MODEL_ID.first, MODEL_ID.rest, LIMITS.maxModelIdLength)) return null
   const layout = request.encoder.layoutOf(request.project, modelId)
   if (layout === undefined) return null
   request.modelId = modelId
@@ -746,9 +733,9 @@ function hasRequestModel(serial: number, fallback: ResourceFallback, request: Re
  * text, null when invalid or absent (a prediction must have one).
  */
 function versionOf(serial: number, fallback: ResourceFallback): number | string | null {
-  if (has(S_VERSION, serial)) return asciiMatches(S_VERSION, VERSION_FIRST, VERSION_REST, LIMITS.maxVersionLength) ? S_VERSION : null
+  if (has(S_VERSION, serial)) return asciiMatches(S_VERSION, VERSION.first, VERSION.rest, LIMITS.maxVersionLength) ? S_VERSION : null
   const text = fallbackString(fallback, A.modelVersion)
-  return typeof text === 'string' && matchesText(text, VERSION_FIRST, VERSION_REST, LIMITS.maxVersionLength) ? text : null
+  return typeof text === 'string' && matchesText(text, VERSION.first, VERSION.rest, LIMITS.maxVersionLength) ? text : null
 }
 
 /**
@@ -757,12 +744,12 @@ function versionOf(serial: number, fallback: ResourceFallback): number | string 
  */
 function environmentOf(serial: number, fallback: ResourceFallback): number | string | undefined | null {
   for (const slot of S_ENVIRONMENT) {
-    if (has(slot, serial)) return asciiMatches(slot, VERSION_FIRST, VERSION_REST, LIMITS.maxVersionLength) ? slot : null
+    if (has(slot, serial)) return asciiMatches(slot, VERSION.first, VERSION.rest, LIMITS.maxVersionLength) ? slot : null
   }
   for (const key of ENVIRONMENT_ATTRIBUTES) {
     const text = fallbackString(fallback, key)
     if (text === undefined) continue
-    return typeof text === 'string' && matchesText(text, VERSION_FIRST, VERSION_REST, LIMITS.maxVersionLength) ? text : null
+    return typeof text === 'string' && matchesText(text, VERSION.first, VERSION.rest, LIMITS.maxVersionLength) ? text : null
   }
   return undefined
 }
@@ -846,7 +833,7 @@ function isCanonicalUuid(start: number): boolean {
   }
   return true
 }
-const HEX_BYTES = byteTable(/^[0-9a-fA-F]$/)
+const HEX_BYTES = byteTables(/^[0-9a-fA-F]+$/).first
 
 /** A text's characters match a pattern's byte tables, and its length is within 1..maxLength. */
 function matchesText(text: string, first: Uint8Array, rest: Uint8Array, maxLength: number): boolean {
