@@ -5,7 +5,8 @@
 // SDK's export path sustains by itself), then against a running collector on the same machine (what
 // the whole pipeline sustains), counting drops and the CPU per record of each process.
 // Last line: {"name":"sdk","wrappedOverheadNs","otelEmitNs","ratio",…}
-// Options: --batches N (default 60), --batch-size N (default 20000), --paced-seconds N (default 10).
+// Options: --batches N (default 60), --batch-size N (default 20000), --paced-seconds N (default 10),
+// --collector-node-args "…" (Node options for the collector, e.g. --heap-growing-percent=0 for V8's own factor).
 import { startCollector } from '../support/start-collector.mjs'
 import { readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
@@ -26,6 +27,7 @@ const { values: opts } = parseArgs({
     batches: { type: 'string', default: '60' },
     'batch-size': { type: 'string', default: '20000' },
     'paced-seconds': { type: 'string', default: '10' },
+    'collector-node-args': { type: 'string', default: '' },
   },
 })
 const BATCHES = Number(opts.batches)
@@ -49,7 +51,7 @@ const sinkUrl = `http://127.0.0.1:${sink.address().port}`
 const KEY = 'bench-sdk-key-0123456789'
 const dataDir = join(root, 'bench', '.work', 'sdk')
 rmSync(dataDir, { recursive: true, force: true })
-const { collector, url } = await startCollector({ root, key: KEY, args: ['--port', '0', '--data', dataDir] })
+const { collector, url } = await startCollector({ root, key: KEY, nodeArgs: opts['collector-node-args'].split(' ').filter(Boolean), args: ['--port', '0', '--data', dataDir] })
 /** CPU seconds (user + system, all threads) of a process, from /proc (Linux: clock ticks of 1/100 s). */
 function cpuSecondsOf(pid) {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
